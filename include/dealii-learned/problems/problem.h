@@ -1,0 +1,204 @@
+#pragma once
+
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/quadrature_lib.h>
+
+#include <deal.II/distributed/tria.h>
+
+#include <deal.II/dofs/dof_handler.h>
+
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/mapping_q.h>
+
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
+
+#include <dealii-learned/base/registry.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dealii_learned
+{
+  /** The entries of `subsection Problem` that every problem understands. */
+  struct ProblemSettings
+  {
+    std::string  name                      = "jump-coefficient";
+    unsigned int dimension                 = 2;
+    unsigned int refinement_cycles         = 6;
+    unsigned int initial_global_refinement = 4;
+    unsigned int fe_degree                 = 1;
+    double       coefficient_contrast      = 100.;
+    double       refinement_fraction       = 0.3;
+    double       coarsening_fraction       = 0.03;
+  };
+
+
+  /**
+   * A built-in PDE problem on a parallel::distributed::Triangulation: the
+   * mesh, the finite element space with hanging-node and boundary
+   * constraints, and the assembled Trilinos system. The driver, the
+   * examples and the benchmarks all take their linear systems from here,
+   * so every method is compared on exactly the same matrices.
+   *
+   * A derived class says what is specific to its PDE: the coarse mesh, the
+   * boundary conditions and the assembly. The base class does what every
+   * scalar continuous-Galerkin problem shares, the way step-40 does it:
+   * distribute DoFs, build constraints and the sparsity pattern, refine with
+   * an error indicator, and keep ghosted copies of the solution.
+   */
+  template <int dim>
+  class Problem
+  {
+  public:
+    explicit Problem(MPI_Comm mpi_communicator = MPI_COMM_WORLD);
+    virtual ~Problem();
+
+    /** Problem-specific parameters, in `subsection Problem/<name>`. */
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+
+    virtual void
+    parse_parameters(dealii::ParameterHandler &prm);
+
+    /** Creates the finite element and the initial mesh. */
+    void
+    initialize(const ProblemSettings &settings);
+
+    /** Distributes DoFs, builds constraints, sparsity, matrix and vectors. */
+    void
+    setup_system();
+
+    /** Assembles system_matrix and system_rhs with constraints applied. */
+    virtual void
+    assemble_system() = 0;
+
+    /**
+     * Error indicators per active cell (zero on cells not owned), from the
+     * locally relevant solution. Default: the Kelly estimator.
+     */
+    virtual void
+    estimate(dealii::Vector<float> &indicators) const;
+
+    /**
+     * Refines and coarsens by fixed fractions of cells with the largest and
+     * smallest indicators (p::d::GridRefinement), then calls setup_system().
+     */
+    void
+    refine(const dealii::Vector<float> &indicators);
+
+    /**
+     * Applies the constraints to @p owned_solution (hanging nodes, boundary
+     * values) and copies it into the ghosted locally_relevant_solution.
+     */
+    void
+    distribute_solution(dealii::TrilinosWrappers::MPI::Vector &owned_solution);
+
+    /** Cell-wise fields worth looking at in output (e.g. the coefficient). */
+    virtual std::vector<std::pair<std::string, dealii::Vector<float>>>
+    cell_data() const;
+
+    MPI_Comm
+    get_mpi_communicator() const;
+    const ProblemSettings &
+    get_settings() const;
+    const dealii::parallel::distributed::Triangulation<dim> &
+    get_triangulation() const;
+    const dealii::DoFHandler<dim> &
+    get_dof_handler() const;
+    const dealii::Mapping<dim> &
+    get_mapping() const;
+    const dealii::Quadrature<dim> &
+    get_quadrature() const;
+    const dealii::AffineConstraints<double> &
+    get_constraints() const;
+    const dealii::IndexSet &
+    locally_owned_dofs() const;
+    const dealii::IndexSet &
+    locally_relevant_dofs() const;
+
+    dealii::TrilinosWrappers::SparseMatrix system_matrix;
+    dealii::TrilinosWrappers::MPI::Vector  system_rhs;
+    /** Locally owned solution vector: where solvers write. */
+    dealii::TrilinosWrappers::MPI::Vector solution;
+    /** Ghosted copy after distribute_solution(), for evaluation. */
+    dealii::TrilinosWrappers::MPI::Vector locally_relevant_solution;
+
+  protected:
+    /** Creates the coarse mesh, before the initial global refinement. */
+    virtual void
+    make_coarse_grid(dealii::parallel::distributed::Triangulation<dim> &tria) = 0;
+
+    /**
+     * Adds the boundary constraints to @p constraints (already holding the
+     * hanging-node constraints). Default: homogeneous Dirichlet values on
+     * the whole boundary.
+     */
+    virtual void
+    make_boundary_constraints(dealii::AffineConstraints<double> &constraints) const;
+
+    MPI_Comm                                          mpi_communicator;
+    ProblemSettings                                   settings;
+    dealii::parallel::distributed::Triangulation<dim> triangulation;
+    std::unique_ptr<dealii::FE_Q<dim>>                fe;
+    dealii::DoFHandler<dim>                           dof_handler;
+    dealii::MappingQ<dim>                             mapping;
+    dealii::QGauss<dim>                               quadrature;
+    dealii::AffineConstraints<double>                 constraints;
+    dealii::IndexSet                                  owned_dofs;
+    dealii::IndexSet                                  relevant_dofs;
+  };
+
+
+  /**
+   * The `subsection Problem` parameters: declaration (including the
+   * subsections of every registered problem) and reading.
+   */
+  namespace ProblemParameters
+  {
+    void
+    declare_parameters(dealii::ParameterHandler &prm);
+
+    ProblemSettings
+    parse(dealii::ParameterHandler &prm);
+
+    /**
+     * Creates the problem named in @p settings for dimension `dim`, lets it
+     * read its subsection and initializes it (mesh and element).
+     */
+    template <int dim>
+    std::unique_ptr<Problem<dim>>
+    create(const ProblemSettings &settings, dealii::ParameterHandler &prm);
+  } // namespace ProblemParameters
+
+  template <>
+  Registry<Problem<2>> &
+  Registry<Problem<2>>::instance();
+  template <>
+  Registry<Problem<3>> &
+  Registry<Problem<3>>::instance();
+} // namespace dealii_learned
+
+/**
+ * Registers a problem class template (instantiated for dim = 2 and 3) under
+ * a name, with a description.
+ */
+#define DEALII_LEARNED_REGISTER_PROBLEM(ClassTemplate, name, description) \
+  namespace                                                              \
+  {                                                                      \
+    const ::dealii_learned::RegistrationHelper<                          \
+      ::dealii_learned::Problem<2>,                                      \
+      ClassTemplate<2>>                                                  \
+      DEALII_LEARNED_CONCAT(dealii_learned_problem_2d_, __LINE__)(name,  \
+                                                                  description); \
+    const ::dealii_learned::RegistrationHelper<                          \
+      ::dealii_learned::Problem<3>,                                      \
+      ClassTemplate<3>>                                                  \
+      DEALII_LEARNED_CONCAT(dealii_learned_problem_3d_, __LINE__)(name,  \
+                                                                  description); \
+  }

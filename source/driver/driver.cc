@@ -1,0 +1,410 @@
+#include <deal.II/base/conditional_ostream.h>
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+
+#include <deal.II/lac/solver_control.h>
+
+#include <dealii-learned/base/result_table.h>
+#include <dealii-learned/base/shared_libraries.h>
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/driver/driver.h>
+#include <dealii-learned/postprocessors/postprocessor_hook.h>
+#include <dealii-learned/problems/problem.h>
+#include <dealii-learned/solvers/solver_hook.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace dealii_learned
+{
+  namespace Driver
+  {
+    using namespace dealii;
+
+    namespace
+    {
+      struct OutputSettings
+      {
+        std::string directory     = "output";
+        bool        print_timings = true;
+      };
+
+
+      void
+      declare_output_parameters(ParameterHandler &prm)
+      {
+        prm.enter_subsection("Output");
+        prm.declare_entry("Directory",
+                          "output",
+                          Patterns::DirectoryName(),
+                          "Directory for summary.json, parameters.prm and "
+                          "the VTU files; created if it does not exist.");
+        prm.declare_entry("Print timings",
+                          "true",
+                          Patterns::Bool(),
+                          "Show setup and solve times and the timer summary "
+                          "on screen. They are always in summary.json; "
+                          "switch them off for screen output that is the "
+                          "same on every run (tests).");
+        prm.leave_subsection();
+      }
+
+
+      OutputSettings
+      parse_output_parameters(ParameterHandler &prm)
+      {
+        OutputSettings s;
+        prm.enter_subsection("Output");
+        s.directory     = prm.get("Directory");
+        s.print_timings = prm.get_bool("Print timings");
+        prm.leave_subsection();
+        AssertThrow(!s.directory.empty(),
+                    ExcMessage("Output/Directory must not be empty."));
+        return s;
+      }
+
+
+      std::string
+      solver_label(const SolverSettings &s)
+      {
+        return s.method + "(" + s.preconditioner + ")";
+      }
+
+
+      /**
+       * Solves with @p hook from a zero initial guess. A hook that does not
+       * converge is reported, not fatal, when it is only a comparison;
+       * the primary solver's failure ends the run with a message that says
+       * what to change.
+       */
+      SolverReport
+      solve_with(SolverHook &                         hook,
+                 const TrilinosWrappers::SparseMatrix &A,
+                 TrilinosWrappers::MPI::Vector &       x,
+                 const TrilinosWrappers::MPI::Vector & b,
+                 const bool                            primary)
+      {
+        x = 0.;
+        try
+          {
+            return hook.solve(A, x, b);
+          }
+        catch (const SolverControl::NoConvergence &e)
+          {
+            const SolverSettings &s = hook.get_settings();
+            AssertThrow(!primary,
+                        ExcMessage(
+                          "Linear solver " + solver_label(s) +
+                          " did not converge: relative residual " +
+                          std::to_string(hook.last_report().relative_residual) +
+                          " after " + std::to_string(e.last_step) +
+                          " iterations, tolerance " +
+                          std::to_string(s.relative_tolerance) +
+                          ". Raise 'Linear solver/Maximum iterations' or "
+                          "choose a stronger 'Preconditioner'."));
+            return hook.last_report();
+          }
+      }
+
+
+      void
+      add_solver_columns(ResultTable &table, const SolverReport &r)
+      {
+        table.set("method", r.method);
+        table.set("preconditioner", r.preconditioner);
+        table.set("iterations", r.iterations);
+        table.set("converged", r.converged);
+        table.set("relative_residual", r.relative_residual);
+        table.set("setup_seconds", r.setup_seconds);
+        table.set("solve_seconds", r.solve_seconds);
+      }
+
+
+      void
+      write_summary(const std::string &    directory,
+                    const ProblemSettings &problem,
+                    const unsigned int     n_ranks,
+                    const ResultTable &    table)
+      {
+        std::ostringstream json;
+        json << "{\n"
+             << "  \"problem\": \"" << problem.name << "\",\n"
+             << "  \"dimension\": " << problem.dimension << ",\n"
+             << "  \"fe_degree\": " << problem.fe_degree << ",\n"
+             << "  \"coefficient_contrast\": " << problem.coefficient_contrast
+             << ",\n"
+             << "  \"mpi_ranks\": " << n_ranks << ",\n"
+             << "  \"records\": ";
+        table.write_json(json, 4);
+        json << "\n}\n";
+        write_file_atomically(directory + "/summary.json", json.str());
+      }
+
+
+      template <int dim>
+      ResultTable
+      run_problem(ParameterHandler &prm, std::ostream &out)
+      {
+        const MPI_Comm     comm    = MPI_COMM_WORLD;
+        const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
+        const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+        ConditionalOStream pcout(out, rank == 0);
+
+        // Everything a user can get wrong is read and checked here, before
+        // the output directory is touched.
+        const ProblemSettings problem_settings = ProblemParameters::parse(prm);
+        const OutputSettings  output           = parse_output_parameters(prm);
+        const SolverSettings  solver_settings = LinearSolver::parse_settings(prm);
+        std::unique_ptr<SolverHook> solver =
+          LinearSolver::create(solver_settings, prm);
+        std::vector<std::unique_ptr<SolverHook>> comparisons;
+        for (const auto &s : LinearSolver::parse_comparisons(prm))
+          comparisons.push_back(LinearSolver::create(s, prm));
+        auto postprocessors = PostprocessorParameters::create<dim>(prm);
+        std::unique_ptr<Problem<dim>> problem =
+          ProblemParameters::create<dim>(problem_settings, prm);
+
+        ensure_writable_directory(output.directory, "Output/Directory");
+        if (rank == 0)
+          {
+            std::ostringstream used;
+            prm.print_parameters(used, ParameterHandler::ShortPRM);
+            write_file_atomically(output.directory + "/parameters.prm",
+                                  used.str());
+          }
+
+        TimerOutput timer(comm,
+                          pcout,
+                          output.print_timings ? TimerOutput::summary :
+                                                 TimerOutput::never,
+                          TimerOutput::wall_times);
+
+        pcout << "Problem " << problem_settings.name << ", " << dim
+              << "-D, Q" << problem_settings.fe_degree << ", "
+              << n_ranks << " MPI rank(s); solver "
+              << solver_label(solver_settings) << '\n';
+
+        ResultTable   table;
+        Vector<float> indicators;
+        for (unsigned int cycle = 0; cycle < problem_settings.refinement_cycles;
+             ++cycle)
+          {
+            {
+              TimerOutput::Scope t(timer, "setup");
+              if (cycle == 0)
+                problem->setup_system();
+              else
+                problem->refine(indicators);
+            }
+            {
+              TimerOutput::Scope t(timer, "assemble");
+              problem->assemble_system();
+            }
+
+            const auto n_cells = problem->get_triangulation().n_global_active_cells();
+            const auto n_dofs  = problem->get_dof_handler().n_dofs();
+            const auto add_row = [&](const SolverReport &r) {
+              table.new_row();
+              table.set("cycle", cycle);
+              table.set("n_cells", n_cells);
+              table.set("n_dofs", n_dofs);
+              add_solver_columns(table, r);
+            };
+            const auto print = [&](const SolverReport &r) {
+              pcout << "  " << std::left << std::setw(12)
+                    << r.method + "(" + r.preconditioner + ")" << std::right
+                    << std::setw(6) << r.iterations << " iterations"
+                    << (r.converged ? "" : " (not converged)")
+                    << ", relative residual " << std::setprecision(3)
+                    << std::scientific << r.relative_residual
+                    << std::defaultfloat << std::setprecision(6) << '\n';
+            };
+
+            pcout << "Cycle " << cycle << ": " << n_cells << " cells, "
+                  << n_dofs << " DoFs\n";
+
+            SolverReport primary;
+            {
+              TimerOutput::Scope t(timer, "solve");
+              primary = solve_with(*solver,
+                                   problem->system_matrix,
+                                   problem->solution,
+                                   problem->system_rhs,
+                                   true);
+            }
+            print(primary);
+
+            std::vector<SolverReport> compared;
+            {
+              TimerOutput::Scope t(timer, "solve (comparisons)");
+              TrilinosWrappers::MPI::Vector x(problem->solution);
+              for (auto &c : comparisons)
+                {
+                  compared.push_back(solve_with(*c,
+                                                problem->system_matrix,
+                                                x,
+                                                problem->system_rhs,
+                                                false));
+                  print(compared.back());
+                }
+            }
+
+            {
+              TimerOutput::Scope t(timer, "estimate");
+              problem->distribute_solution(problem->solution);
+              problem->estimate(indicators);
+            }
+
+            add_row(primary);
+            {
+              TimerOutput::Scope t(timer, "postprocess");
+              const auto cell_data = problem->cell_data();
+              FieldContext<dim> context{comm,
+                                        problem->get_dof_handler(),
+                                        problem->get_mapping(),
+                                        problem->get_constraints(),
+                                        problem->get_quadrature(),
+                                        problem->locally_owned_dofs(),
+                                        problem->locally_relevant_dofs()};
+              context.cycle            = cycle;
+              context.output_directory = output.directory;
+              for (const auto &d : cell_data)
+                context.cell_data.emplace_back(d.first, &d.second);
+              context.cell_data.emplace_back("error_indicator", &indicators);
+
+              for (auto &p : postprocessors)
+                for (const auto &stat : p.second->execute(context, problem->solution))
+                  table.set(stat.first, stat.second);
+              problem->distribute_solution(problem->solution);
+            }
+            for (const auto &r : compared)
+              add_row(r);
+
+            if (rank == 0)
+              write_summary(output.directory, problem_settings, n_ranks, table);
+          }
+
+        std::vector<std::string> columns = table.column_names();
+        if (!output.print_timings)
+          columns.erase(std::remove_if(columns.begin(),
+                                       columns.end(),
+                                       [](const std::string &c) {
+                                         return c.find("seconds") !=
+                                                std::string::npos;
+                                       }),
+                        columns.end());
+        pcout << '\n';
+        if (rank == 0)
+          table.write_text(out, columns);
+        pcout << "\nSummary written to " << output.directory
+              << "/summary.json\n";
+        return table;
+      }
+
+
+      void
+      print_usage(std::ostream &out)
+      {
+        out << "Usage:\n"
+               "  dealii-learned run FILE.prm              run the problem a "
+               "parameter file describes\n"
+               "  dealii-learned --print-parameters [FILE] print every "
+               "parameter with its documentation\n"
+               "                                           (FILE: load its "
+               "'Additional shared libraries' first)\n"
+               "  dealii-learned --help                    this text\n"
+               "Under MPI: mpirun -np N dealii-learned run FILE.prm\n";
+      }
+    } // namespace
+
+
+    void
+    declare_parameters(ParameterHandler &prm)
+    {
+      declare_shared_library_parameter(prm);
+      ProblemParameters::declare_parameters(prm);
+      LinearSolver::declare_parameters(prm);
+      PostprocessorParameters::declare_parameters(prm);
+      declare_output_parameters(prm);
+    }
+
+
+    void
+    read_parameters(const std::string &parameter_file, ParameterHandler &prm)
+    {
+      load_shared_libraries(read_shared_library_list(parameter_file));
+      declare_parameters(prm);
+      prm.parse_input(parameter_file);
+    }
+
+
+    ResultTable
+    run(ParameterHandler &prm, std::ostream &out)
+    {
+      prm.enter_subsection("Problem");
+      const unsigned int dim = prm.get_integer("Dimension");
+      prm.leave_subsection();
+      return dim == 2 ? run_problem<2>(prm, out) : run_problem<3>(prm, out);
+    }
+
+
+    int
+    main(int argc, char **argv)
+    {
+      const bool root =
+        Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+      const std::vector<std::string> args(argv + 1, argv + argc);
+      try
+        {
+          if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h"))
+            {
+              if (root)
+                print_usage(std::cout);
+              return 0;
+            }
+          if (!args.empty() && args[0] == "--print-parameters" &&
+              args.size() <= 2)
+            {
+              ParameterHandler prm;
+              if (args.size() == 2)
+                load_shared_libraries(read_shared_library_list(args[1]));
+              declare_parameters(prm);
+              if (root)
+                prm.print_parameters(
+                  std::cout,
+                  ParameterHandler::OutputStyle(
+                    ParameterHandler::PRM |
+                    ParameterHandler::KeepDeclarationOrder));
+              return 0;
+            }
+          if (args.size() == 2 && args[0] == "run")
+            {
+              ParameterHandler prm;
+              read_parameters(args[1], prm);
+              run(prm, std::cout);
+              return 0;
+            }
+          if (root)
+            {
+              std::cerr << "dealii-learned: unknown command line";
+              for (const auto &a : args)
+                std::cerr << " '" << a << "'";
+              std::cerr << "\n";
+              print_usage(std::cerr);
+            }
+          return 2;
+        }
+      catch (const std::exception &e)
+        {
+          if (root)
+            std::cerr << "dealii-learned: error: " << error_message(e)
+                      << std::endl;
+          return 1;
+        }
+    }
+  } // namespace Driver
+} // namespace dealii_learned

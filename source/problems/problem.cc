@@ -1,0 +1,337 @@
+#include <deal.II/base/parameter_handler.h>
+
+#include <deal.II/distributed/grid_refinement.h>
+
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/sparsity_tools.h>
+
+#include <deal.II/numerics/error_estimator.h>
+#include <deal.II/numerics/vector_tools.h>
+
+#include <dealii-learned/problems/problem.h>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  template <>
+  Registry<Problem<2>> &
+  Registry<Problem<2>>::instance()
+  {
+    static Registry<Problem<2>> registry;
+    return registry;
+  }
+
+  template <>
+  Registry<Problem<3>> &
+  Registry<Problem<3>>::instance()
+  {
+    static Registry<Problem<3>> registry;
+    return registry;
+  }
+
+
+  template <int dim>
+  Problem<dim>::Problem(MPI_Comm mpi_communicator)
+    : mpi_communicator(mpi_communicator)
+    , triangulation(mpi_communicator,
+                    typename Triangulation<dim>::MeshSmoothing(
+                      Triangulation<dim>::smoothing_on_refinement |
+                      Triangulation<dim>::smoothing_on_coarsening))
+    , dof_handler(triangulation)
+    , mapping(1)
+    , quadrature(2)
+  {}
+
+
+  template <int dim>
+  Problem<dim>::~Problem()
+  {
+    dof_handler.clear();
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::declare_parameters(ParameterHandler &)
+  {}
+
+
+  template <int dim>
+  void
+  Problem<dim>::parse_parameters(ParameterHandler &)
+  {}
+
+
+  template <int dim>
+  void
+  Problem<dim>::initialize(const ProblemSettings &new_settings)
+  {
+    AssertThrow(new_settings.dimension == dim,
+                ExcMessage("Problem/Dimension is " +
+                           std::to_string(new_settings.dimension) +
+                           " but this problem object was built for dim = " +
+                           std::to_string(dim) + "."));
+    settings   = new_settings;
+    fe         = std::make_unique<FE_Q<dim>>(settings.fe_degree);
+    quadrature = QGauss<dim>(settings.fe_degree + 1);
+    triangulation.clear();
+    make_coarse_grid(triangulation);
+    triangulation.refine_global(settings.initial_global_refinement);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::setup_system()
+  {
+    dof_handler.distribute_dofs(*fe);
+    owned_dofs = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant_dofs);
+
+    constraints.clear();
+    constraints.reinit(relevant_dofs);
+    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+    make_boundary_constraints(constraints);
+    constraints.close();
+
+    DynamicSparsityPattern dsp(relevant_dofs);
+    DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
+    SparsityTools::distribute_sparsity_pattern(dsp,
+                                               owned_dofs,
+                                               mpi_communicator,
+                                               relevant_dofs);
+    system_matrix.reinit(owned_dofs, owned_dofs, dsp, mpi_communicator);
+    system_rhs.reinit(owned_dofs, mpi_communicator);
+    solution.reinit(owned_dofs, mpi_communicator);
+    locally_relevant_solution.reinit(owned_dofs,
+                                     relevant_dofs,
+                                     mpi_communicator);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::make_boundary_constraints(
+    AffineConstraints<double> &boundary_constraints) const
+  {
+    for (const auto id : triangulation.get_boundary_ids())
+      VectorTools::interpolate_boundary_values(mapping,
+                                               dof_handler,
+                                               id,
+                                               Functions::ZeroFunction<dim>(),
+                                               boundary_constraints);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::estimate(Vector<float> &indicators) const
+  {
+    indicators.reinit(triangulation.n_active_cells());
+    KellyErrorEstimator<dim>::estimate(mapping,
+                                       dof_handler,
+                                       QGauss<dim - 1>(settings.fe_degree + 1),
+                                       {},
+                                       locally_relevant_solution,
+                                       indicators);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::refine(const Vector<float> &indicators)
+  {
+    parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
+      triangulation,
+      indicators,
+      settings.refinement_fraction,
+      settings.coarsening_fraction);
+    triangulation.execute_coarsening_and_refinement();
+    setup_system();
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::distribute_solution(TrilinosWrappers::MPI::Vector &owned)
+  {
+    constraints.distribute(owned);
+    locally_relevant_solution = owned;
+  }
+
+
+  template <int dim>
+  std::vector<std::pair<std::string, Vector<float>>>
+  Problem<dim>::cell_data() const
+  {
+    return {};
+  }
+
+
+  template <int dim>
+  MPI_Comm
+  Problem<dim>::get_mpi_communicator() const
+  {
+    return mpi_communicator;
+  }
+
+  template <int dim>
+  const ProblemSettings &
+  Problem<dim>::get_settings() const
+  {
+    return settings;
+  }
+
+  template <int dim>
+  const parallel::distributed::Triangulation<dim> &
+  Problem<dim>::get_triangulation() const
+  {
+    return triangulation;
+  }
+
+  template <int dim>
+  const DoFHandler<dim> &
+  Problem<dim>::get_dof_handler() const
+  {
+    return dof_handler;
+  }
+
+  template <int dim>
+  const Mapping<dim> &
+  Problem<dim>::get_mapping() const
+  {
+    return mapping;
+  }
+
+  template <int dim>
+  const Quadrature<dim> &
+  Problem<dim>::get_quadrature() const
+  {
+    return quadrature;
+  }
+
+  template <int dim>
+  const AffineConstraints<double> &
+  Problem<dim>::get_constraints() const
+  {
+    return constraints;
+  }
+
+  template <int dim>
+  const IndexSet &
+  Problem<dim>::locally_owned_dofs() const
+  {
+    return owned_dofs;
+  }
+
+  template <int dim>
+  const IndexSet &
+  Problem<dim>::locally_relevant_dofs() const
+  {
+    return relevant_dofs;
+  }
+
+
+  namespace ProblemParameters
+  {
+    void
+    declare_parameters(ParameterHandler &prm)
+    {
+      const auto &registry = Registry<Problem<2>>::instance();
+      prm.enter_subsection("Problem");
+      {
+        prm.declare_entry("Name",
+                          "jump-coefficient",
+                          Patterns::Selection(registry.selection_pattern()),
+                          "The built-in problem to solve. Registered "
+                          "problems:" +
+                            registry.documentation());
+        prm.declare_entry("Dimension",
+                          "2",
+                          Patterns::Integer(2, 3),
+                          "Space dimension: 2 or 3.");
+        prm.declare_entry("Refinement cycles",
+                          "6",
+                          Patterns::Integer(1, 100),
+                          "Number of solve-estimate-refine cycles; the "
+                          "first solves on the initial mesh.");
+        prm.declare_entry("Initial global refinement",
+                          "4",
+                          Patterns::Integer(0, 20),
+                          "Global refinements of the coarse mesh before "
+                          "the first cycle.");
+        prm.declare_entry("Finite element degree",
+                          "1",
+                          Patterns::Integer(1, 4),
+                          "Polynomial degree of the continuous Lagrange "
+                          "element FE_Q (1 = Q1, 2 = Q2, ...).");
+        prm.declare_entry("Coefficient contrast",
+                          "100",
+                          Patterns::Double(1e-12),
+                          "Ratio of the largest to the smallest diffusion "
+                          "coefficient in problems with a jumping "
+                          "coefficient.");
+        prm.declare_entry("Refinement fraction",
+                          "0.3",
+                          Patterns::Double(0., 1.),
+                          "Fraction of cells with the largest error "
+                          "indicators refined each cycle.");
+        prm.declare_entry("Coarsening fraction",
+                          "0.03",
+                          Patterns::Double(0., 1.),
+                          "Fraction of cells with the smallest error "
+                          "indicators coarsened each cycle.");
+        registry.declare_parameters(prm);
+      }
+      prm.leave_subsection();
+    }
+
+
+    ProblemSettings
+    parse(ParameterHandler &prm)
+    {
+      ProblemSettings s;
+      prm.enter_subsection("Problem");
+      s.name                      = prm.get("Name");
+      s.dimension                 = prm.get_integer("Dimension");
+      s.refinement_cycles         = prm.get_integer("Refinement cycles");
+      s.initial_global_refinement = prm.get_integer("Initial global refinement");
+      s.fe_degree                 = prm.get_integer("Finite element degree");
+      s.coefficient_contrast      = prm.get_double("Coefficient contrast");
+      s.refinement_fraction       = prm.get_double("Refinement fraction");
+      s.coarsening_fraction       = prm.get_double("Coarsening fraction");
+      prm.leave_subsection();
+      AssertThrow(s.refinement_fraction + s.coarsening_fraction <= 1.,
+                  ExcMessage("Problem/Refinement fraction + Problem/"
+                             "Coarsening fraction must not exceed 1."));
+      return s;
+    }
+
+
+    template <int dim>
+    std::unique_ptr<Problem<dim>>
+    create(const ProblemSettings &settings, ParameterHandler &prm)
+    {
+      const auto &entry = Registry<Problem<dim>>::instance().get(settings.name);
+      std::unique_ptr<Problem<dim>> problem = entry.create();
+      prm.enter_subsection("Problem");
+      prm.enter_subsection(settings.name);
+      problem->parse_parameters(prm);
+      prm.leave_subsection();
+      prm.leave_subsection();
+      problem->initialize(settings);
+      return problem;
+    }
+
+    template std::unique_ptr<Problem<2>>
+    create<2>(const ProblemSettings &, ParameterHandler &);
+    template std::unique_ptr<Problem<3>>
+    create<3>(const ProblemSettings &, ParameterHandler &);
+  } // namespace ProblemParameters
+
+  template class Problem<2>;
+  template class Problem<3>;
+} // namespace dealii_learned
