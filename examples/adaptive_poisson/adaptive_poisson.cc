@@ -72,7 +72,7 @@ main(int argc, char **argv)
       // 2. Mesh and element.
       parallel::distributed::Triangulation<2> tria(comm);
       GridGenerator::hyper_cube(tria);
-      tria.refine_global(4);
+      tria.refine_global(5);
       const FE_Q<2> fe(1);
       DoFHandler<2> dof_handler(tria);
 
@@ -94,7 +94,8 @@ main(int argc, char **argv)
           DynamicSparsityPattern dsp(relevant);
           DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
           SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
-          TrilinosWrappers::SparseMatrix A(owned, owned, dsp, comm);
+          TrilinosWrappers::SparseMatrix A;
+          A.reinit(owned, owned, dsp, comm);
           TrilinosWrappers::MPI::Vector  b(owned, comm), x(owned, comm);
 
           // 4. Assemble.

@@ -69,6 +69,15 @@ namespace dealii_learned
 
 
       std::string
+      format_number(const double x)
+      {
+        std::ostringstream out;
+        out << std::setprecision(3) << x;
+        return out.str();
+      }
+
+
+      std::string
       solver_label(const SolverSettings &s)
       {
         return s.method + "(" + s.preconditioner + ")";
@@ -100,10 +109,10 @@ namespace dealii_learned
                         ExcMessage(
                           "Linear solver " + solver_label(s) +
                           " did not converge: relative residual " +
-                          std::to_string(hook.last_report().relative_residual) +
+                          format_number(hook.last_report().relative_residual) +
                           " after " + std::to_string(e.last_step) +
                           " iterations, tolerance " +
-                          std::to_string(s.relative_tolerance) +
+                          format_number(s.relative_tolerance) +
                           ". Raise 'Linear solver/Maximum iterations' or "
                           "choose a stronger 'Preconditioner'."));
             return hook.last_report();
@@ -216,7 +225,10 @@ namespace dealii_learned
             };
             const auto print = [&](const SolverReport &r) {
               pcout << "  " << std::left << std::setw(12)
-                    << r.method + "(" + r.preconditioner + ")" << std::right
+                    << (r.preconditioner.empty() ?
+                          r.method :
+                          r.method + "(" + r.preconditioner + ")")
+                    << std::right
                     << std::setw(6) << r.iterations << " iterations"
                     << (r.converged ? "" : " (not converged)")
                     << ", relative residual " << std::setprecision(3)
@@ -312,6 +324,7 @@ namespace dealii_learned
         out << "Usage:\n"
                "  dealii-learned run FILE.prm              run the problem a "
                "parameter file describes\n"
+               "  dealii-learned FILE.prm                  the same\n"
                "  dealii-learned --print-parameters [FILE] print every "
                "parameter with its documentation\n"
                "                                           (FILE: load its "
@@ -338,7 +351,18 @@ namespace dealii_learned
     {
       load_shared_libraries(read_shared_library_list(parameter_file));
       declare_parameters(prm);
-      prm.parse_input(parameter_file);
+      try
+        {
+          prm.parse_input(parameter_file);
+        }
+      catch (const std::exception &e)
+        {
+          AssertThrow(false,
+                      ExcMessage(error_message(e) +
+                                 " (`dealii-learned --print-parameters' lists "
+                                 "every entry, its subsection and its "
+                                 "allowed values.)"));
+        }
     }
 
 
@@ -381,10 +405,12 @@ namespace dealii_learned
                     ParameterHandler::KeepDeclarationOrder));
               return 0;
             }
-          if (args.size() == 2 && args[0] == "run")
+          const bool bare_file = args.size() == 1 && args[0].size() > 4 &&
+                                 args[0].compare(args[0].size() - 4, 4, ".prm") == 0;
+          if ((args.size() == 2 && args[0] == "run") || bare_file)
             {
               ParameterHandler prm;
-              read_parameters(args[1], prm);
+              read_parameters(args.back(), prm);
               run(prm, std::cout);
               return 0;
             }

@@ -83,7 +83,7 @@ namespace dealii_learned
     // Fast compression: the best zlib level costs seconds per million
     // cells and saves little on floating-point data.
     DataOutBase::VtkFlags flags;
-    flags.compression_level = DataOutBase::CompressionLevel::best_speed;
+    flags.compression_level = DataOutBase::VtkFlags::ZlibCompressionLevel::best_speed;
     data_out.set_flags(flags);
 
     std::ostringstream vtu;

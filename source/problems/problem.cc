@@ -12,6 +12,8 @@
 
 #include <dealii-learned/problems/problem.h>
 
+#include <cmath>
+
 namespace dealii_learned
 {
   using namespace dealii;
@@ -36,10 +38,11 @@ namespace dealii_learned
   template <int dim>
   Problem<dim>::Problem(MPI_Comm mpi_communicator)
     : mpi_communicator(mpi_communicator)
-    , triangulation(mpi_communicator,
-                    typename Triangulation<dim>::MeshSmoothing(
-                      Triangulation<dim>::smoothing_on_refinement |
-                      Triangulation<dim>::smoothing_on_coarsening))
+    // No deal.II mesh smoothing: p4est already keeps the mesh 2:1 balanced
+    // across faces, edges and vertices, and deal.II's extra smoothing rules
+    // act on each rank's part of the mesh, which made the refined mesh
+    // depend on the number of ranks.
+    , triangulation(mpi_communicator, Triangulation<dim>::none)
     , dof_handler(triangulation)
     , mapping(1)
     , quadrature(2)
@@ -144,9 +147,23 @@ namespace dealii_learned
   void
   Problem<dim>::refine(const Vector<float> &indicators)
   {
+    // The solution, and with it the indicators, differ between partitions
+    // in the last bits (reductions sum in another order). Symmetric
+    // problems have many cells with equal indicators, and a rounding-level
+    // difference decides which of them the threshold splits. Rounding to
+    // five significant digits makes the mesh the same on any number of
+    // ranks, so that parallel runs reproduce serial ones.
+    Vector<float> rounded(indicators);
+    for (auto &v : rounded)
+      if (v > 0.f)
+        {
+          const double scale =
+            std::pow(10., 4 - std::floor(std::log10(double(v))));
+          v = static_cast<float>(std::round(v * scale) / scale);
+        }
     parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
       triangulation,
-      indicators,
+      rounded,
       settings.refinement_fraction,
       settings.coarsening_fraction);
     triangulation.execute_coarsening_and_refinement();

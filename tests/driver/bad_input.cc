@@ -31,7 +31,8 @@ namespace
   void
   check(const std::string &title, const std::string &body, const std::string &dir)
   {
-    std::filesystem::remove_all(dir);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
     const std::string file = "case.prm";
     {
       std::ofstream out(file);
@@ -45,7 +46,7 @@ namespace
         std::ostringstream screen;
         Driver::read_parameters(file, prm);
         Driver::run(prm, screen);
-        deallog << "no error (wrong)" << std::endl;
+        deallog << "no error" << std::endl;
       }
     catch (const std::exception &e)
       {

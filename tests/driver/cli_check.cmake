@@ -1,7 +1,8 @@
 # Runs the driver as a user would and checks its exit code, its messages,
 # and that a failed run left no output directory behind.
-#   -DDRIVER=... -DARGS=a;b -DWORKDIR=... -DEXPECT_CODE=N -DEXPECT_REGEX=...
+#   -DDRIVER=... -DARGS=a|b -DWORKDIR=... -DEXPECT_CODE=N -DEXPECT_REGEX=...
 #   [-DABSENT=path]
+string(REPLACE "|" ";" ARGS "${ARGS}")
 file(REMOVE_RECURSE ${WORKDIR})
 file(MAKE_DIRECTORY ${WORKDIR})
 if(DEFINED PRM_CONTENT)

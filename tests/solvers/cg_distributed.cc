@@ -3,8 +3,11 @@
 // refinement so that hanging nodes are present). The same expected output
 // serves one rank and two (cg_distributed.mpirun=2.output): methods whose
 // action does not depend on the partition (none, jacobi) must take exactly
-// the same iterations; ssor and ic act per rank and amg aggregates per rank,
-// so their counts are checked against a bound instead.
+// the same iterations (jacobi exactly; unpreconditioned CG drifts by a few
+// iterations in rounding over a thousand steps); ssor and ic act per rank
+// and amg aggregates per rank, so their counts are checked in a band that
+// covers one and two ranks (one rank: 1206, 178, 72, 99, 13; two ranks:
+// 1205, 178, 88, 105, 13).
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -27,11 +30,12 @@ main(int argc, char **argv)
   LinearSolver::declare_parameters(prm);
 
   ProblemSettings settings;
-  settings.initial_global_refinement = 4;
+  settings.initial_global_refinement = 5;
   auto problem = ProblemParameters::create<2>(settings, prm);
   problem->setup_system();
   problem->assemble_system();
-  problem->solution = 1.;
+  LinearSolver::create(SolverSettings(), prm)
+    ->solve(problem->system_matrix, problem->solution, problem->system_rhs);
   problem->distribute_solution(problem->solution);
   Vector<float> indicators;
   problem->estimate(indicators);
@@ -40,9 +44,13 @@ main(int argc, char **argv)
   deallog << "n_cells " << problem->get_triangulation().n_global_active_cells()
           << ", n_dofs " << problem->get_dof_handler().n_dofs() << std::endl;
 
-  const std::map<std::string, unsigned int> bound = {{"ssor", 90},
-                                                     {"ic", 90},
-                                                     {"amg", 20}};
+  // Expected iterations and the deviation allowed between partitions.
+  const std::map<std::string, std::pair<unsigned int, unsigned int>> expected = {
+    {"none", {1205, 10}},
+    {"jacobi", {178, 0}},
+    {"ssor", {80, 8}},
+    {"ic", {102, 3}},
+    {"amg", {13, 1}}};
   TrilinosWrappers::MPI::Vector reference;
   for (const std::string preconditioner : {"none", "jacobi", "ssor", "ic", "amg"})
     {
@@ -60,12 +68,13 @@ main(int argc, char **argv)
       TrilinosWrappers::MPI::Vector difference(problem->solution);
       difference -= reference;
 
-      deallog << "cg(" << preconditioner << "): ";
-      if (bound.count(preconditioner))
-        deallog << "iterations <= " << bound.at(preconditioner) << ": "
-                << (r.iterations <= bound.at(preconditioner));
-      else
-        deallog << r.iterations << " iterations";
+      const auto [n, tolerance] = expected.at(preconditioner);
+      // The exact count, on the terminal only (not compared).
+      std::cout << "cg(" << preconditioner << ") " << r.iterations << std::endl;
+      deallog << "cg(" << preconditioner << "): iterations " << n;
+      if (tolerance > 0)
+        deallog << " +- " << tolerance;
+      deallog << ": " << (r.iterations + tolerance >= n && r.iterations <= n + tolerance);
       deallog << ", true residual below tolerance "
               << (r.converged && r.relative_residual <= 1e-10)
               << ", same solution as cg(none) "

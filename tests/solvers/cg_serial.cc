@@ -16,6 +16,7 @@
 #include <deal.II/grid/tria.h>
 
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/sparse_direct.h>
 #include <deal.II/lac/sparse_matrix.h>
@@ -39,11 +40,11 @@ main(int argc, char **argv)
 
   Triangulation<2> tria;
   GridGenerator::hyper_L(tria, -1., 1.);
-  tria.refine_global(3);
+  tria.refine_global(5);
   for (unsigned int step = 0; step < 2; ++step)
     {
       for (const auto &cell : tria.active_cell_iterators())
-        if (cell->center().norm() < 0.3)
+        if (cell->center().norm() < 0.2)
           cell->set_refine_flag();
       tria.execute_coarsening_and_refinement();
     }
