@@ -1,0 +1,108 @@
+#pragma once
+
+#include <deal.II/base/index_set.h>
+
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <vector>
+
+namespace dealii_learned
+{
+  /**
+   * A coarse-to-fine structure built from the matrix alone: the graph on
+   * which the neural direction network passes messages, level by level, so
+   * that one application costs about what a multigrid V-cycle costs instead
+   * of dozens of fine-grid passes.
+   *
+   * Level 0 is the symmetrically scaled matrix Â = D^{-1/2} A D^{-1/2}
+   * (unit diagonal, so edge weights are comparable across meshes, element
+   * degrees and coefficient contrasts). Each coarser level groups strongly
+   * connected unknowns into aggregates of at most `max_aggregate_size`
+   * (|Â_ij| >= threshold * max_k |Â_ik|, greedy, as in aggregation AMG),
+   * takes the piecewise-constant prolongation P (0/1 entries) and the
+   * Galerkin product P^T Â P, rescaled to unit diagonal again. Rows with no
+   * off-diagonal entry (constrained DoFs) are decoupled and get no coarse
+   * unknown. Nothing here
+   * depends on the mesh, the dimension or the element: only on A, so the
+   * same network runs on adaptive meshes with hanging nodes, Q1 or Q2, 2-D
+   * or 3-D.
+   *
+   * Under MPI, aggregates never cross ranks (uncoupled aggregation), so the
+   * hierarchy is built without communication beyond Trilinos' matrix
+   * products, and every coarse unknown is owned by the rank that owns its
+   * fine unknowns.
+   */
+  class AggregationHierarchy
+  {
+  public:
+    /** Aggregate number of a decoupled row, which has no coarse unknown. */
+    static constexpr unsigned int no_aggregate = static_cast<unsigned int>(-1);
+
+    struct AdditionalData
+    {
+      AdditionalData(const double       strength_threshold = 0.25,
+                     const unsigned int max_aggregate_size = 4,
+                     const unsigned int coarsest_size      = 64,
+                     const unsigned int max_levels         = 25)
+        : strength_threshold(strength_threshold)
+        , max_aggregate_size(max_aggregate_size)
+        , coarsest_size(coarsest_size)
+        , max_levels(max_levels)
+      {}
+
+      double       strength_threshold;
+      unsigned int max_aggregate_size;
+      /** Stop coarsening when the global size is at most this. */
+      unsigned int coarsest_size;
+      unsigned int max_levels;
+    };
+
+    /**
+     * Builds the hierarchy of @p A, which must be symmetric with a positive
+     * diagonal; throws naming the first row with a non-positive one.
+     */
+    void
+    initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
+               const AdditionalData &data = AdditionalData());
+
+    unsigned int
+    n_levels() const;
+
+    /** Â on level @p level (unit diagonal). */
+    const dealii::TrilinosWrappers::SparseMatrix &
+    matrix(const unsigned int level) const;
+
+    /** P from level @p level + 1 to level @p level. */
+    const dealii::TrilinosWrappers::SparseMatrix &
+    prolongation(const unsigned int level) const;
+
+    /**
+     * The scaling that made level @p level unit-diagonal: D^{-1/2} of A on
+     * level 0, and of P^T Â P on coarser levels, so that
+     * matrix(l+1) = S (P^T matrix(l) P) S with S = diag(this vector).
+     */
+    const dealii::TrilinosWrappers::MPI::Vector &
+    inverse_sqrt_diagonal(const unsigned int level = 0) const;
+
+    const dealii::IndexSet &
+    locally_owned(const unsigned int level) const;
+
+    /** Global number of unknowns on each level, finest first. */
+    std::vector<dealii::types::global_dof_index>
+    level_sizes() const;
+
+    /**
+     * Sum over levels of the nonzeros, divided by the nonzeros of level 0:
+     * the cost of touching every level once relative to one fine matvec.
+     */
+    double
+    operator_complexity() const;
+
+  private:
+    std::vector<dealii::TrilinosWrappers::SparseMatrix> matrices;
+    std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;
+    std::vector<dealii::IndexSet>                       owned;
+    std::vector<dealii::TrilinosWrappers::MPI::Vector>  scalings;
+  };
+} // namespace dealii_learned

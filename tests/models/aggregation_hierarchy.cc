@@ -1,0 +1,129 @@
+// The coarse-to-fine structure of the direction network, built from the
+// matrix alone, on the jump-coefficient systems (2-D Q1 and Q2, 3-D Q1,
+// adaptive meshes with hanging nodes): level 0 is D^{-1/2} A D^{-1/2},
+// every level has unit diagonal and stays symmetric, the Galerkin product
+// matches P^T (Â P x) applied vector by vector, the sizes shrink by the
+// aggregate size, and the total cost of all levels stays near that of the
+// fine matrix. Also on two ranks, where aggregates stay within a rank.
+
+#include <deal.II/base/parameter_handler.h>
+
+#include <dealii-learned/models/aggregation_hierarchy.h>
+#include <dealii-learned/problems/problem.h>
+
+#include "../tests.h"
+
+using namespace dealii;
+using namespace dealii_learned;
+
+template <int dim>
+void
+check(const unsigned int degree, const unsigned int refinement)
+{
+  ParameterHandler prm;
+  ProblemParameters::declare_parameters(prm);
+  ProblemSettings settings;
+  settings.dimension                 = dim;
+  settings.fe_degree                 = degree;
+  settings.initial_global_refinement = refinement;
+  auto problem = ProblemParameters::create<dim>(settings, prm);
+  problem->setup_system();
+  problem->assemble_system();
+  problem->solution = 1.;
+  problem->distribute_solution(problem->solution);
+  Vector<float> indicators;
+  problem->estimate(indicators);
+  problem->refine(indicators);
+  problem->assemble_system();
+  const auto &A = problem->system_matrix;
+
+  AggregationHierarchy hierarchy;
+  hierarchy.initialize(A);
+  const auto sizes = hierarchy.level_sizes();
+
+  // Â x = s .* (A (s .* x)) with s = D^{-1/2}.
+  const auto &s = hierarchy.inverse_sqrt_diagonal(0);
+  TrilinosWrappers::MPI::Vector x(s), sx(s), y(s), z(s);
+  for (const auto i : x.locally_owned_elements())
+    x[i] = std::sin(0.37 * i) + 0.5;
+  x.compress(VectorOperation::insert);
+  sx = x;
+  sx.scale(s);
+  A.vmult(y, sx);
+  y.scale(s);
+  hierarchy.matrix(0).vmult(z, x);
+  z -= y;
+  const bool scaled = z.l2_norm() <= 1e-12 * y.l2_norm();
+
+  bool unit_diagonal = true, symmetric = true, galerkin = true;
+  for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
+    {
+      const auto &M = hierarchy.matrix(l);
+      for (const auto i : hierarchy.locally_owned(l))
+        unit_diagonal &= std::abs(M.diag_element(i) - 1.) < 1e-12;
+      unit_diagonal = Utilities::MPI::min(double(unit_diagonal), MPI_COMM_WORLD) > 0;
+
+      // u^T M v == v^T M u for two vectors.
+      TrilinosWrappers::MPI::Vector u(hierarchy.locally_owned(l), MPI_COMM_WORLD),
+        v(u), Mu(u), Mv(u);
+      for (const auto i : u.locally_owned_elements())
+        {
+          u[i] = std::cos(1.3 * i);
+          v[i] = std::sin(0.7 * i) - 0.2;
+        }
+      u.compress(VectorOperation::insert);
+      v.compress(VectorOperation::insert);
+      M.vmult(Mu, u);
+      M.vmult(Mv, v);
+      symmetric &= std::abs(u * Mv - v * Mu) <= 1e-10 * std::abs(u * Mv);
+
+      if (l + 1 < hierarchy.n_levels())
+        {
+          // matrix(l+1) = S (P^T M P) S: compare on a vector.
+          const auto &P = hierarchy.prolongation(l);
+          const auto &S = hierarchy.inverse_sqrt_diagonal(l + 1);
+          TrilinosWrappers::MPI::Vector c(S), Sc(S), PSc(u), MPSc(u), direct(S),
+            stored(S);
+          for (const auto i : c.locally_owned_elements())
+            c[i] = std::sin(0.9 * i) + 0.3;
+          c.compress(VectorOperation::insert);
+          Sc = c;
+          Sc.scale(S);
+          P.vmult(PSc, Sc);
+          M.vmult(MPSc, PSc);
+          P.Tvmult(direct, MPSc);
+          direct.scale(S);
+          hierarchy.matrix(l + 1).vmult(stored, c);
+          stored -= direct;
+          galerkin &= stored.l2_norm() <= 1e-12 * direct.l2_norm();
+        }
+    }
+
+  bool shrinking = true;
+  for (unsigned int l = 1; l < sizes.size(); ++l)
+    shrinking &= sizes[l] * 2 <= sizes[l - 1];
+
+  deallog << dim << "-D Q" << degree << ": n_dofs " << sizes[0]
+          << ", levels >= 3 " << (sizes.size() >= 3) << ", coarsest <= 200 "
+          << (sizes.back() <= 200) << ", each level at most half the previous "
+          << shrinking << ", operator complexity < 2 "
+          << (hierarchy.operator_complexity() < 2.) << ", scaled " << scaled
+          << ", unit diagonal " << unit_diagonal << ", symmetric " << symmetric
+          << ", galerkin " << galerkin << std::endl;
+  std::cout << dim << "-D Q" << degree << " level sizes:";
+  for (const auto n : sizes)
+    std::cout << ' ' << n;
+  std::cout << ", operator complexity " << hierarchy.operator_complexity()
+            << std::endl;
+}
+
+
+int
+main(int argc, char **argv)
+{
+  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  MPILogInitAll                    log;
+  check<2>(1, 5);
+  check<2>(2, 4);
+  check<3>(1, 3);
+}
