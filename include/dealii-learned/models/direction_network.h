@@ -1,0 +1,149 @@
+#pragma once
+
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
+
+#include <dealii-learned/models/aggregation_hierarchy.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dealii_learned
+{
+  /**
+   * The weights of one learned smoothing layer: a per-node two-layer
+   * perceptron on two features, the node's residual rho_i and the message
+   * g_i = (Â rho)_i gathered from its neighbours, plus linear skip terms:
+   *
+   *   dy_i = sigma * ( a rho_i/sigma + b g_i/sigma
+   *                   + sum_c w_c relu(W_c0 rho_i/sigma + W_c1 g_i/sigma + c_c) )
+   *
+   * sigma is the root-mean-square of the level's right-hand side, which
+   * makes the layer, and the whole network, positively homogeneous:
+   * N(t r) = t N(r) for t > 0. With w = 0 the layer is a damped Jacobi step
+   * (a) plus a first-order polynomial correction (b).
+   */
+  struct SmootherWeights
+  {
+    unsigned int        hidden = 8;
+    std::vector<double> W;    // hidden x 2, row-major
+    std::vector<double> bias; // hidden
+    std::vector<double> w;    // hidden
+    double              a = 0.6;
+    double              b = 0.;
+
+    /** Parameters in a fixed order (W, bias, w, a, b). */
+    std::vector<double>
+    flatten() const;
+    void
+    unflatten(const std::vector<double> &values, std::size_t &position);
+    std::size_t
+    n_parameters() const;
+  };
+
+
+  /**
+   * All weights and settings of the multilevel message-passing direction
+   * network, and its model file. Everything needed to rebuild the network
+   * on another matrix: the hierarchy settings, the number of layers per
+   * level, and the learned weights (shared by all levels, which is what
+   * lets one network serve matrices of any size).
+   */
+  struct DirectionNetworkModel
+  {
+    static constexpr unsigned int format_version = 1;
+    static constexpr const char * architecture   = "multilevel-message-passing";
+
+    AggregationHierarchy::AdditionalData hierarchy;
+    unsigned int                         pre_layers    = 1;
+    unsigned int                         post_layers   = 1;
+    unsigned int                         coarse_layers = 4;
+    SmootherWeights                      pre, post, coarse;
+    /** Scales the coarse-level correction (over-correction helps
+     *  piecewise-constant prolongation). */
+    double coarse_correction_scale = 1.;
+    /** Free-form description of the training (problem, sizes, seed,
+     *  epochs, loss), kept in the file for provenance. */
+    std::map<std::string, std::string> metadata;
+
+    /** Weights set to their untrained start: Jacobi-like smoothing, MLP
+     *  hidden weights small and deterministic from @p seed, output zero. */
+    static DirectionNetworkModel
+    initial(const unsigned int hidden = 8, const unsigned int seed = 1);
+
+    std::vector<double>
+    flatten() const;
+    void
+    unflatten(const std::vector<double> &values);
+
+    /**
+     * Writes the model (text, exact to the last bit) through a temporary
+     * file and a rename.
+     */
+    void
+    save(const std::string &filename) const;
+
+    /**
+     * Reads a model file; throws naming the file and the problem if it is
+     * missing, from another format version or architecture, truncated, or
+     * holds non-finite weights.
+     */
+    static DirectionNetworkModel
+    load(const std::string &filename);
+  };
+
+
+  /**
+   * The neural direction network N(r) ~ A^{-1} r used by SolverDCDM and the
+   * neural preconditioner. Set up once per matrix (the hierarchy is built
+   * from A), applied once per iteration:
+   *
+   *   v_0 = D^{-1/2} r,  y_0 = V(0, v_0),  N(r) = D^{-1/2} y_0,
+   *   V(l, v): y = 0; y = pre-smooth(l, v, y);
+   *            y += gamma P_l S_{l+1} V(l+1, S_{l+1} P_l^T (v - Â_l y));
+   *            y = post-smooth(l, v, y)
+   *
+   * with the learned layers of DirectionNetworkModel on every level and
+   * `coarse_layers` layers alone on the coarsest. Each layer costs two
+   * sparse matrix-vector products with Â_l and O(hidden) flops per unknown,
+   * so one application costs about as much as an AMG V-cycle with a
+   * degree-2 polynomial smoother. Under MPI the products are Trilinos'
+   * (ghost exchange per layer); the per-node perceptron is local.
+   */
+  class DirectionNetwork
+  {
+  public:
+    void
+    initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
+               const DirectionNetworkModel &                 model);
+
+    /** q = N(r). r and q must not be the same vector. */
+    void
+    vmult(dealii::TrilinosWrappers::MPI::Vector &      q,
+          const dealii::TrilinosWrappers::MPI::Vector &r) const;
+
+    /** The same for serial vectors (one MPI rank). */
+    void
+    vmult(dealii::Vector<double> &q, const dealii::Vector<double> &r) const;
+
+    const AggregationHierarchy &
+    get_hierarchy() const;
+
+  private:
+    void
+    smooth(const SmootherWeights &weights,
+           const unsigned int     level,
+           const unsigned int     n_layers) const;
+
+    void
+    cycle(const unsigned int level) const;
+
+    DirectionNetworkModel model;
+    AggregationHierarchy  hierarchy;
+    // Per level: right-hand side v, iterate y, residual rho, message g.
+    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> v, y, rho, g;
+    mutable dealii::TrilinosWrappers::MPI::Vector              serial_in, serial_out;
+  };
+} // namespace dealii_learned

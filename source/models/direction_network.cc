@@ -1,0 +1,392 @@
+#include <deal.II/base/exceptions.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/models/direction_network.h>
+
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <random>
+#include <sstream>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  // ---------------------------------------------------------------- weights
+
+  std::size_t
+  SmootherWeights::n_parameters() const
+  {
+    return 4 * hidden + 2;
+  }
+
+
+  std::vector<double>
+  SmootherWeights::flatten() const
+  {
+    std::vector<double> values(W);
+    values.insert(values.end(), bias.begin(), bias.end());
+    values.insert(values.end(), w.begin(), w.end());
+    values.push_back(a);
+    values.push_back(b);
+    return values;
+  }
+
+
+  void
+  SmootherWeights::unflatten(const std::vector<double> &values,
+                             std::size_t &              position)
+  {
+    AssertThrow(position + n_parameters() <= values.size(),
+                ExcMessage("Too few parameters for a smoother layer."));
+    const auto take = [&](std::vector<double> &target, const std::size_t n) {
+      target.assign(values.begin() + position, values.begin() + position + n);
+      position += n;
+    };
+    take(W, 2 * hidden);
+    take(bias, hidden);
+    take(w, hidden);
+    a = values[position++];
+    b = values[position++];
+  }
+
+
+  DirectionNetworkModel
+  DirectionNetworkModel::initial(const unsigned int hidden,
+                                 const unsigned int seed)
+  {
+    DirectionNetworkModel model;
+    // mt19937's output sequence is fixed by the standard, unlike the
+    // standard distributions, so the start is the same on every machine.
+    std::mt19937 generator(seed);
+    const auto   uniform = [&]() {
+      return (double(generator()) / 4294967296.0 - 0.5) * 2.;
+    };
+    for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
+      {
+        s->hidden = hidden;
+        s->W.resize(2 * hidden);
+        for (auto &x : s->W)
+          x = 0.5 * uniform();
+        s->bias.resize(hidden);
+        for (auto &x : s->bias)
+          x = 0.1 * uniform();
+        s->w.assign(hidden, 0.);
+        s->a = 0.6;
+        s->b = 0.;
+      }
+    model.metadata["trained"] = "no";
+    return model;
+  }
+
+
+  std::vector<double>
+  DirectionNetworkModel::flatten() const
+  {
+    std::vector<double> values;
+    for (const SmootherWeights *s : {&pre, &post, &coarse})
+      {
+        const auto part = s->flatten();
+        values.insert(values.end(), part.begin(), part.end());
+      }
+    values.push_back(coarse_correction_scale);
+    return values;
+  }
+
+
+  void
+  DirectionNetworkModel::unflatten(const std::vector<double> &values)
+  {
+    std::size_t position = 0;
+    for (SmootherWeights *s : {&pre, &post, &coarse})
+      s->unflatten(values, position);
+    AssertThrow(position + 1 == values.size(),
+                ExcMessage("The number of parameters (" +
+                           std::to_string(values.size()) +
+                           ") does not match the architecture (" +
+                           std::to_string(position + 1) + ")."));
+    coarse_correction_scale = values[position];
+  }
+
+
+  void
+  DirectionNetworkModel::save(const std::string &filename) const
+  {
+    std::ostringstream out;
+    out << "dealii-learned-model " << format_version << '\n'
+        << "architecture " << architecture << '\n'
+        << "hidden " << pre.hidden << '\n'
+        << "strength_threshold " << std::hexfloat
+        << hierarchy.strength_threshold << std::defaultfloat << '\n'
+        << "max_aggregate_size " << hierarchy.max_aggregate_size << '\n'
+        << "coarsest_size " << hierarchy.coarsest_size << '\n'
+        << "max_levels " << hierarchy.max_levels << '\n'
+        << "pre_layers " << pre_layers << '\n'
+        << "post_layers " << post_layers << '\n'
+        << "coarse_layers " << coarse_layers << '\n';
+    for (const auto &m : metadata)
+      {
+        AssertThrow(m.first.find_first_of(" \n") == std::string::npos &&
+                      m.second.find('\n') == std::string::npos,
+                    ExcMessage("Model metadata keys must be single words and "
+                               "values single lines."));
+        out << "meta " << m.first << ' ' << m.second << '\n';
+      }
+    const auto values = flatten();
+    out << "parameters " << values.size() << '\n' << std::hexfloat;
+    for (const double v : values)
+      out << v << '\n';
+    out << "end\n";
+    write_file_atomically(filename, out.str());
+  }
+
+
+  DirectionNetworkModel
+  DirectionNetworkModel::load(const std::string &filename)
+  {
+    std::ifstream in(filename);
+    AssertThrow(in,
+                ExcMessage("Cannot open the model file '" + filename +
+                           "'. Check the path given in 'Model file' (a "
+                           "relative path is relative to the working "
+                           "directory)."));
+    const auto fail = [&](const std::string &what) {
+      AssertThrow(false,
+                  ExcMessage("The model file '" + filename + "' " + what));
+    };
+
+    std::string  word;
+    unsigned int version = 0;
+    in >> word >> version;
+    if (word != "dealii-learned-model")
+      fail("is not a dealii-learned model file.");
+    if (version != format_version)
+      fail("has format version " + std::to_string(version) +
+           "; this dealii-learned reads version " +
+           std::to_string(format_version) + ". Retrain the model.");
+
+    DirectionNetworkModel model;
+    unsigned int          hidden = 0;
+    std::size_t           n_values = 0;
+    std::string           arch;
+    while (in >> word)
+      {
+        if (word == "architecture")
+          in >> arch;
+        else if (word == "hidden")
+          in >> hidden;
+        else if (word == "strength_threshold")
+          {
+            std::string value;
+            in >> value;
+            model.hierarchy.strength_threshold = std::strtod(value.c_str(), nullptr);
+          }
+        else if (word == "max_aggregate_size")
+          in >> model.hierarchy.max_aggregate_size;
+        else if (word == "coarsest_size")
+          in >> model.hierarchy.coarsest_size;
+        else if (word == "max_levels")
+          in >> model.hierarchy.max_levels;
+        else if (word == "pre_layers")
+          in >> model.pre_layers;
+        else if (word == "post_layers")
+          in >> model.post_layers;
+        else if (word == "coarse_layers")
+          in >> model.coarse_layers;
+        else if (word == "meta")
+          {
+            std::string key, value;
+            in >> key;
+            std::getline(in >> std::ws, value);
+            model.metadata[key] = value;
+          }
+        else if (word == "parameters")
+          {
+            in >> n_values;
+            break;
+          }
+        else
+          fail("has an unknown entry '" + word + "'.");
+        if (!in)
+          fail("is malformed near '" + word + "'.");
+      }
+    if (arch != architecture)
+      fail("holds architecture '" + arch + "', not '" + architecture + "'.");
+    if (hidden == 0 || hidden > 1024)
+      fail("has an invalid hidden width " + std::to_string(hidden) + ".");
+
+    std::vector<double> values(n_values);
+    for (auto &v : values)
+      {
+        std::string text;
+        if (!(in >> text))
+          fail("is truncated: it announces " + std::to_string(n_values) +
+               " parameters but holds fewer.");
+        char *end = nullptr;
+        v         = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || !std::isfinite(v))
+          fail("holds a parameter that is not a finite number: '" + text + "'.");
+      }
+    if (!(in >> word) || word != "end")
+      fail("is truncated (no 'end' line).");
+
+    for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
+      s->hidden = hidden;
+    try
+      {
+        model.unflatten(values);
+      }
+    catch (const std::exception &e)
+      {
+        fail("does not fit its architecture: " + error_message(e));
+      }
+    return model;
+  }
+
+
+  // ---------------------------------------------------------------- network
+
+  void
+  DirectionNetwork::initialize(const TrilinosWrappers::SparseMatrix &A,
+                               const DirectionNetworkModel &         new_model)
+  {
+    model = new_model;
+    hierarchy.initialize(A, model.hierarchy);
+    const unsigned int L    = hierarchy.n_levels();
+    const MPI_Comm     comm = A.get_mpi_communicator();
+    v.resize(L);
+    y.resize(L);
+    rho.resize(L);
+    g.resize(L);
+    for (unsigned int l = 0; l < L; ++l)
+      {
+        v[l].reinit(hierarchy.locally_owned(l), comm);
+        y[l].reinit(v[l]);
+        rho[l].reinit(v[l]);
+        g[l].reinit(v[l]);
+      }
+  }
+
+
+  const AggregationHierarchy &
+  DirectionNetwork::get_hierarchy() const
+  {
+    return hierarchy;
+  }
+
+
+  void
+  DirectionNetwork::smooth(const SmootherWeights &weights,
+                           const unsigned int     level,
+                           const unsigned int     n_layers) const
+  {
+    const auto &M     = hierarchy.matrix(level);
+    const double sigma =
+      v[level].l2_norm() / std::sqrt(static_cast<double>(v[level].size()));
+    if (!(sigma > 0.))
+      return; // zero right-hand side: y stays 0
+
+    const unsigned int H = weights.hidden;
+    for (unsigned int k = 0; k < n_layers; ++k)
+      {
+        M.vmult(rho[level], y[level]);
+        rho[level].sadd(-1., 1., v[level]);
+        M.vmult(g[level], rho[level]);
+
+        const double *r  = rho[level].begin();
+        const double *gg = g[level].begin();
+        double *      yy = y[level].begin();
+        const std::size_t n = rho[level].locally_owned_size();
+        for (std::size_t i = 0; i < n; ++i)
+          {
+            const double f0 = r[i] / sigma, f1 = gg[i] / sigma;
+            double       update = weights.a * f0 + weights.b * f1;
+            for (unsigned int c = 0; c < H; ++c)
+              {
+                const double h = weights.W[2 * c] * f0 +
+                                 weights.W[2 * c + 1] * f1 + weights.bias[c];
+                if (h > 0.)
+                  update += weights.w[c] * h;
+              }
+            yy[i] += sigma * update;
+          }
+      }
+  }
+
+
+  void
+  DirectionNetwork::cycle(const unsigned int level) const
+  {
+    y[level] = 0.;
+    if (level + 1 == hierarchy.n_levels())
+      {
+        smooth(model.coarse, level, model.coarse_layers);
+        return;
+      }
+    smooth(model.pre, level, model.pre_layers);
+
+    const auto &P = hierarchy.prolongation(level);
+    const auto &S = hierarchy.inverse_sqrt_diagonal(level + 1);
+    hierarchy.matrix(level).vmult(rho[level], y[level]);
+    rho[level].sadd(-1., 1., v[level]);
+    P.Tvmult(v[level + 1], rho[level]);
+    v[level + 1].scale(S);
+
+    cycle(level + 1);
+
+    g[level + 1] = y[level + 1];
+    g[level + 1].scale(S);
+    P.vmult(g[level], g[level + 1]);
+    y[level].add(model.coarse_correction_scale, g[level]);
+
+    smooth(model.post, level, model.post_layers);
+  }
+
+
+  void
+  DirectionNetwork::vmult(TrilinosWrappers::MPI::Vector &      q,
+                          const TrilinosWrappers::MPI::Vector &r) const
+  {
+    AssertThrow(!v.empty(),
+                ExcMessage("DirectionNetwork::vmult() before initialize()."));
+    AssertThrow(r.size() == v[0].size() && q.size() == v[0].size(),
+                ExcMessage("DirectionNetwork: vectors of size " +
+                           std::to_string(r.size()) + " and " +
+                           std::to_string(q.size()) +
+                           " for a network set up on a matrix of size " +
+                           std::to_string(v[0].size()) + "."));
+    const auto &s = hierarchy.inverse_sqrt_diagonal(0);
+    v[0]          = r;
+    v[0].scale(s);
+    cycle(0);
+    q = y[0];
+    q.scale(s);
+  }
+
+
+  void
+  DirectionNetwork::vmult(Vector<double> &q, const Vector<double> &r) const
+  {
+    AssertThrow(!v.empty(),
+                ExcMessage("DirectionNetwork::vmult() before initialize()."));
+    AssertThrow(v[0].locally_owned_size() == v[0].size(),
+                ExcMessage("DirectionNetwork: serial vectors need a network "
+                           "set up on one MPI rank; use Trilinos MPI vectors "
+                           "in parallel."));
+    if (serial_in.size() != v[0].size())
+      {
+        serial_in.reinit(v[0]);
+        serial_out.reinit(v[0]);
+      }
+    AssertThrow(r.size() == v[0].size() && q.size() == v[0].size(),
+                ExcMessage("DirectionNetwork: vectors of size " +
+                           std::to_string(r.size()) + " and " +
+                           std::to_string(q.size()) +
+                           " for a network set up on a matrix of size " +
+                           std::to_string(v[0].size()) + "."));
+    std::copy(r.begin(), r.end(), serial_in.begin());
+    vmult(serial_out, serial_in);
+    std::copy(serial_out.begin(), serial_out.end(), q.begin());
+  }
+} // namespace dealii_learned
