@@ -130,6 +130,8 @@ namespace dealii_learned
         table.set("relative_residual", r.relative_residual);
         table.set("setup_seconds", r.setup_seconds);
         table.set("solve_seconds", r.solve_seconds);
+        for (const auto &s : r.statistics)
+          table.set(s.first, s.second);
       }
 
 
@@ -281,9 +283,12 @@ namespace dealii_learned
                                         problem->get_constraints(),
                                         problem->get_quadrature(),
                                         problem->locally_owned_dofs(),
-                                        problem->locally_relevant_dofs()};
-              context.cycle            = cycle;
-              context.output_directory = output.directory;
+                                        problem->locally_relevant_dofs(),
+                                        cycle,
+                                        0.,
+                                        output.directory,
+                                        "solution",
+                                        {}};
               for (const auto &d : cell_data)
                 context.cell_data.emplace_back(d.first, &d.second);
               context.cell_data.emplace_back("error_indicator", &indicators);

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 DEAL_II_NAMESPACE_OPEN
@@ -63,6 +64,9 @@ namespace dealii_learned
     std::vector<double> residual_history;
     double              setup_seconds = 0;
     double              solve_seconds = 0;
+    /** Method-specific figures (e.g. a learned solver's fallback steps);
+     *  they become extra summary columns. */
+    std::vector<std::pair<std::string, double>> statistics;
   };
 
 

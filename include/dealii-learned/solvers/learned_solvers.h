@@ -1,0 +1,85 @@
+#pragma once
+
+#include <dealii-learned/solvers/solver_hook.h>
+
+#include <memory>
+#include <string>
+
+namespace dealii_learned
+{
+  struct DirectionNetworkModel;
+
+  /**
+   * What the learned solver hooks share: the `Model file` parameter, the
+   * model read from it (when the parameters are read, so a missing or
+   * broken file stops a run before it starts), and the setup of the
+   * direction network on each new matrix, counted as setup time.
+   *
+   * An empty `Model file` uses the network's untrained starting weights
+   * (damped-Jacobi layers in an aggregation V-cycle), which is a working
+   * but unlearned direction generator.
+   */
+  class LearnedSolverBase : public SolverHook
+  {
+  public:
+    LearnedSolverBase();
+    ~LearnedSolverBase() override;
+
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+
+    void
+    parse_parameters(dealii::ParameterHandler &prm) override;
+
+  protected:
+    std::unique_ptr<DirectionNetworkModel> model;
+    std::string                            model_file;
+  };
+
+
+  /**
+   * `dcdm`: the deep conjugate direction method (SolverDCDM) with the
+   * multilevel message-passing direction network.
+   */
+  class NeuralDCDM : public LearnedSolverBase
+  {
+  public:
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+
+    void
+    parse_parameters(dealii::ParameterHandler &prm) override;
+
+    SolverReport
+    solve(const dealii::SparseMatrix<double> &A,
+          dealii::Vector<double> &            x,
+          const dealii::Vector<double> &      b) override;
+
+    SolverReport
+    solve(const dealii::TrilinosWrappers::SparseMatrix &A,
+          dealii::TrilinosWrappers::MPI::Vector &       x,
+          const dealii::TrilinosWrappers::MPI::Vector & b) override;
+
+  private:
+    unsigned int kept_directions = 2;
+  };
+
+
+  /**
+   * `fcg-neural`: deal.II's SolverFlexibleCG with the direction network as
+   * a (nonlinear) preconditioner, NeuralPreconditioner.
+   */
+  class NeuralFCG : public LearnedSolverBase
+  {
+  public:
+    SolverReport
+    solve(const dealii::SparseMatrix<double> &A,
+          dealii::Vector<double> &            x,
+          const dealii::Vector<double> &      b) override;
+
+    SolverReport
+    solve(const dealii::TrilinosWrappers::SparseMatrix &A,
+          dealii::TrilinosWrappers::MPI::Vector &       x,
+          const dealii::TrilinosWrappers::MPI::Vector & b) override;
+  };
+} // namespace dealii_learned

@@ -1,0 +1,264 @@
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/sparse_matrix.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
+
+#include <dealii-learned/models/direction_network.h>
+#include <dealii-learned/solvers/learned_solvers.h>
+#include <dealii-learned/solvers/neural_preconditioner.h>
+#include <dealii-learned/solvers/solver_dcdm.h>
+
+#include <type_traits>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /**
+     * Sets up the network on A (timed as setup), runs @p iterate (timed as
+     * solve), and completes the report with the true residual. Throws
+     * NoConvergence, after filling the report, if the tolerance was not
+     * reached.
+     */
+    template <typename MatrixType, typename VectorType, typename Iterate>
+    void
+    run_learned(const SolverSettings &       settings,
+                const DirectionNetworkModel &model,
+                const MatrixType &           A,
+                VectorType &                 x,
+                const VectorType &           b,
+                const Iterate &              iterate,
+                SolverReport &               report)
+    {
+      AssertThrow(A.m() == b.size() && A.n() == x.size(),
+                  ExcMessage("Linear solver '" + settings.method +
+                             "': the matrix is " + std::to_string(A.m()) +
+                             " x " + std::to_string(A.n()) +
+                             " but the vectors have sizes " +
+                             std::to_string(x.size()) + " (x) and " +
+                             std::to_string(b.size()) + " (b)."));
+      report          = SolverReport();
+      report.method   = settings.method;
+      report.rhs_norm = b.l2_norm();
+      if (report.rhs_norm == 0.)
+        {
+          x                 = 0.;
+          report.converged  = true;
+          report.residual_history = {0.};
+          return;
+        }
+
+      Timer            setup;
+      DirectionNetwork network;
+      if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
+        {
+          TrilinosWrappers::SparseMatrix copy;
+          copy.reinit(A);
+          network.initialize(copy, model);
+        }
+      else
+        network.initialize(A, model);
+      report.setup_seconds = setup.wall_time();
+
+      SolverControl control(settings.max_iterations,
+                            settings.relative_tolerance * report.rhs_norm,
+                            false,
+                            false);
+      control.enable_history_data();
+      Timer        timer;
+      unsigned int fallbacks = 0;
+      try
+        {
+          fallbacks        = iterate(control, network);
+          report.converged = true;
+        }
+      catch (const SolverControl::NoConvergence &)
+        {
+          report.converged = false;
+        }
+      report.solve_seconds    = timer.wall_time();
+      report.iterations       = control.last_step();
+      report.residual_history = control.get_history_data();
+      report.statistics       = {
+        {"fallback_steps", double(fallbacks)},
+        {"network_levels", double(network.get_hierarchy().n_levels())}};
+
+      VectorType r;
+      r.reinit(b, true);
+      A.vmult(r, x);
+      r.sadd(-1., 1., b);
+      report.relative_residual = r.l2_norm() / report.rhs_norm;
+      // SolverDCDM checks the true residual itself; flexible CG does not,
+      // so a converged recurrence with a drifted true residual is not
+      // accepted here either.
+      if (report.converged &&
+          report.relative_residual > 10. * settings.relative_tolerance)
+        report.converged = false;
+      if (!report.converged)
+        throw SolverControl::NoConvergence(report.iterations,
+                                           report.relative_residual *
+                                             report.rhs_norm);
+    }
+
+
+    template <typename MatrixType, typename VectorType>
+    void
+    dcdm(const SolverSettings &       settings,
+         const DirectionNetworkModel &model,
+         const unsigned int           kept,
+         const MatrixType &           A,
+         VectorType &                 x,
+         const VectorType &           b,
+         SolverReport &               report)
+    {
+      run_learned(
+        settings,
+        model,
+        A,
+        x,
+        b,
+        [&](SolverControl &control, const DirectionNetwork &network) {
+          SolverDCDM<VectorType> solver(control, {kept});
+          solver.solve(A, x, b, network);
+          return solver.n_fallback_steps();
+        },
+        report);
+    }
+
+
+    template <typename MatrixType, typename VectorType>
+    void
+    fcg(const SolverSettings &       settings,
+        const DirectionNetworkModel &model,
+        const MatrixType &           A,
+        VectorType &                 x,
+        const VectorType &           b,
+        SolverReport &               report)
+    {
+      run_learned(
+        settings,
+        model,
+        A,
+        x,
+        b,
+        [&](SolverControl &control, const DirectionNetwork &network) {
+          NeuralPreconditioner<DirectionNetwork> preconditioner(network);
+          SolverFlexibleCG<VectorType>           solver(control);
+          solver.solve(A, x, b, preconditioner);
+          return preconditioner.n_fallbacks();
+        },
+        report);
+    }
+  } // namespace
+
+
+  LearnedSolverBase::LearnedSolverBase()
+    : model(std::make_unique<DirectionNetworkModel>(
+        DirectionNetworkModel::initial()))
+  {}
+
+
+  LearnedSolverBase::~LearnedSolverBase() = default;
+
+
+  void
+  LearnedSolverBase::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Model file",
+                      "",
+                      Patterns::FileName(),
+                      "Direction network model file (written by the "
+                      "project's training). Empty: the network's untrained "
+                      "starting weights, damped-Jacobi layers in an "
+                      "aggregation V-cycle.");
+  }
+
+
+  void
+  LearnedSolverBase::parse_parameters(ParameterHandler &prm)
+  {
+    model_file = prm.get("Model file");
+    *model     = model_file.empty() ? DirectionNetworkModel::initial() :
+                                      DirectionNetworkModel::load(model_file);
+  }
+
+
+  void
+  NeuralDCDM::declare_parameters(ParameterHandler &prm)
+  {
+    LearnedSolverBase::declare_parameters(prm);
+    prm.declare_entry("Kept directions",
+                      "2",
+                      Patterns::Integer(0, 50),
+                      "Number of previous search directions each new one "
+                      "is made A-orthogonal to.");
+  }
+
+
+  void
+  NeuralDCDM::parse_parameters(ParameterHandler &prm)
+  {
+    LearnedSolverBase::parse_parameters(prm);
+    kept_directions = prm.get_integer("Kept directions");
+  }
+
+
+  SolverReport
+  NeuralDCDM::solve(const SparseMatrix<double> &A,
+                    Vector<double> &            x,
+                    const Vector<double> &      b)
+  {
+    dcdm(settings, *model, kept_directions, A, x, b, report);
+    return report;
+  }
+
+
+  SolverReport
+  NeuralDCDM::solve(const TrilinosWrappers::SparseMatrix &A,
+                    TrilinosWrappers::MPI::Vector &       x,
+                    const TrilinosWrappers::MPI::Vector & b)
+  {
+    dcdm(settings, *model, kept_directions, A, x, b, report);
+    return report;
+  }
+
+
+  SolverReport
+  NeuralFCG::solve(const SparseMatrix<double> &A,
+                   Vector<double> &            x,
+                   const Vector<double> &      b)
+  {
+    fcg(settings, *model, A, x, b, report);
+    return report;
+  }
+
+
+  SolverReport
+  NeuralFCG::solve(const TrilinosWrappers::SparseMatrix &A,
+                   TrilinosWrappers::MPI::Vector &       x,
+                   const TrilinosWrappers::MPI::Vector & b)
+  {
+    fcg(settings, *model, A, x, b, report);
+    return report;
+  }
+} // namespace dealii_learned
+
+DEALII_LEARNED_REGISTER_SOLVER(
+  dealii_learned::NeuralDCDM,
+  "dcdm",
+  "Deep conjugate direction method: search directions from the multilevel "
+  "message-passing network (set 'Model file'), A-orthogonalised against the "
+  "last 'Kept directions', exact line search; non-finite network output "
+  "falls back to the residual, and the true residual is checked.")
+DEALII_LEARNED_REGISTER_SOLVER(
+  dealii_learned::NeuralFCG,
+  "fcg-neural",
+  "Flexible CG (deal.II SolverFlexibleCG) preconditioned by the multilevel "
+  "message-passing network (set 'Model file').")
