@@ -196,8 +196,8 @@ namespace dealii_learned
 
         pcout << "Problem " << problem_settings.name << ", " << dim
               << "-D, Q" << problem_settings.fe_degree << ", "
-              << n_ranks << " MPI rank(s); solver "
-              << solver_label(solver_settings) << '\n';
+              << n_ranks << " MPI rank(s); linear solver "
+              << solver_settings.method << '\n';
 
         ResultTable   table;
         Vector<float> indicators;
