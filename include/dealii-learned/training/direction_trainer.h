@@ -1,0 +1,86 @@
+#pragma once
+
+#include <deal.II/base/config.h>
+
+#include <dealii-learned/models/direction_network.h>
+
+#include <memory>
+#include <ostream>
+#include <vector>
+
+namespace dealii_learned
+{
+  /** Settings of the unsupervised training of the direction network. */
+  struct TrainingSettings
+  {
+    unsigned int epochs             = 20;
+    unsigned int batch_size         = 16;
+    /** Right-hand sides drawn from each training matrix. */
+    unsigned int samples_per_matrix = 64;
+    double       learning_rate      = 1e-2;
+    unsigned int seed               = 1;
+    /** Lanczos steps per matrix: the number of Ritz vectors. */
+    unsigned int lanczos_steps      = 60;
+    /** Factor on the coefficients of the lower half of the Ritz spectrum
+     *  (the paper's 9): the data lean to the smooth modes CG is slow on. */
+    double low_spectrum_weight = 9.;
+  };
+
+
+  /**
+   * Trains the multilevel message-passing direction network with LibTorch,
+   * without labels: for a right-hand side b and q = N(b) the loss is
+   *
+   *   L = | b - (q.b / q.Aq) A q |^2,
+   *
+   * the residual left after the best step along q, which vanishes exactly
+   * when q is a multiple of A^{-1} b, whatever the multiple (so the network
+   * need not learn the scale of A^{-1}).
+   *
+   * Training data come from the matrices themselves, as they are produced
+   * (refinement cycles, coefficient samples): add_matrix() builds the
+   * network's hierarchy of that matrix as torch sparse tensors, runs
+   * Lanczos for Ritz vectors and draws right-hand sides from them with the
+   * lower half of the spectrum emphasised. The torch forward pass is the
+   * same computation as DirectionNetwork's (apply() exposes it, so the two
+   * can be compared), with the weights as leaves of the autograd graph.
+   *
+   * Matrices are serial (one rank); training runs on rank 0 of a job.
+   * Everything random comes from `seed`, so a run is reproducible.
+   */
+  class DirectionTrainer
+  {
+  public:
+    DirectionTrainer(const TrainingSettings &     settings,
+                     const DirectionNetworkModel &start);
+    ~DirectionTrainer();
+
+    /** Adds the training data of @p A (a matrix on one MPI rank). */
+    void
+    add_matrix(const dealii::TrilinosWrappers::SparseMatrix &A);
+
+    unsigned int
+    n_matrices() const;
+
+    /** One pass over all samples in shuffled batches with Adam; returns
+     *  the mean loss over the pass. */
+    double
+    train_epoch();
+
+    /** Mean loss of the current weights on all samples (no update). */
+    double
+    evaluate() const;
+
+    /** The current weights as a model. */
+    DirectionNetworkModel
+    model() const;
+
+    /** The torch forward pass N(r) on training matrix @p matrix. */
+    std::vector<double>
+    apply(const unsigned int matrix, const std::vector<double> &r) const;
+
+  private:
+    struct Implementation;
+    std::unique_ptr<Implementation> impl;
+  };
+} // namespace dealii_learned

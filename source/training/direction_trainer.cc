@@ -1,0 +1,439 @@
+// LibTorch first: deal.II's Assert macro clashes with LibTorch's struct
+// Assert if deal.II comes first.
+#include <torch/torch.h>
+
+#include <deal.II/base/exceptions.h>
+
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+
+#include <dealii-learned/training/direction_trainer.h>
+
+#include <cmath>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+
+    /** A serial Trilinos matrix as a torch CSR tensor. */
+    torch::Tensor
+    to_csr(const TrilinosWrappers::SparseMatrix &M)
+    {
+      std::vector<int64_t> rows{0}, cols;
+      std::vector<double>  values;
+      for (unsigned int i = 0; i < M.m(); ++i)
+        {
+          for (auto it = M.begin(i); it != M.end(i); ++it)
+            {
+              cols.push_back(it->column());
+              values.push_back(it->value());
+            }
+          rows.push_back(cols.size());
+        }
+      const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+      return torch::sparse_csr_tensor(
+        torch::tensor(rows, i64),
+        torch::tensor(cols, i64),
+        torch::tensor(values, f64),
+        {int64_t(M.m()), int64_t(M.n())},
+        f64);
+    }
+
+
+    /** The transpose of a serial Trilinos matrix as a torch CSR tensor,
+     *  built from its rows without forming anything dense. */
+    torch::Tensor
+    to_csr_transpose(const TrilinosWrappers::SparseMatrix &M)
+    {
+      std::vector<std::vector<std::pair<int64_t, double>>> columns(M.n());
+      for (unsigned int i = 0; i < M.m(); ++i)
+        for (auto it = M.begin(i); it != M.end(i); ++it)
+          columns[it->column()].emplace_back(i, it->value());
+      std::vector<int64_t> rows{0}, cols;
+      std::vector<double>  values;
+      for (const auto &c : columns)
+        {
+          for (const auto &e : c)
+            {
+              cols.push_back(e.first);
+              values.push_back(e.second);
+            }
+          rows.push_back(cols.size());
+        }
+      const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+      return torch::sparse_csr_tensor(torch::tensor(rows, i64),
+                                      torch::tensor(cols, i64),
+                                      torch::tensor(values, f64),
+                                      {int64_t(M.n()), int64_t(M.m())},
+                                      f64);
+    }
+
+
+    torch::Tensor
+    to_tensor(const TrilinosWrappers::MPI::Vector &v)
+    {
+      return torch::from_blob(const_cast<double *>(v.begin()),
+                              {int64_t(v.locally_owned_size()), 1},
+                              f64)
+        .clone();
+    }
+
+
+    /** One level of the network's hierarchy as tensors. */
+    struct Level
+    {
+      torch::Tensor M;  // unit-diagonal level matrix
+      torch::Tensor P;  // prolongation to this level from the next
+      torch::Tensor PT; // its transpose
+      torch::Tensor S;  // scaling of the next level, n_{l+1} x 1
+    };
+
+
+    struct Sample
+    {
+      unsigned int  matrix;
+      torch::Tensor b; // n x 1, unit norm
+    };
+
+
+    /** Leaves of the autograd graph for one smoother layer. */
+    struct LayerParameters
+    {
+      torch::Tensor W, bias, w, a, b;
+
+      explicit LayerParameters(const SmootherWeights &s)
+      {
+        W    = torch::tensor(s.W, f64).reshape({int64_t(s.hidden), 2});
+        bias = torch::tensor(s.bias, f64);
+        w    = torch::tensor(s.w, f64);
+        a    = torch::tensor({s.a}, f64);
+        b    = torch::tensor({s.b}, f64);
+        for (auto *t : {&W, &bias, &w, &a, &b})
+          t->set_requires_grad(true);
+      }
+
+      std::vector<torch::Tensor>
+      list() const
+      {
+        return {W, bias, w, a, b};
+      }
+
+      void
+      store(SmootherWeights &s) const
+      {
+        const auto copy = [](const torch::Tensor &t) {
+          const auto c = t.detach().contiguous();
+          return std::vector<double>(c.data_ptr<double>(),
+                                     c.data_ptr<double>() + c.numel());
+        };
+        s.W    = copy(W);
+        s.bias = copy(bias);
+        s.w    = copy(w);
+        s.a    = a.item<double>();
+        s.b    = b.item<double>();
+      }
+    };
+  } // namespace
+
+
+  struct DirectionTrainer::Implementation
+  {
+    TrainingSettings      settings;
+    DirectionNetworkModel start;
+    LayerParameters       pre, post, coarse;
+    torch::Tensor         gamma;
+    std::unique_ptr<torch::optim::Adam> optimizer;
+    torch::Generator                    generator;
+
+    struct MatrixData
+    {
+      torch::Tensor      A;  // original matrix
+      torch::Tensor      s0; // D^{-1/2}, n x 1
+      std::vector<Level> levels;
+    };
+    std::vector<MatrixData> matrices;
+    std::vector<Sample>     samples;
+
+    Implementation(const TrainingSettings &settings, const DirectionNetworkModel &start)
+      : settings(settings)
+      , start(start)
+      , pre(start.pre)
+      , post(start.post)
+      , coarse(start.coarse)
+      , gamma(torch::tensor({start.coarse_correction_scale}, f64))
+      , generator(at::detail::createCPUGenerator(settings.seed))
+    {
+      gamma.set_requires_grad(true);
+      std::vector<torch::Tensor> parameters{gamma};
+      for (const auto *p : {&pre, &post, &coarse})
+        for (const auto &t : p->list())
+          parameters.push_back(t);
+      optimizer = std::make_unique<torch::optim::Adam>(
+        parameters, torch::optim::AdamOptions(settings.learning_rate));
+    }
+
+
+    /** The same layer as DirectionNetwork::smooth(), on a batch. */
+    torch::Tensor
+    smooth(const LayerParameters &p,
+           const torch::Tensor &  M,
+           const torch::Tensor &  v,
+           torch::Tensor          y,
+           const unsigned int     n_layers) const
+    {
+      const double n     = double(v.size(0));
+      auto         sigma = (v.pow(2).sum(0, true) / n).sqrt();
+      // A zero right-hand side leaves y = 0, as in DirectionNetwork.
+      const auto nonzero = (sigma > 0).to(torch::kFloat64);
+      sigma              = torch::where(sigma > 0, sigma, torch::ones_like(sigma));
+      for (unsigned int k = 0; k < n_layers; ++k)
+        {
+          const auto rho = v - torch::matmul(M, y);
+          const auto g   = torch::matmul(M, rho);
+          const auto f0  = rho / sigma, f1 = g / sigma;
+          const auto h   = torch::relu(f0.unsqueeze(-1) * p.W.select(1, 0) +
+                                     f1.unsqueeze(-1) * p.W.select(1, 1) + p.bias);
+          const auto update = p.a * f0 + p.b * f1 + (h * p.w).sum(-1);
+          y = y + nonzero * sigma * update;
+        }
+      return y;
+    }
+
+
+    torch::Tensor
+    cycle(const MatrixData &data, const unsigned int l, const torch::Tensor &v) const
+    {
+      const auto &M = l < data.levels.size() ? data.levels[l].M : torch::Tensor();
+      auto        y = torch::zeros_like(v);
+      if (l + 1 == data.levels.size())
+        return smooth(coarse, data.levels[l].M, v, y, start.coarse_layers);
+      y              = smooth(pre, M, v, y, start.pre_layers);
+      const auto &L  = data.levels[l];
+      const auto rho = v - torch::matmul(M, y);
+      const auto vc  = L.S * torch::matmul(L.PT, rho);
+      const auto yc  = cycle(data, l + 1, vc);
+      y              = y + gamma * torch::matmul(L.P, L.S * yc);
+      return smooth(post, M, v, y, start.post_layers);
+    }
+
+
+    torch::Tensor
+    forward(const MatrixData &data, const torch::Tensor &r) const
+    {
+      return data.s0 * cycle(data, 0, data.s0 * r);
+    }
+
+
+    /** Mean over the batch of | b - (q.b / q.Aq) A q |^2. */
+    torch::Tensor
+    loss(const MatrixData &data, const torch::Tensor &B) const
+    {
+      const auto Q     = forward(data, B);
+      const auto AQ    = torch::matmul(data.A, Q);
+      const auto alpha = (Q * B).sum(0, true) / (Q * AQ).sum(0, true);
+      return (B - alpha * AQ).pow(2).sum(0).mean();
+    }
+
+
+    /**
+     * Lanczos with full reorthogonalisation on A, started from a random
+     * vector; returns the Ritz vectors (n x k) with eigenvalues ascending.
+     */
+    torch::Tensor
+    ritz_vectors(const torch::Tensor &A, const unsigned int steps)
+    {
+      const int64_t n = A.size(0);
+      const int64_t k = std::min<int64_t>(steps, n);
+      auto          V = torch::zeros({n, k}, f64);
+      auto          T = torch::zeros({k, k}, f64);
+      auto          q = torch::randn({n, 1}, generator, f64);
+      q             = q / q.norm();
+      int64_t m     = 0;
+      for (; m < k; ++m)
+        {
+          V.index_put_({torch::indexing::Slice(), m}, q.squeeze(1));
+          auto w = torch::matmul(A, q);
+          T.index_put_({m, m}, (w * q).sum());
+          // Full reorthogonalisation against all previous vectors.
+          const auto Vm = V.index({torch::indexing::Slice(),
+                                   torch::indexing::Slice(0, m + 1)});
+          w             = w - torch::matmul(Vm, torch::matmul(Vm.t(), w));
+          w             = w - torch::matmul(Vm, torch::matmul(Vm.t(), w));
+          const double beta = w.norm().item<double>();
+          if (m + 1 == k || beta < 1e-12)
+            {
+              ++m;
+              break;
+            }
+          T.index_put_({m, m + 1}, beta);
+          T.index_put_({m + 1, m}, beta);
+          q = w / beta;
+        }
+      const auto Tm = T.index({torch::indexing::Slice(0, m),
+                               torch::indexing::Slice(0, m)});
+      const auto [eigenvalues, eigenvectors] = torch::linalg::eigh(Tm, "L");
+      (void)eigenvalues;
+      return torch::matmul(V.index({torch::indexing::Slice(),
+                                    torch::indexing::Slice(0, m)}),
+                           eigenvectors);
+    }
+  };
+
+
+  DirectionTrainer::DirectionTrainer(const TrainingSettings &     settings,
+                                     const DirectionNetworkModel &start)
+    : impl(std::make_unique<Implementation>(settings, start))
+  {
+    AssertThrow(settings.batch_size > 0 && settings.samples_per_matrix > 0 &&
+                  settings.lanczos_steps > 1,
+                ExcMessage("Training: batch size, samples per matrix and "
+                           "Lanczos steps must be positive (Lanczos > 1)."));
+  }
+
+
+  DirectionTrainer::~DirectionTrainer() = default;
+
+
+  void
+  DirectionTrainer::add_matrix(const TrilinosWrappers::SparseMatrix &A)
+  {
+    AssertThrow(A.locally_owned_range_indices().n_elements() == A.m(),
+                ExcMessage("DirectionTrainer: training matrices must live on "
+                           "one MPI rank."));
+    torch::NoGradGuard no_grad;
+    AggregationHierarchy hierarchy;
+    hierarchy.initialize(A, impl->start.hierarchy);
+
+    Implementation::MatrixData data;
+    data.A  = to_csr(A);
+    data.s0 = to_tensor(hierarchy.inverse_sqrt_diagonal(0));
+    for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
+      {
+        Level level;
+        level.M = to_csr(hierarchy.matrix(l));
+        if (l + 1 < hierarchy.n_levels())
+          {
+            const auto &P = hierarchy.prolongation(l);
+            level.P       = to_csr(P);
+            level.PT      = to_csr_transpose(P);
+            level.S       = to_tensor(hierarchy.inverse_sqrt_diagonal(l + 1));
+          }
+        data.levels.push_back(level);
+      }
+
+    // Right-hand sides: random combinations of Ritz vectors, the lower half
+    // of the spectrum weighted up, normalised.
+    const auto V = impl->ritz_vectors(data.A, impl->settings.lanczos_steps);
+    const int64_t k = V.size(1);
+    auto weights    = torch::ones({k, 1}, f64);
+    weights.index_put_({torch::indexing::Slice(0, k / 2)},
+                       impl->settings.low_spectrum_weight);
+    for (unsigned int s = 0; s < impl->settings.samples_per_matrix; ++s)
+      {
+        const auto c = torch::randn({k, 1}, impl->generator, f64) * weights;
+        auto       b = torch::matmul(V, c);
+        b            = b / b.norm();
+        impl->samples.push_back({unsigned(impl->matrices.size()), b});
+      }
+    impl->matrices.push_back(std::move(data));
+  }
+
+
+  unsigned int
+  DirectionTrainer::n_matrices() const
+  {
+    return impl->matrices.size();
+  }
+
+
+  double
+  DirectionTrainer::train_epoch()
+  {
+    AssertThrow(!impl->samples.empty(),
+                ExcMessage("DirectionTrainer: no training data; add a "
+                           "matrix first."));
+    const auto order =
+      torch::randperm(int64_t(impl->samples.size()), impl->generator,
+                      torch::TensorOptions().dtype(torch::kInt64));
+    const auto *index = order.data_ptr<int64_t>();
+
+    // Batches hold samples of one matrix each.
+    double       total = 0.;
+    unsigned int count = 0;
+    for (unsigned int m = 0; m < impl->matrices.size(); ++m)
+      {
+        std::vector<torch::Tensor> batch;
+        const auto step = [&]() {
+          impl->optimizer->zero_grad();
+          const auto L = impl->loss(impl->matrices[m], torch::cat(batch, 1));
+          L.backward();
+          impl->optimizer->step();
+          const double value = L.item<double>();
+          AssertThrow(std::isfinite(value),
+                      ExcMessage("Training produced a non-finite loss; lower "
+                                 "the learning rate."));
+          total += value * batch.size();
+          count += batch.size();
+          batch.clear();
+        };
+        for (std::size_t i = 0; i < impl->samples.size(); ++i)
+          {
+            const auto &s = impl->samples[index[i]];
+            if (s.matrix != m)
+              continue;
+            batch.push_back(s.b);
+            if (batch.size() == impl->settings.batch_size)
+              step();
+          }
+        if (!batch.empty())
+          step();
+      }
+    return total / count;
+  }
+
+
+  double
+  DirectionTrainer::evaluate() const
+  {
+    torch::NoGradGuard no_grad;
+    double             total = 0.;
+    for (unsigned int m = 0; m < impl->matrices.size(); ++m)
+      {
+        std::vector<torch::Tensor> columns;
+        for (const auto &s : impl->samples)
+          if (s.matrix == m)
+            columns.push_back(s.b);
+        total += impl->loss(impl->matrices[m], torch::cat(columns, 1)).item<double>() *
+                 columns.size();
+      }
+    return total / impl->samples.size();
+  }
+
+
+  DirectionNetworkModel
+  DirectionTrainer::model() const
+  {
+    DirectionNetworkModel m = impl->start;
+    impl->pre.store(m.pre);
+    impl->post.store(m.post);
+    impl->coarse.store(m.coarse);
+    m.coarse_correction_scale = impl->gamma.item<double>();
+    m.metadata["trained"]     = "yes";
+    return m;
+  }
+
+
+  std::vector<double>
+  DirectionTrainer::apply(const unsigned int         matrix,
+                          const std::vector<double> &r) const
+  {
+    AssertIndexRange(matrix, impl->matrices.size());
+    torch::NoGradGuard no_grad;
+    const auto input = torch::tensor(r, f64).reshape({int64_t(r.size()), 1});
+    const auto q = impl->forward(impl->matrices[matrix], input).contiguous();
+    return std::vector<double>(q.data_ptr<double>(), q.data_ptr<double>() + q.numel());
+  }
+} // namespace dealii_learned
