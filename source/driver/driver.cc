@@ -12,6 +12,9 @@
 #include <dealii-learned/postprocessors/postprocessor_hook.h>
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_hook.h>
+#include <dealii-learned/training/direction_trainer.h>
+
+#include <filesystem>
 
 #include <algorithm>
 #include <fstream>
@@ -50,6 +53,49 @@ namespace dealii_learned
                           "on screen. They are always in summary.json; "
                           "switch them off for screen output that is the "
                           "same on every run (tests).");
+        prm.leave_subsection();
+      }
+
+
+      void
+      declare_training_parameters(ParameterHandler &prm)
+      {
+        prm.enter_subsection("Training");
+        prm.declare_entry("Model file",
+                          "dcdm-model.dlm",
+                          Patterns::FileName(),
+                          "Where `dealii-learned train' writes the trained "
+                          "direction network (atomically). A checkpoint "
+                          "<Model file>.checkpoint is written after every "
+                          "epoch.");
+        prm.declare_entry("Coefficient contrasts",
+                          "100, 10000",
+                          Patterns::List(Patterns::Double(1e-12)),
+                          "Coefficient samples: for each, the problem runs "
+                          "its refinement cycles and every cycle's matrix "
+                          "becomes training data (produced online, nothing "
+                          "is read from disk).");
+        prm.declare_entry("Epochs", "20", Patterns::Integer(1), "Passes over the data.");
+        prm.declare_entry("Batch size", "16", Patterns::Integer(1),
+                          "Right-hand sides per Adam step.");
+        prm.declare_entry("Samples per matrix", "64", Patterns::Integer(1),
+                          "Right-hand sides drawn from each matrix's Ritz "
+                          "vectors.");
+        prm.declare_entry("Lanczos steps", "60", Patterns::Integer(2),
+                          "Ritz vectors per matrix.");
+        prm.declare_entry("Low spectrum weight", "9", Patterns::Double(0.),
+                          "Factor on the coefficients of the lower half of "
+                          "the Ritz spectrum.");
+        prm.declare_entry("Learning rate", "0.01", Patterns::Double(0.),
+                          "Adam's step size.");
+        prm.declare_entry("Hidden width", "8", Patterns::Integer(1, 256),
+                          "Hidden units of each smoother layer's perceptron.");
+        prm.declare_entry("Seed", "1", Patterns::Integer(0),
+                          "Seed of everything random (initial weights, "
+                          "Lanczos start, right-hand sides, batches).");
+        prm.declare_entry("Resume", "true", Patterns::Bool(),
+                          "Continue from <Model file>.checkpoint if it "
+                          "exists, after its last completed epoch.");
         prm.leave_subsection();
       }
 
@@ -330,6 +376,8 @@ namespace dealii_learned
                "  dealii-learned run FILE.prm              run the problem a "
                "parameter file describes\n"
                "  dealii-learned FILE.prm                  the same\n"
+               "  dealii-learned train FILE.prm            train the direction "
+               "network on the problem's matrices\n"
                "  dealii-learned --print-parameters [FILE] print every "
                "parameter with its documentation\n"
                "                                           (FILE: load its "
@@ -348,6 +396,7 @@ namespace dealii_learned
       LinearSolver::declare_parameters(prm);
       PostprocessorParameters::declare_parameters(prm);
       declare_output_parameters(prm);
+      declare_training_parameters(prm);
     }
 
 
@@ -378,6 +427,135 @@ namespace dealii_learned
       const unsigned int dim = prm.get_integer("Dimension");
       prm.leave_subsection();
       return dim == 2 ? run_problem<2>(prm, out) : run_problem<3>(prm, out);
+    }
+
+
+    DirectionNetworkModel
+    train(ParameterHandler &prm, std::ostream &out)
+    {
+      const MPI_Comm comm = MPI_COMM_WORLD;
+      AssertThrow(Utilities::MPI::n_mpi_processes(comm) == 1,
+                  ExcMessage("`dealii-learned train' runs on one MPI rank; "
+                             "the trained model then runs on any number."));
+      ProblemSettings problem = ProblemParameters::parse(prm);
+      AssertThrow(problem.dimension == 2 || problem.dimension == 3,
+                  ExcMessage("Problem/Dimension must be 2 or 3."));
+
+      prm.enter_subsection("Training");
+      const std::string model_file = prm.get("Model file");
+      TrainingSettings  settings;
+      settings.epochs              = prm.get_integer("Epochs");
+      settings.batch_size          = prm.get_integer("Batch size");
+      settings.samples_per_matrix  = prm.get_integer("Samples per matrix");
+      settings.lanczos_steps       = prm.get_integer("Lanczos steps");
+      settings.low_spectrum_weight = prm.get_double("Low spectrum weight");
+      settings.learning_rate       = prm.get_double("Learning rate");
+      settings.seed                = prm.get_integer("Seed");
+      const unsigned int hidden    = prm.get_integer("Hidden width");
+      const bool         resume    = prm.get_bool("Resume");
+      std::vector<double> contrasts;
+      for (const auto &c : Utilities::split_string_list(prm.get("Coefficient contrasts")))
+        contrasts.push_back(Utilities::string_to_double(c));
+      prm.leave_subsection();
+      AssertThrow(!model_file.empty(),
+                  ExcMessage("Training/Model file must not be empty."));
+
+      // Check the destination before spending time on training.
+      const std::string directory =
+        std::filesystem::path(model_file).parent_path().string();
+      ensure_writable_directory(directory.empty() ? "." : directory,
+                                "Training/Model file");
+
+      const std::string checkpoint = model_file + ".checkpoint";
+      DirectionNetworkModel start = DirectionNetworkModel::initial(hidden, settings.seed);
+      unsigned int          done  = 0;
+      if (resume && std::filesystem::exists(checkpoint))
+        {
+          start = DirectionNetworkModel::load(checkpoint);
+          done  = std::stoul(start.metadata.at("epochs_completed"));
+          AssertThrow(start.metadata["seed"] == std::to_string(settings.seed) &&
+                        start.pre.hidden == hidden,
+                      ExcMessage("The checkpoint '" + checkpoint +
+                                 "' was made with another seed or hidden "
+                                 "width; delete it or set Resume = false."));
+          out << "Resuming from " << checkpoint << " after epoch " << done << '\n';
+        }
+
+      // Training data, produced online: every refinement cycle of every
+      // coefficient sample adds its matrix. The solve (CG+AMG) only serves
+      // to refine the mesh for the next cycle.
+      DirectionTrainer trainer(settings, start);
+      Timer            timer;
+      for (const double contrast : contrasts)
+        {
+          problem.coefficient_contrast = contrast;
+          const auto add = [&](auto dimension_tag) {
+            constexpr int dim = decltype(dimension_tag)::value;
+            auto          p   = ProblemParameters::create<dim>(problem, prm);
+            SolverSettings cg;
+            cg.preconditioner = "amg";
+            auto          solver = LinearSolver::create(cg, prm);
+            Vector<float> indicators;
+            for (unsigned int cycle = 0; cycle < problem.refinement_cycles; ++cycle)
+              {
+                if (cycle == 0)
+                  p->setup_system();
+                else
+                  p->refine(indicators);
+                p->assemble_system();
+                trainer.add_matrix(p->system_matrix);
+                out << "  data: contrast " << contrast << ", cycle " << cycle
+                    << ", " << p->system_matrix.m() << " unknowns\n";
+                if (cycle + 1 < problem.refinement_cycles)
+                  {
+                    solver->solve(p->system_matrix, p->solution, p->system_rhs);
+                    p->distribute_solution(p->solution);
+                    p->estimate(indicators);
+                  }
+              }
+          };
+          if (problem.dimension == 2)
+            add(std::integral_constant<int, 2>());
+          else
+            add(std::integral_constant<int, 3>());
+        }
+      out << "Training data: " << trainer.n_matrices() << " matrices, "
+          << trainer.n_matrices() * settings.samples_per_matrix
+          << " right-hand sides, " << format_number(timer.wall_time())
+          << " s\n";
+
+      timer.restart();
+      out << "epoch " << done << ": loss " << format_number(trainer.evaluate())
+          << '\n';
+      DirectionNetworkModel model = trainer.model();
+      for (unsigned int epoch = done + 1; epoch <= settings.epochs; ++epoch)
+        {
+          const double loss    = trainer.train_epoch();
+          const double elapsed = timer.wall_time();
+          const double remaining =
+            elapsed / (epoch - done) * (settings.epochs - epoch);
+          out << "epoch " << epoch << "/" << settings.epochs << ": loss "
+              << format_number(loss) << ", elapsed " << format_number(elapsed)
+              << " s, remaining " << format_number(remaining) << " s"
+              << std::endl;
+
+          model = trainer.model();
+          model.metadata["epochs_completed"] = std::to_string(epoch);
+          model.metadata["seed"]             = std::to_string(settings.seed);
+          model.metadata["last_epoch_loss"]  = format_number(loss);
+          model.save(checkpoint);
+        }
+
+      model.metadata["problem"] = problem.name;
+      model.metadata["dimension"] = std::to_string(problem.dimension);
+      model.metadata["fe_degree"] = std::to_string(problem.fe_degree);
+      model.metadata["training_matrices"] = std::to_string(trainer.n_matrices());
+      model.metadata["final_loss"] = format_number(trainer.evaluate());
+      model.save(model_file);
+      std::filesystem::remove(checkpoint);
+      out << "Model written to " << model_file << " (final loss "
+          << model.metadata["final_loss"] << ")\n";
+      return model;
     }
 
 
@@ -412,6 +590,13 @@ namespace dealii_learned
             }
           const bool bare_file = args.size() == 1 && args[0].size() > 4 &&
                                  args[0].compare(args[0].size() - 4, 4, ".prm") == 0;
+          if (args.size() == 2 && args[0] == "train")
+            {
+              ParameterHandler prm;
+              read_parameters(args[1], prm);
+              train(prm, std::cout);
+              return 0;
+            }
           if ((args.size() == 2 && args[0] == "run") || bare_file)
             {
               ParameterHandler prm;

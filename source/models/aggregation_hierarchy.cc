@@ -2,6 +2,7 @@
 
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
 
+#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/models/aggregation_hierarchy.h>
 
 #include <Epetra_CrsMatrix.h>
@@ -71,16 +72,19 @@ namespace dealii_learned
         {
           const auto row = owned.nth_index_in_set(i);
           double     largest = 0.;
-          for (auto it = M.begin(row); it != M.end(row); ++it)
-            if (it->column() != row)
-              largest = std::max(largest, std::abs(it->value()));
+          for_each_entry_in_row(M, row, [&](const auto column, const double value) {
+            if (column != row)
+              largest = std::max(largest, std::abs(value));
+          });
           decoupled[i] = (largest == 0.);
-          for (auto it = M.begin(row); it != M.end(row); ++it)
-            if (it->column() != row && owned.is_element(it->column()) &&
-                std::abs(it->value()) >= data.strength_threshold * largest &&
-                largest > 0.)
-              strong[i].emplace_back(std::abs(it->value()),
-                                     owned.index_within_set(it->column()));
+          if (decoupled[i])
+            continue;
+          for_each_entry_in_row(M, row, [&](const auto column, const double value) {
+            if (column != row && owned.is_element(column) &&
+                std::abs(value) >= data.strength_threshold * largest)
+              strong[i].emplace_back(std::abs(value),
+                                     owned.index_within_set(column));
+          });
           std::sort(strong[i].begin(), strong[i].end(), std::greater<>());
         }
 

@@ -13,6 +13,8 @@
 #include <dealii-learned/solvers/neural_preconditioner.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 
+#include <dlfcn.h>
+#include <filesystem>
 #include <type_traits>
 
 namespace dealii_learned
@@ -159,6 +161,34 @@ namespace dealii_learned
   } // namespace
 
 
+  std::string
+  default_model_file()
+  {
+    namespace fs                 = std::filesystem;
+    const std::string name       = "dcdm-default.dlm";
+    std::vector<fs::path> places;
+    // Installed: <prefix>/lib/libdealii-learned.so -> <prefix>/share/...
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&default_model_file), &info) != 0 &&
+        info.dli_fname != nullptr)
+      places.push_back(fs::path(info.dli_fname).parent_path() / ".." /
+                       "share" / "dealii-learned" / "models" / name);
+    // Build tree: the models/ folder of the sources.
+    places.push_back(fs::path(DEALII_LEARNED_SOURCE_MODEL_DIR) / name);
+    for (const auto &p : places)
+      if (fs::exists(p))
+        return fs::canonical(p).string();
+    AssertThrow(false,
+                ExcMessage("The default direction network '" + name +
+                           "' was not found (looked in " +
+                           places.front().string() + " and " +
+                           places.back().string() +
+                           "). Set 'Model file' to a model, or to "
+                           "'untrained'."));
+    return "";
+  }
+
+
   LearnedSolverBase::LearnedSolverBase()
     : model(std::make_unique<DirectionNetworkModel>(
         DirectionNetworkModel::initial()))
@@ -172,12 +202,14 @@ namespace dealii_learned
   LearnedSolverBase::declare_parameters(ParameterHandler &prm)
   {
     prm.declare_entry("Model file",
-                      "",
+                      "default",
                       Patterns::FileName(),
-                      "Direction network model file (written by the "
-                      "project's training). Empty: the network's untrained "
-                      "starting weights, damped-Jacobi layers in an "
-                      "aggregation V-cycle.");
+                      "Direction network model file, as written by "
+                      "`dealii-learned train'. `default': the model shipped "
+                      "with dealii-learned (models/dcdm-default.dlm, made by "
+                      "`dealii-learned train prm/train-default.prm'). "
+                      "`untrained': the network's starting weights "
+                      "(damped-Jacobi layers in an aggregation V-cycle).");
   }
 
 
@@ -185,8 +217,11 @@ namespace dealii_learned
   LearnedSolverBase::parse_parameters(ParameterHandler &prm)
   {
     model_file = prm.get("Model file");
-    *model     = model_file.empty() ? DirectionNetworkModel::initial() :
-                                      DirectionNetworkModel::load(model_file);
+    if (model_file == "untrained")
+      *model = DirectionNetworkModel::initial();
+    else
+      *model = DirectionNetworkModel::load(
+        model_file == "default" ? default_model_file() : model_file);
   }
 
 

@@ -6,6 +6,7 @@
 
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 
+#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/training/direction_trainer.h>
 
 #include <cmath>
@@ -26,11 +27,10 @@ namespace dealii_learned
       std::vector<double>  values;
       for (unsigned int i = 0; i < M.m(); ++i)
         {
-          for (auto it = M.begin(i); it != M.end(i); ++it)
-            {
-              cols.push_back(it->column());
-              values.push_back(it->value());
-            }
+          for_each_entry_in_row(M, i, [&](const auto column, const double value) {
+            cols.push_back(column);
+            values.push_back(value);
+          });
           rows.push_back(cols.size());
         }
       const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
@@ -50,8 +50,9 @@ namespace dealii_learned
     {
       std::vector<std::vector<std::pair<int64_t, double>>> columns(M.n());
       for (unsigned int i = 0; i < M.m(); ++i)
-        for (auto it = M.begin(i); it != M.end(i); ++it)
-          columns[it->column()].emplace_back(i, it->value());
+        for_each_entry_in_row(M, i, [&](const auto column, const double value) {
+          columns[column].emplace_back(i, value);
+        });
       std::vector<int64_t> rows{0}, cols;
       std::vector<double>  values;
       for (const auto &c : columns)

@@ -1,6 +1,7 @@
 // Bad input stops a run before anything is written, with a message that
 // names the offending entry: an unknown entry, a value outside its
-// pattern, an unknown method or preconditioner, a missing plugin library,
+// pattern, an unknown method or preconditioner, a missing model file, a
+// missing plugin library,
 // an unwritable output directory, a missing parameter file. A solver that
 // does not converge ends the run with a message saying what to change.
 
@@ -80,6 +81,10 @@ main(int argc, char **argv)
   check("unknown comparison",
         "subsection Linear solver\n  set Compare with = cg:ilu\nend\n",
         "bad4");
+  check("missing model file",
+        "subsection Linear solver\n  set Method = dcdm\n"
+        "  subsection dcdm\n    set Model file = no-such-model.dlm\n  end\nend\n",
+        "bad7");
   check("missing shared library",
         "set Additional shared libraries = ./no-such-plugin.so\n",
         "bad5");

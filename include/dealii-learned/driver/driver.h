@@ -3,6 +3,7 @@
 #include <deal.II/base/config.h>
 
 #include <dealii-learned/base/result_table.h>
+#include <dealii-learned/models/direction_network.h>
 
 #include <ostream>
 #include <string>
@@ -48,6 +49,15 @@ namespace dealii_learned
      */
     ResultTable
     run(dealii::ParameterHandler &prm, std::ostream &out);
+
+    /**
+     * Trains the direction network on the matrices of the problem in @p prm
+     * (every refinement cycle of every `Training/Coefficient contrasts`
+     * sample), reporting progress on @p out, checkpointing after every
+     * epoch, and writes `Training/Model file`. One MPI rank.
+     */
+    DirectionNetworkModel
+    train(dealii::ParameterHandler &prm, std::ostream &out);
 
     /**
      * The command line: `run FILE.prm`, `--print-parameters [FILE.prm]`,

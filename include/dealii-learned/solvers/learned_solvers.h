@@ -9,15 +9,20 @@ namespace dealii_learned
 {
   struct DirectionNetworkModel;
 
+  /** Path of the shipped default direction network, found next to the
+   *  installed library or in the source tree; throws if absent. */
+  std::string
+  default_model_file();
+
   /**
    * What the learned solver hooks share: the `Model file` parameter, the
    * model read from it (when the parameters are read, so a missing or
    * broken file stops a run before it starts), and the setup of the
    * direction network on each new matrix, counted as setup time.
    *
-   * An empty `Model file` uses the network's untrained starting weights
-   * (damped-Jacobi layers in an aggregation V-cycle), which is a working
-   * but unlearned direction generator.
+   * `Model file = default` is the model shipped with the library;
+   * `untrained` the network's starting weights (damped-Jacobi layers in an
+   * aggregation V-cycle), a working but unlearned direction generator.
    */
   class LearnedSolverBase : public SolverHook
   {

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+
+#include <Epetra_CrsMatrix.h>
+
+namespace dealii_learned
+{
+  /**
+   * Calls f(global column, value) for every stored entry of the locally
+   * owned row @p row of @p M, reading Epetra's row storage directly.
+   *
+   * deal.II's row iterators for Trilinos matrices copy the row on every
+   * construction, and end(row) costs time proportional to the matrix size,
+   * which made whole-matrix loops quadratic; this is linear.
+   */
+  template <typename Function>
+  void
+  for_each_entry_in_row(const dealii::TrilinosWrappers::SparseMatrix &M,
+                        const dealii::types::global_dof_index         row,
+                        const Function &                              f)
+  {
+    const Epetra_CrsMatrix &E     = M.trilinos_matrix();
+    const int               local = E.LRID(static_cast<long long>(row));
+    AssertThrow(local >= 0,
+                dealii::ExcMessage("Row " + std::to_string(row) +
+                                   " is not stored on this MPI rank."));
+    int     n       = 0;
+    double *values  = nullptr;
+    int *   indices = nullptr;
+    E.ExtractMyRowView(local, n, values, indices);
+    for (int k = 0; k < n; ++k)
+      f(static_cast<dealii::types::global_dof_index>(E.GCID64(indices[k])),
+        values[k]);
+  }
+} // namespace dealii_learned
