@@ -7,9 +7,10 @@
  * parallel::distributed::Triangulation, Trilinos linear algebra). The only
  * dealii-learned parts are the `Linear solver` parameter section and the
  * call solver->solve(A, x, b): switching from CG with AMG to another
- * registered method is a change in adaptive_poisson.prm, not in this file.
+ * registered method is a change in the parameter file, not in this file.
  *
- * Run:   ./adaptive_poisson adaptive_poisson.prm
+ * Run:   ./adaptive_poisson adaptive_poisson.prm        (CG + AMG)
+ *        ./adaptive_poisson adaptive_poisson-dcdm.prm   (DCDM, neural directions)
  *        mpirun -np 2 ./adaptive_poisson adaptive_poisson.prm
  */
 

@@ -28,5 +28,12 @@ step("run example on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2
 if(NOT last_output MATCHES "cycle 4: [0-9]+ DoFs, cg\\(amg\\)")
   message(FATAL_ERROR "the example did not run on two ranks")
 endif()
+# The same program switched to DCDM by its parameter file alone, with the
+# default model found in the installed tree.
+step("run example with dcdm" ${WORK_DIR}/adaptive_poisson
+  ${EXAMPLES_DIR}/adaptive_poisson/adaptive_poisson-dcdm.prm)
+if(NOT last_output MATCHES "cycle 4: [0-9]+ DoFs, dcdm\\(\\) [0-9]+ iterations.*converged")
+  message(FATAL_ERROR "the example did not solve with dcdm")
+endif()
 # The installed driver works from the prefix too.
 step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
