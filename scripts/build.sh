@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libdeal.ii-dev libtorch-dev numdiff cmake g++ make openmpi-bin perl)
+packages=(libdeal.ii-dev libtorch-dev numdiff cmake g++ make openmpi-bin perl gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
