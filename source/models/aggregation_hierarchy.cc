@@ -215,12 +215,25 @@ namespace dealii_learned
             P.set(fine_owned.nth_index_in_set(i), offset + aggregate_of[i], 1.);
         P.compress(VectorOperation::insert);
 
+        if (data.prolongation_damping != 0.)
+          {
+            // P = P_0 - omega Â P_0; the pattern of P_0 is contained in
+            // that of Â P_0, since Â has a full diagonal.
+            TrilinosWrappers::SparseMatrix smoothed;
+            fine.mmult(smoothed, P);
+            smoothed *= -data.prolongation_damping;
+            smoothed.add(1., P);
+            prolongations.push_back(std::move(smoothed));
+          }
+        else
+          prolongations.push_back(std::move(P));
+        const TrilinosWrappers::SparseMatrix &prolongation = prolongations.back();
+
         TrilinosWrappers::SparseMatrix AP, coarse;
-        fine.mmult(AP, P);
-        P.Tmmult(coarse, AP);
+        fine.mmult(AP, prolongation);
+        prolongation.Tmmult(coarse, AP);
         scalings.push_back(scale_to_unit_diagonal(coarse));
 
-        prolongations.push_back(std::move(P));
         matrices.push_back(std::move(coarse));
         owned.push_back(coarse_owned);
       }

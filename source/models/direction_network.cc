@@ -122,6 +122,8 @@ namespace dealii_learned
         << "max_aggregate_size " << hierarchy.max_aggregate_size << '\n'
         << "coarsest_size " << hierarchy.coarsest_size << '\n'
         << "max_levels " << hierarchy.max_levels << '\n'
+        << "prolongation_damping " << std::hexfloat
+        << hierarchy.prolongation_damping << std::defaultfloat << '\n'
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
         << "coarse_layers " << coarse_layers << '\n';
@@ -188,6 +190,12 @@ namespace dealii_learned
           in >> model.hierarchy.coarsest_size;
         else if (word == "max_levels")
           in >> model.hierarchy.max_levels;
+        else if (word == "prolongation_damping")
+          {
+            std::string value;
+            in >> value;
+            model.hierarchy.prolongation_damping = std::strtod(value.c_str(), nullptr);
+          }
         else if (word == "pre_layers")
           in >> model.pre_layers;
         else if (word == "post_layers")

@@ -20,7 +20,8 @@ namespace dealii_learned
    * degrees and coefficient contrasts). Each coarser level groups strongly
    * connected unknowns into aggregates of at most `max_aggregate_size`
    * (|Â_ij| >= threshold * max_k |Â_ik|, greedy, as in aggregation AMG),
-   * takes the piecewise-constant prolongation P (0/1 entries) and the
+   * smooths the piecewise-constant prolongation once with the level matrix
+   * (P = (I - omega Â) P_0, smoothed aggregation) and takes the
    * Galerkin product P^T Â P, rescaled to unit diagonal again. Rows with no
    * off-diagonal entry (constrained DoFs) are decoupled and get no coarse
    * unknown. Nothing here
@@ -41,14 +42,16 @@ namespace dealii_learned
 
     struct AdditionalData
     {
-      AdditionalData(const double       strength_threshold = 0.25,
-                     const unsigned int max_aggregate_size = 4,
-                     const unsigned int coarsest_size      = 64,
-                     const unsigned int max_levels         = 25)
+      AdditionalData(const double       strength_threshold    = 0.25,
+                     const unsigned int max_aggregate_size    = 4,
+                     const unsigned int coarsest_size         = 64,
+                     const unsigned int max_levels            = 25,
+                     const double       prolongation_damping  = 2. / 3.)
         : strength_threshold(strength_threshold)
         , max_aggregate_size(max_aggregate_size)
         , coarsest_size(coarsest_size)
         , max_levels(max_levels)
+        , prolongation_damping(prolongation_damping)
       {}
 
       double       strength_threshold;
@@ -56,6 +59,12 @@ namespace dealii_learned
       /** Stop coarsening when the global size is at most this. */
       unsigned int coarsest_size;
       unsigned int max_levels;
+      /**
+       * omega in the smoothed prolongation P = (I - omega Â) P_aggregates
+       * (smoothed aggregation); 0 keeps piecewise-constant P. With a unit
+       * diagonal, 2/3 is the usual 4/(3 lambda_max) for lambda_max ~ 2.
+       */
+      double prolongation_damping;
     };
 
     /**
