@@ -11,6 +11,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/solvers/classical_cg.h>
+#include <dealii-learned/solvers/solve_and_report.h>
 
 #include <type_traits>
 
@@ -20,57 +21,6 @@ namespace dealii_learned
 
   namespace
   {
-    /**
-     * Runs preconditioned CG from the initial guess in @p x and fills the
-     * iteration part of @p report. The stopping test is on the residual the
-     * CG recurrence carries; the true residual is recomputed afterwards.
-     */
-    template <typename MatrixType,
-              typename VectorType,
-              typename PreconditionerType>
-    void
-    run_cg(const MatrixType &        A,
-           VectorType &              x,
-           const VectorType &        b,
-           const PreconditionerType &preconditioner,
-           const SolverSettings &    settings,
-           SolverReport &            report)
-    {
-      SolverControl control(settings.max_iterations,
-                            settings.relative_tolerance * report.rhs_norm,
-                            /*log_history=*/false,
-                            /*log_result=*/false);
-      control.enable_history_data();
-      SolverCG<VectorType> cg(control);
-
-      Timer timer;
-      try
-        {
-          cg.solve(A, x, b, preconditioner);
-          report.converged = true;
-        }
-      catch (const SolverControl::NoConvergence &)
-        {
-          report.converged = false;
-        }
-      report.solve_seconds    = timer.wall_time();
-      report.iterations       = control.last_step();
-      report.residual_history = control.get_history_data();
-    }
-
-
-    template <typename MatrixType, typename VectorType>
-    double
-    true_residual(const MatrixType &A, const VectorType &x, const VectorType &b)
-    {
-      VectorType r;
-      r.reinit(b, /*omit_zeroing_entries=*/true);
-      A.vmult(r, x);
-      r.sadd(-1., 1., b);
-      return r.l2_norm();
-    }
-
-
     TrilinosWrappers::PreconditionAMG::AdditionalData
     amg_data(const ClassicalCG::AdditionalData &data)
     {
@@ -80,53 +30,6 @@ namespace dealii_learned
       amg.smoother_sweeps       = data.amg_smoother_sweeps;
       amg.aggregation_threshold = data.amg_aggregation_threshold;
       return amg;
-    }
-
-
-    /**
-     * The part both solve() overloads share: start the report, handle a
-     * zero right-hand side, and recompute the true residual at the end.
-     * @p build_and_run builds the preconditioner (timed as setup) and runs
-     * CG.
-     */
-    template <typename MatrixType, typename VectorType, typename Function>
-    void
-    solve_common(const SolverSettings &settings,
-                 const MatrixType &    A,
-                 VectorType &          x,
-                 const VectorType &    b,
-                 const Function &      build_and_run,
-                 SolverReport &        report)
-    {
-      AssertThrow(A.m() == b.size() && A.n() == x.size(),
-                  ExcMessage("Linear solver 'cg': the matrix is " +
-                             std::to_string(A.m()) + " x " +
-                             std::to_string(A.n()) +
-                             " but the vectors have sizes " +
-                             std::to_string(x.size()) + " (x) and " +
-                             std::to_string(b.size()) + " (b)."));
-      report                = SolverReport();
-      report.method         = settings.method;
-      report.preconditioner = settings.preconditioner;
-      report.rhs_norm       = b.l2_norm();
-      if (report.rhs_norm == 0.)
-        {
-          x                        = 0.;
-          report.converged         = true;
-          report.residual_history  = {0.};
-          report.relative_residual = 0.;
-          return;
-        }
-
-      build_and_run(report);
-
-      report.relative_residual = true_residual(A, x, b) / report.rhs_norm;
-      // The report is complete before this throws, so callers can still
-      // read last_report() of a failed solve.
-      if (!report.converged)
-        throw SolverControl::NoConvergence(report.iterations,
-                                           report.relative_residual *
-                                             report.rhs_norm);
     }
 
 
@@ -143,6 +46,7 @@ namespace dealii_learned
                          const VectorType &                 b,
                          const ClassicalCG::AdditionalData &data,
                          const SolverSettings &             settings,
+                         SolverControl &                    control,
                          SolverReport &                     report)
     {
       constexpr bool serial =
@@ -152,7 +56,8 @@ namespace dealii_learned
       Timer      setup;
       const auto run = [&](const auto &preconditioner) {
         report.setup_seconds = setup.wall_time();
-        run_cg(A, x, b, preconditioner, settings, report);
+        SolverCG<VectorType> cg(control);
+        cg.solve(A, x, b, preconditioner);
       };
 
       if (name == "none")
@@ -286,12 +191,15 @@ namespace dealii_learned
                      Vector<double> &            x,
                      const Vector<double> &      b)
   {
-    solve_common(
+    solve_and_report(
       settings,
       A,
       x,
       b,
-      [&](SolverReport &r) { precondition_and_run(A, x, b, data, settings, r); },
+      [&](SolverControl &control, SolverReport &r) {
+        r.preconditioner = settings.preconditioner;
+        precondition_and_run(A, x, b, data, settings, control, r);
+      },
       report);
     return report;
   }
@@ -302,12 +210,15 @@ namespace dealii_learned
                      TrilinosWrappers::MPI::Vector &       x,
                      const TrilinosWrappers::MPI::Vector & b)
   {
-    solve_common(
+    solve_and_report(
       settings,
       A,
       x,
       b,
-      [&](SolverReport &r) { precondition_and_run(A, x, b, data, settings, r); },
+      [&](SolverControl &control, SolverReport &r) {
+        r.preconditioner = settings.preconditioner;
+        precondition_and_run(A, x, b, data, settings, control, r);
+      },
       report);
     return report;
   }

@@ -11,6 +11,7 @@
 #include <dealii-learned/models/direction_network.h>
 #include <dealii-learned/solvers/learned_solvers.h>
 #include <dealii-learned/solvers/neural_preconditioner.h>
+#include <dealii-learned/solvers/solve_and_report.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 
 #include <dlfcn.h>
@@ -24,10 +25,9 @@ namespace dealii_learned
   namespace
   {
     /**
-     * Sets up the network on A (timed as setup), runs @p iterate (timed as
-     * solve), and completes the report with the true residual. Throws
-     * NoConvergence, after filling the report, if the tolerance was not
-     * reached.
+     * Sets up the network on A (timed as setup) and runs @p iterate with
+     * it, inside the common frame of solve_and_report(); @p iterate returns
+     * the number of steps in which the network's output was replaced.
      */
     template <typename MatrixType, typename VectorType, typename Iterate>
     void
@@ -39,74 +39,29 @@ namespace dealii_learned
                 const Iterate &              iterate,
                 SolverReport &               report)
     {
-      AssertThrow(A.m() == b.size() && A.n() == x.size(),
-                  ExcMessage("Linear solver '" + settings.method +
-                             "': the matrix is " + std::to_string(A.m()) +
-                             " x " + std::to_string(A.n()) +
-                             " but the vectors have sizes " +
-                             std::to_string(x.size()) + " (x) and " +
-                             std::to_string(b.size()) + " (b)."));
-      report          = SolverReport();
-      report.method   = settings.method;
-      report.rhs_norm = b.l2_norm();
-      if (report.rhs_norm == 0.)
-        {
-          x                 = 0.;
-          report.converged  = true;
-          report.residual_history = {0.};
-          return;
-        }
-
-      Timer            setup;
-      DirectionNetwork network;
-      if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
-        {
-          TrilinosWrappers::SparseMatrix copy;
-          copy.reinit(A);
-          network.initialize(copy, model);
-        }
-      else
-        network.initialize(A, model);
-      report.setup_seconds = setup.wall_time();
-
-      SolverControl control(settings.max_iterations,
-                            settings.relative_tolerance * report.rhs_norm,
-                            false,
-                            false);
-      control.enable_history_data();
-      Timer        timer;
-      unsigned int fallbacks = 0;
-      try
-        {
-          fallbacks        = iterate(control, network);
-          report.converged = true;
-        }
-      catch (const SolverControl::NoConvergence &)
-        {
-          report.converged = false;
-        }
-      report.solve_seconds    = timer.wall_time();
-      report.iterations       = control.last_step();
-      report.residual_history = control.get_history_data();
-      report.statistics       = {
-        {"fallback_steps", double(fallbacks)},
-        {"network_levels", double(network.get_hierarchy().n_levels())}};
-
-      VectorType r;
-      r.reinit(b, true);
-      A.vmult(r, x);
-      r.sadd(-1., 1., b);
-      report.relative_residual = r.l2_norm() / report.rhs_norm;
-      // SolverDCDM checks the true residual itself; flexible CG does not,
-      // so a converged recurrence with a drifted true residual is not
-      // accepted here either.
-      if (report.converged &&
-          report.relative_residual > 10. * settings.relative_tolerance)
-        report.converged = false;
-      if (!report.converged)
-        throw SolverControl::NoConvergence(report.iterations,
-                                           report.relative_residual *
-                                             report.rhs_norm);
+      solve_and_report(
+        settings,
+        A,
+        x,
+        b,
+        [&](SolverControl &control, SolverReport &r) {
+          Timer            setup;
+          DirectionNetwork network;
+          if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
+            {
+              TrilinosWrappers::SparseMatrix copy;
+              copy.reinit(A);
+              network.initialize(copy, model);
+            }
+          else
+            network.initialize(A, model);
+          r.setup_seconds = setup.wall_time();
+          r.statistics    = {
+            {"fallback_steps", 0.},
+            {"network_levels", double(network.get_hierarchy().n_levels())}};
+          r.statistics[0].second = iterate(control, network);
+        },
+        report);
     }
 
 
