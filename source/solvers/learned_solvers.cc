@@ -171,7 +171,7 @@ namespace dealii_learned
   void
   LearnedSolverBase::parse_parameters(ParameterHandler &prm)
   {
-    model_file = prm.get("Model file");
+    const std::string model_file = prm.get("Model file");
     if (model_file == "untrained")
       *model = DirectionNetworkModel::initial();
     else

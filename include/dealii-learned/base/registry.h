@@ -110,9 +110,6 @@ namespace dealii_learned
   };
 
 
-  DeclExceptionMsg(ExcRegistryEmpty, "No component is registered here.");
-
-
   // ----------------------------------------------------------------------
   // Implementation
 

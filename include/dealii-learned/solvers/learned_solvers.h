@@ -38,7 +38,6 @@ namespace dealii_learned
 
   protected:
     std::unique_ptr<DirectionNetworkModel> model;
-    std::string                            model_file;
   };
 
 
