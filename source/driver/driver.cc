@@ -70,7 +70,7 @@ namespace dealii_learned
                           "epoch.");
         prm.declare_entry("Coefficient contrasts",
                           "100, 10000",
-                          Patterns::List(Patterns::Double(1e-12)),
+                          Patterns::List(Patterns::Double(1e-12), 1),
                           "Coefficient samples: for each, the problem runs "
                           "its refinement cycles and every cycle's matrix "
                           "becomes training data (produced online, nothing "
@@ -94,8 +94,17 @@ namespace dealii_learned
                           "Seed of everything random (initial weights, "
                           "Lanczos start, right-hand sides, batches).");
         prm.declare_entry("Resume", "true", Patterns::Bool(),
-                          "Continue from <Model file>.checkpoint if it "
-                          "exists, after its last completed epoch.");
+                          "Continue from <Model file>.checkpoint (weights) "
+                          "and <Model file>.checkpoint.optimizer (Adam's "
+                          "state) if they exist, after the last completed "
+                          "epoch; the result is the same as an "
+                          "uninterrupted run's. The checkpoint must come "
+                          "from the same Problem and Training parameters "
+                          "(except Epochs and Epochs per run).");
+        prm.declare_entry("Epochs per run", "0", Patterns::Integer(0),
+                          "Train at most this many epochs in one invocation "
+                          "and leave the checkpoint for the next (for batch "
+                          "systems with a wall-time limit); 0: no limit.");
         prm.leave_subsection();
       }
 
@@ -159,8 +168,11 @@ namespace dealii_learned
                           " after " + std::to_string(e.last_step) +
                           " iterations, tolerance " +
                           format_number(s.relative_tolerance) +
-                          ". Raise 'Linear solver/Maximum iterations' or "
-                          "choose a stronger 'Preconditioner'."));
+                          ". Raise 'Linear solver/Maximum iterations'" +
+                          std::string(s.method == "cg" ?
+                                        " or choose a stronger "
+                                        "'Preconditioner'." :
+                                        ", or choose another 'Method'.")));
             return hook.last_report();
           }
       }
@@ -430,6 +442,44 @@ namespace dealii_learned
     }
 
 
+    /**
+     * A fingerprint (FNV-1a, hexadecimal) of everything that decides a
+     * training run's data and updates: the Problem and Training
+     * subsections, except the entries that only say how long to run.
+     */
+    std::string
+    training_configuration(const ParameterHandler &prm)
+    {
+      std::ostringstream all;
+      prm.print_parameters(all, ParameterHandler::ShortPRM);
+      std::istringstream        lines(all.str());
+      std::string               line, kept;
+      std::vector<std::string>  path;
+      while (std::getline(lines, line))
+        {
+          const auto first = line.find_first_not_of(' ');
+          if (first == std::string::npos)
+            continue;
+          line = line.substr(first);
+          if (line.rfind("subsection ", 0) == 0)
+            path.push_back(line.substr(11));
+          else if (line == "end" && !path.empty())
+            path.pop_back();
+          else if (!path.empty() &&
+                   (path.front() == "Problem" || path.front() == "Training") &&
+                   line.rfind("set Epochs", 0) != 0 &&
+                   line.rfind("set Resume", 0) != 0)
+            kept += join(path, "/") + ": " + line + '\n';
+        }
+      std::uint64_t hash = 1469598103934665603ull;
+      for (const unsigned char c : kept)
+        hash = (hash ^ c) * 1099511628211ull;
+      std::ostringstream text;
+      text << std::hex << std::setw(16) << std::setfill('0') << hash;
+      return text.str();
+    }
+
+
     DirectionNetworkModel
     train(ParameterHandler &prm, std::ostream &out)
     {
@@ -453,6 +503,7 @@ namespace dealii_learned
       settings.seed                = prm.get_integer("Seed");
       const unsigned int hidden    = prm.get_integer("Hidden width");
       const bool         resume    = prm.get_bool("Resume");
+      const unsigned int epochs_per_run = prm.get_integer("Epochs per run");
       std::vector<double> contrasts;
       for (const auto &c : Utilities::split_string_list(prm.get("Coefficient contrasts")))
         contrasts.push_back(Utilities::string_to_double(c));
@@ -467,17 +518,27 @@ namespace dealii_learned
                                 "Training/Model file");
 
       const std::string checkpoint = model_file + ".checkpoint";
+      const std::string optimizer_state = checkpoint + ".optimizer";
+      const std::string configuration   = training_configuration(prm);
       DirectionNetworkModel start = DirectionNetworkModel::initial(hidden, settings.seed);
       unsigned int          done  = 0;
       if (resume && std::filesystem::exists(checkpoint))
         {
           start = DirectionNetworkModel::load(checkpoint);
           done  = std::stoul(start.metadata.at("epochs_completed"));
-          AssertThrow(start.metadata["seed"] == std::to_string(settings.seed) &&
+          AssertThrow(start.metadata["configuration"] == configuration &&
                         start.pre.hidden == hidden,
                       ExcMessage("The checkpoint '" + checkpoint +
-                                 "' was made with another seed or hidden "
-                                 "width; delete it or set Resume = false."));
+                                 "' was made with other Problem or Training "
+                                 "parameters (configuration " +
+                                 start.metadata["configuration"] +
+                                 ", these are " + configuration +
+                                 "); delete it or set Resume = false."));
+          AssertThrow(std::filesystem::exists(optimizer_state),
+                      ExcMessage("The checkpoint '" + checkpoint +
+                                 "' has no optimizer state '" +
+                                 optimizer_state +
+                                 "'; delete it or set Resume = false."));
           out << "Resuming from " << checkpoint << " after epoch " << done << '\n';
         }
 
@@ -486,6 +547,8 @@ namespace dealii_learned
       // to refine the mesh for the next cycle.
       DirectionTrainer trainer(settings, start);
       Timer            timer;
+      if (done > 0)
+        trainer.load_optimizer_state(optimizer_state, done);
       for (const double contrast : contrasts)
         {
           problem.coefficient_contrast = contrast;
@@ -528,12 +591,15 @@ namespace dealii_learned
       out << "epoch " << done << ": loss " << format_number(trainer.evaluate())
           << '\n';
       DirectionNetworkModel model = trainer.model();
-      for (unsigned int epoch = done + 1; epoch <= settings.epochs; ++epoch)
+      const unsigned int last =
+        epochs_per_run == 0 ? settings.epochs :
+                              std::min(settings.epochs, done + epochs_per_run);
+      for (unsigned int epoch = done + 1; epoch <= last; ++epoch)
         {
           const double loss    = trainer.train_epoch();
           const double elapsed = timer.wall_time();
           const double remaining =
-            elapsed / (epoch - done) * (settings.epochs - epoch);
+            elapsed / (epoch - done) * (last - epoch);
           out << "epoch " << epoch << "/" << settings.epochs << ": loss "
               << format_number(loss) << ", elapsed " << format_number(elapsed)
               << " s, remaining " << format_number(remaining) << " s"
@@ -542,8 +608,20 @@ namespace dealii_learned
           model = trainer.model();
           model.metadata["epochs_completed"] = std::to_string(epoch);
           model.metadata["seed"]             = std::to_string(settings.seed);
+          model.metadata["configuration"]    = configuration;
           model.metadata["last_epoch_loss"]  = format_number(loss);
+          // Optimizer state first: a checkpoint whose optimizer state is
+          // from another epoch is refused on resume, never used.
+          trainer.save_optimizer_state(optimizer_state);
           model.save(checkpoint);
+        }
+      if (last < settings.epochs)
+        {
+          out << "Stopped after epoch " << last << " of " << settings.epochs
+              << " (Epochs per run); run the same command again to resume "
+                 "from "
+              << checkpoint << '\n';
+          return model;
         }
 
       model.metadata["problem"] = problem.name;
@@ -553,6 +631,7 @@ namespace dealii_learned
       model.metadata["final_loss"] = format_number(trainer.evaluate());
       model.save(model_file);
       std::filesystem::remove(checkpoint);
+      std::filesystem::remove(optimizer_state);
       out << "Model written to " << model_file << " (final loss "
           << model.metadata["final_loss"] << ")\n";
       return model;

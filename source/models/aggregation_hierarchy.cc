@@ -28,17 +28,26 @@ namespace dealii_learned
     {
       const IndexSet &owned = M.locally_owned_range_indices();
       TrilinosWrappers::MPI::Vector s(owned, M.get_mpi_communicator());
+      // The check is collective, so that every rank stops, not just the
+      // one owning the offending row.
+      types::global_dof_index first_bad = M.m();
       for (const auto i : owned)
         {
           const double d = M.diag_element(i);
-          AssertThrow(d > 0. && std::isfinite(d),
-                      ExcMessage("The matrix has a non-positive diagonal "
-                                 "entry " + std::to_string(d) + " in row " +
-                                 std::to_string(i) +
-                                 "; a neural direction network needs a "
-                                 "symmetric positive definite matrix."));
+          if (!(d > 0. && std::isfinite(d)))
+            {
+              first_bad = std::min<types::global_dof_index>(first_bad, i);
+              continue;
+            }
           s[i] = 1. / std::sqrt(d);
         }
+      first_bad = Utilities::MPI::min(first_bad, M.get_mpi_communicator());
+      AssertThrow(first_bad == M.m(),
+                  ExcMessage("The matrix has a non-positive or non-finite "
+                             "diagonal entry in row " +
+                             std::to_string(first_bad) +
+                             "; a neural direction network needs a "
+                             "symmetric positive definite matrix."));
       s.compress(VectorOperation::insert);
 
       // deal.II exposes the Epetra matrix only as const; scaling changes

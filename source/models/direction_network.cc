@@ -223,6 +223,19 @@ namespace dealii_learned
       fail("holds architecture '" + arch + "', not '" + architecture + "'.");
     if (hidden == 0 || hidden > 1024)
       fail("has an invalid hidden width " + std::to_string(hidden) + ".");
+    const auto &h = model.hierarchy;
+    if (!(h.strength_threshold >= 0. && h.strength_threshold <= 1.))
+      fail("has a strength_threshold outside [0, 1].");
+    if (h.max_aggregate_size < 2 || h.max_aggregate_size > 1000)
+      fail("has a max_aggregate_size outside [2, 1000].");
+    if (h.max_levels < 1 || h.max_levels > 100)
+      fail("has max_levels outside [1, 100].");
+    if (!(std::abs(h.prolongation_damping) < 2.))
+      fail("has a prolongation_damping outside (-2, 2).");
+    if (model.pre_layers > 100 || model.post_layers > 100 ||
+        model.coarse_layers > 1000)
+      fail("has more layers than this network allows (pre/post at most "
+           "100, coarse at most 1000).");
 
     std::vector<double> values(n_values);
     for (auto &v : values)

@@ -56,14 +56,20 @@ namespace dealii_learned
 
     DataOut<dim> data_out;
     data_out.attach_dof_handler(context.dof_handler);
-    data_out.add_data_vector(u, context.field_name);
+    data_out.add_data_vector(u,
+                             context.field_name,
+                             DataOut<dim>::type_dof_data);
 
     Vector<float> subdomain(tria.n_active_cells());
     for (auto &s : subdomain)
       s = tria.locally_owned_subdomain();
-    data_out.add_data_vector(subdomain, "subdomain");
+    data_out.add_data_vector(subdomain,
+                             "subdomain",
+                             DataOut<dim>::type_cell_data);
     for (const auto &data : context.cell_data)
-      data_out.add_data_vector(*data.second, data.first);
+      data_out.add_data_vector(*data.second,
+                               data.first,
+                               DataOut<dim>::type_cell_data);
 
     data_out.build_patches(context.mapping,
                            subdivisions > 0 ?

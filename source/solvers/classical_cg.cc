@@ -100,7 +100,7 @@ namespace dealii_learned
           if constexpr (serial)
             {
               TrilinosWrappers::SparseMatrix copy;
-              copy.reinit(A);
+              copy.reinit(A, 0.); // keep every entry (default drops < 1e-13)
               p.initialize(copy, ic_data);
               run(p);
             }

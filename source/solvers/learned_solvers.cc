@@ -26,8 +26,9 @@ namespace dealii_learned
   {
     /**
      * Sets up the network on A (timed as setup) and runs @p iterate with
-     * it, inside the common frame of solve_and_report(); @p iterate returns
-     * the number of steps in which the network's output was replaced.
+     * it, inside the common frame of solve_and_report(); @p iterate sets
+     * the number of steps in which the network's output was replaced, also
+     * when it throws.
      */
     template <typename MatrixType, typename VectorType, typename Iterate>
     void
@@ -50,7 +51,7 @@ namespace dealii_learned
           if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
             {
               TrilinosWrappers::SparseMatrix copy;
-              copy.reinit(A);
+              copy.reinit(A, 0.); // keep every entry (default drops < 1e-13)
               network.initialize(copy, model);
             }
           else
@@ -59,7 +60,18 @@ namespace dealii_learned
           r.statistics    = {
             {"fallback_steps", 0.},
             {"network_levels", double(network.get_hierarchy().n_levels())}};
-          r.statistics[0].second = iterate(control, network);
+          // The count is reported also when the solve fails.
+          unsigned int fallbacks = 0;
+          try
+            {
+              iterate(control, network, fallbacks);
+            }
+          catch (...)
+            {
+              r.statistics[0].second = fallbacks;
+              throw;
+            }
+          r.statistics[0].second = fallbacks;
         },
         report);
     }
@@ -81,10 +93,20 @@ namespace dealii_learned
         A,
         x,
         b,
-        [&](SolverControl &control, const DirectionNetwork &network) {
+        [&](SolverControl &         control,
+            const DirectionNetwork &network,
+            unsigned int &          fallbacks) {
           SolverDCDM<VectorType> solver(control, {kept});
-          solver.solve(A, x, b, network);
-          return solver.n_fallback_steps();
+          try
+            {
+              solver.solve(A, x, b, network);
+            }
+          catch (...)
+            {
+              fallbacks = solver.n_fallback_steps();
+              throw;
+            }
+          fallbacks = solver.n_fallback_steps();
         },
         report);
     }
@@ -105,11 +127,21 @@ namespace dealii_learned
         A,
         x,
         b,
-        [&](SolverControl &control, const DirectionNetwork &network) {
+        [&](SolverControl &         control,
+            const DirectionNetwork &network,
+            unsigned int &          fallbacks) {
           NeuralPreconditioner<DirectionNetwork> preconditioner(network);
           SolverFlexibleCG<VectorType>           solver(control);
-          solver.solve(A, x, b, preconditioner);
-          return preconditioner.n_fallbacks();
+          try
+            {
+              solver.solve(A, x, b, preconditioner);
+            }
+          catch (...)
+            {
+              fallbacks = preconditioner.n_fallbacks();
+              throw;
+            }
+          fallbacks = preconditioner.n_fallbacks();
         },
         report);
     }
@@ -119,28 +151,34 @@ namespace dealii_learned
   std::string
   default_model_file()
   {
-    namespace fs                 = std::filesystem;
-    const std::string name       = "dcdm-default.dlm";
-    std::vector<fs::path> places;
-    // Installed: <prefix>/lib/libdealii-learned.so -> <prefix>/share/...
+    namespace fs           = std::filesystem;
+    const std::string name = "dcdm-default.dlm";
+    // The library's own location decides: installed, the model sits at
+    // the install's data directory; in the build tree, in the sources.
     Dl_info info;
-    if (dladdr(reinterpret_cast<void *>(&default_model_file), &info) != 0 &&
-        info.dli_fname != nullptr)
-      places.push_back(fs::path(info.dli_fname).parent_path() / ".." /
-                       "share" / "dealii-learned" / "models" / name);
-    // Build tree: the models/ folder of the sources.
-    places.push_back(fs::path(DEALII_LEARNED_SOURCE_MODEL_DIR) / name);
-    for (const auto &p : places)
-      if (fs::exists(p))
-        return fs::canonical(p).string();
-    AssertThrow(false,
+    AssertThrow(dladdr(reinterpret_cast<void *>(&default_model_file),
+                       &info) != 0 &&
+                  info.dli_fname != nullptr,
+                ExcMessage("Cannot determine where the dealii-learned "
+                           "library was loaded from, to find the default "
+                           "model; set 'Model file' to a path."));
+    const fs::path library_dir =
+      fs::weakly_canonical(fs::path(info.dli_fname)).parent_path();
+    const bool in_build_tree =
+      library_dir == fs::weakly_canonical(DEALII_LEARNED_BUILD_LIBRARY_DIR);
+    const fs::path place =
+      in_build_tree ?
+        fs::path(DEALII_LEARNED_SOURCE_MODEL_DIR) / name :
+        library_dir / DEALII_LEARNED_LIBRARY_TO_MODEL_DIR / name;
+    AssertThrow(fs::exists(place),
                 ExcMessage("The default direction network '" + name +
-                           "' was not found (looked in " +
-                           places.front().string() + " and " +
-                           places.back().string() +
-                           "). Set 'Model file' to a model, or to "
+                           "' was not found at " + place.string() +
+                           (in_build_tree ?
+                              " (the models/ folder of the sources)" :
+                              " (next to the installed library)") +
+                           ". Set 'Model file' to a model, or to "
                            "'untrained'."));
-    return "";
+    return fs::canonical(place).string();
   }
 
 

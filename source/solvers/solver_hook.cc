@@ -79,8 +79,9 @@ namespace dealii_learned
           "ML). Learned methods ignore it.");
         prm.declare_entry("Relative tolerance",
                           "1e-8",
-                          Patterns::Double(0., 1.),
-                          "Stop when ||b - A x|| <= tolerance * ||b||.");
+                          Patterns::Double(1e-300, 1.),
+                          "Stop when ||b - A x|| <= tolerance * ||b||; "
+                          "greater than 0, at most 1.");
         prm.declare_entry("Maximum iterations",
                           "10000",
                           Patterns::Integer(1),

@@ -10,6 +10,7 @@
 #include <dealii-learned/training/direction_trainer.h>
 
 #include <cmath>
+#include <cstdio>
 
 namespace dealii_learned
 {
@@ -148,6 +149,7 @@ namespace dealii_learned
     torch::Tensor         gamma;
     std::unique_ptr<torch::optim::Adam> optimizer;
     torch::Generator                    generator;
+    unsigned int                        epochs = 0;
 
     struct MatrixData
     {
@@ -356,8 +358,13 @@ namespace dealii_learned
     AssertThrow(!impl->samples.empty(),
                 ExcMessage("DirectionTrainer: no training data; add a "
                            "matrix first."));
+    ++impl->epochs;
+    // The shuffle of epoch k comes from its own generator, seeded by the
+    // seed and k, so it does not depend on what ran before (resume).
+    auto shuffle = at::detail::createCPUGenerator(
+      std::uint64_t(impl->settings.seed) * 1000003u + impl->epochs);
     const auto order =
-      torch::randperm(int64_t(impl->samples.size()), impl->generator,
+      torch::randperm(int64_t(impl->samples.size()), shuffle,
                       torch::TensorOptions().dtype(torch::kInt64));
     const auto *index = order.data_ptr<int64_t>();
 
@@ -393,6 +400,69 @@ namespace dealii_learned
           step();
       }
     return total / count;
+  }
+
+
+  unsigned int
+  DirectionTrainer::epochs_completed() const
+  {
+    return impl->epochs;
+  }
+
+
+  void
+  DirectionTrainer::save_optimizer_state(const std::string &filename) const
+  {
+    torch::serialize::OutputArchive archive;
+    impl->optimizer->save(archive);
+    archive.write("epochs_completed",
+                  torch::tensor({int64_t(impl->epochs)}, torch::kInt64));
+    const std::string temporary = filename + ".tmp";
+    try
+      {
+        archive.save_to(temporary);
+      }
+    catch (const c10::Error &e)
+      {
+        std::remove(temporary.c_str());
+        AssertThrow(false,
+                    ExcMessage("Cannot write the optimizer state '" +
+                               temporary + "': " + e.what_without_backtrace()));
+      }
+    AssertThrow(std::rename(temporary.c_str(), filename.c_str()) == 0,
+                ExcMessage("Cannot rename '" + temporary + "' to '" +
+                           filename + "'."));
+  }
+
+
+  void
+  DirectionTrainer::load_optimizer_state(const std::string &filename,
+                                         const unsigned int epochs_completed)
+  {
+    torch::serialize::InputArchive archive;
+    torch::Tensor                  epochs;
+    try
+      {
+        archive.load_from(filename);
+        impl->optimizer->load(archive);
+        archive.read("epochs_completed", epochs);
+      }
+    catch (const c10::Error &e)
+      {
+        AssertThrow(false,
+                    ExcMessage("Cannot read the optimizer state '" + filename +
+                               "' of the checkpoint (" +
+                               e.what_without_backtrace() +
+                               "). Delete the checkpoint files or set "
+                               "Resume = false."));
+      }
+    AssertThrow(epochs.numel() == 1 &&
+                  epochs.item<int64_t>() == int64_t(epochs_completed),
+                ExcMessage("The optimizer state '" + filename +
+                           "' belongs to another epoch than its checkpoint "
+                           "(an interrupted write?). Delete the checkpoint "
+                           "files or set Resume = false."));
+    impl->epochs = epochs_completed;
   }
 
 

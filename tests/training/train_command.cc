@@ -9,6 +9,7 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/driver/driver.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,7 +20,10 @@ using namespace dealii;
 using namespace dealii_learned;
 
 DirectionNetworkModel
-train(const std::string &model_file, const unsigned int epochs, std::string &screen)
+train(const std::string &model_file,
+      const unsigned int epochs,
+      std::string &      screen,
+      const unsigned int epochs_per_run = 0)
 {
   std::ofstream("train.prm") << "subsection Problem\n"
                                 "  set Initial global refinement = 2\n"
@@ -28,6 +32,7 @@ train(const std::string &model_file, const unsigned int epochs, std::string &scr
                                 "subsection Training\n"
                                 "  set Model file = "
                              << model_file << "\n  set Epochs = " << epochs
+                             << "\n  set Epochs per run = " << epochs_per_run
                              << "\n  set Samples per matrix = 16\n"
                                 "  set Lanczos steps = 20\n"
                                 "  set Coefficient contrasts = 100\n"
@@ -45,6 +50,10 @@ main(int argc, char **argv)
 {
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   initlog();
+  // Nothing left over from an earlier run of this test may be resumed.
+  for (const auto &entry : std::filesystem::directory_iterator("."))
+    if (entry.path().filename().string().find(".dlm") != std::string::npos)
+      std::filesystem::remove(entry.path());
 
   std::string screen;
   const auto  first = train("first.dlm", 3, screen);
@@ -54,7 +63,9 @@ main(int argc, char **argv)
     if (line.rfind("  data:", 0) == 0 || line.rfind("Training data", 0) == 0 ||
         line.rfind("Model written", 0) == 0)
       // Timings are not compared.
-      deallog << line.substr(0, line.find(" right-hand sides")) << std::endl;
+      deallog << line.substr(0, std::min(line.find(" right-hand sides"),
+                                         line.find(" (final loss")))
+              << std::endl;
     else if (line.rfind("epoch ", 0) == 0)
       deallog << line.substr(0, line.find(':')) << std::endl;
 
@@ -69,9 +80,18 @@ main(int argc, char **argv)
   deallog << "same parameters, same weights " << (again.flatten() == first.flatten())
           << std::endl;
 
-  // Resume: a checkpoint after epoch 3 of a 5-epoch run.
-  std::filesystem::copy_file("first.dlm", "resumed.dlm.checkpoint",
-                             std::filesystem::copy_options::overwrite_existing);
+  // Resume: a 5-epoch run stopped after epoch 3 (Epochs per run) leaves
+  // its checkpoint and no model; the next invocation resumes after epoch 3
+  // and ends with the same weights as an uninterrupted 5-epoch run.
+  const auto full = train("full.dlm", 5, screen);
+  train("resumed.dlm", 5, screen, 3);
+  deallog << "stopped after epoch 3 "
+          << (screen.find("Stopped after epoch 3 of 5") != std::string::npos)
+          << ", checkpoint kept "
+          << (std::filesystem::exists("resumed.dlm.checkpoint") &&
+              std::filesystem::exists("resumed.dlm.checkpoint.optimizer"))
+          << ", no model yet " << !std::filesystem::exists("resumed.dlm")
+          << std::endl;
   const auto resumed = train("resumed.dlm", 5, screen);
   deallog << "resumed after epoch 3 "
           << (screen.find("Resuming from resumed.dlm.checkpoint after epoch 3") !=
@@ -81,7 +101,28 @@ main(int argc, char **argv)
               screen.find("epoch 5/5") != std::string::npos &&
               screen.find("epoch 3/5") == std::string::npos)
           << ", epochs_completed " << resumed.metadata.at("epochs_completed")
-          << std::endl;
+          << ", same weights as the uninterrupted run "
+          << (resumed.flatten() == full.flatten()) << std::endl;
+
+  // A checkpoint made with other parameters is refused.
+  train("other.dlm", 5, screen, 1);
+  std::ofstream("train.prm", std::ios::app) << "subsection Training\n"
+                                               "  set Learning rate = 0.02\n"
+                                               "end\n";
+  try
+    {
+      ParameterHandler prm;
+      Driver::read_parameters("train.prm", prm);
+      std::ostringstream out;
+      Driver::train(prm, out);
+      deallog << "no error (wrong)" << std::endl;
+    }
+  catch (const std::exception &e)
+    {
+      const std::string message = error_message(e);
+      deallog << "error: " << message.substr(0, message.find(" (configuration"))
+              << std::endl;
+    }
 
   // An unwritable destination is refused before training starts.
   try

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <ostream>
+#include <string>
 #include <vector>
 
 namespace dealii_learned
@@ -62,10 +63,35 @@ namespace dealii_learned
     unsigned int
     n_matrices() const;
 
-    /** One pass over all samples in shuffled batches with Adam; returns
-     *  the mean loss over the pass. */
+    /**
+     * One pass over all samples in shuffled batches with Adam; returns the
+     * mean loss over the pass. The order of epoch k depends only on the
+     * seed and k, so a run resumed after epoch k (load_optimizer_state())
+     * continues exactly as the uninterrupted run would have.
+     */
     double
     train_epoch();
+
+    /** Epochs trained so far (including those before a resume). */
+    unsigned int
+    epochs_completed() const;
+
+    /**
+     * Writes Adam's state (moments and step counts) and the epoch count to
+     * @p filename, through a temporary file and a rename. The weights
+     * themselves go into the model checkpoint (model()).
+     */
+    void
+    save_optimizer_state(const std::string &filename) const;
+
+    /**
+     * Restores what save_optimizer_state() wrote, for a trainer constructed
+     * from the checkpoint's weights; throws if the file is missing, broken,
+     * or from another epoch than @p epochs_completed.
+     */
+    void
+    load_optimizer_state(const std::string &filename,
+                         const unsigned int epochs_completed);
 
     /** Mean loss of the current weights on all samples (no update). */
     double
