@@ -31,6 +31,8 @@
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_hook.h>
 
+#include <deal.II/lac/vector.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -42,13 +44,23 @@ using namespace dealii_learned;
 
 namespace
 {
+  /** One size of a case: global refinements, then adaptive cycles. */
+  struct Size
+  {
+    unsigned int global_refinements;
+    unsigned int adaptive_cycles = 0;
+  };
+
   struct Case
   {
-    std::string               name;
-    unsigned int              dimension;
-    unsigned int              degree;
-    double                    contrast;
-    std::vector<unsigned int> refinements; // initial global refinements
+    std::string       name;
+    std::string       problem;
+    unsigned int      dimension;
+    unsigned int      degree;
+    double            contrast;
+    std::vector<Size> sizes;
+    /** Fraction of cells refined per adaptive cycle. */
+    double refinement_fraction = 0.3;
   };
 
   struct Method
@@ -67,7 +79,7 @@ namespace
   template <int dim>
   void
   run_case(const Case &              c,
-           const unsigned int        refinement,
+           const Size &              size,
            const std::string &       model,
            ResultTable &             table,
            std::map<std::string, std::vector<double>> &histories,
@@ -85,13 +97,30 @@ namespace
         prm.leave_subsection();
       }
     ProblemSettings settings;
+    settings.name                      = c.problem;
     settings.dimension                 = dim;
     settings.fe_degree                 = c.degree;
     settings.coefficient_contrast      = c.contrast;
-    settings.initial_global_refinement = refinement;
+    settings.initial_global_refinement = size.global_refinements;
+    settings.refinement_fraction       = c.refinement_fraction;
+    settings.coarsening_fraction       = 0.;
     auto problem = ProblemParameters::create<dim>(settings, prm);
     problem->setup_system();
     problem->assemble_system();
+    // Adaptive cycles: solve (CG+AMG), Kelly indicators, refine.
+    for (unsigned int cycle = 0; cycle < size.adaptive_cycles; ++cycle)
+      {
+        SolverSettings s;
+        s.preconditioner  = "amg";
+        auto hook         = LinearSolver::create(s, prm);
+        problem->solution = 0.;
+        hook->solve(problem->system_matrix, problem->solution, problem->system_rhs);
+        problem->distribute_solution(problem->solution);
+        Vector<float> indicators;
+        problem->estimate(indicators);
+        problem->refine(indicators);
+        problem->assemble_system();
+      }
     const auto n_dofs = problem->get_dof_handler().n_dofs();
 
     double amg_total = 0.;
@@ -132,6 +161,9 @@ namespace
         table.set("solve_seconds", r.solve_seconds);
         table.set("total_seconds", total);
         table.set("ratio_to_amg", total / amg_total);
+        for (const auto &[name, value] : r.statistics)
+          if (name == "network_seconds")
+            table.set(name, value);
         out << "  " << c.name << ", " << n_dofs << " DoFs, " << m.label << ": "
             << r.iterations << " iterations" << (r.converged ? "" : " (NOT converged)")
             << ", setup " << r.setup_seconds << " s, solve " << r.solve_seconds
@@ -253,33 +285,36 @@ main(int argc, char **argv)
       if (json.empty())
         json = dir + "/rows.json";
 
-      // Sizes: the training size, a middle one, and >= 1M DoFs in 2-D
-      // (L-shape refinement 10: 3.1M Q1 DoFs; Q2 refinement 9: 3.1M) and
-      // about 240k in 3-D (Fichera refinement 5: 238,688 Q1 DoFs; the next
-      // global refinement, 1.9M, does not fit a 2-core benchmark run).
+      // Sizes: from the training size (the default model is trained on
+      // the L-shape at 833 to about 12,000 DoFs) to >= 1M DoFs in 2-D and
+      // >= 250k in 3-D. The largest size is a uniform mesh plus one
+      // adaptive cycle (Kelly), which gives the size without the next
+      // uniform refinement's 4x (8x in 3-D) and includes hanging nodes.
       std::vector<Case> cases = {
-        {"lshape-q1-contrast100", 2, 1, 100., {4, 7, 10}},
-        {"fichera-q1-contrast100", 3, 1, 100., {2, 4, 5}},
-        {"lshape-q1-contrast1e4", 2, 1, 1e4, {4, 7, 10}},
-        {"lshape-q2-contrast100", 2, 2, 100., {3, 6, 9}}};
+        {"lshape-q1-contrast100", "jump-coefficient", 2, 1, 100., {{4}, {7}, {9, 1}}, 0.15},
+        {"fichera-q1-contrast100", "jump-coefficient", 3, 1, 100., {{2}, {4}, {5, 1}}, 0.02},
+        {"random-q1-contrast1e4", "random-coefficient", 2, 1, 1e4, {{4}, {7}, {10}}},
+        {"lshape-q2-contrast100", "jump-coefficient", 2, 2, 100., {{3}, {6}, {8, 1}}, 0.15}};
       if (quick)
         for (auto &c : cases)
-          c.refinements = {c.dimension == 2 ? 4u : 2u};
+          c.sizes = {{c.dimension == 2 ? 4u : 2u}};
 
       ResultTable                                table;
       std::map<std::string, std::vector<double>> histories;
       Timer                                      timer;
       for (const auto &c : cases)
-        for (unsigned int k = 0; k < c.refinements.size(); ++k)
+        for (unsigned int k = 0; k < c.sizes.size(); ++k)
           {
             std::cout << "[" << timer.wall_time() << " s] " << c.name
-                      << ", refinement " << c.refinements[k] << std::endl;
+                      << ", refinement " << c.sizes[k].global_refinements
+                      << " + " << c.sizes[k].adaptive_cycles
+                      << " adaptive cycle(s)" << std::endl;
             std::map<std::string, std::vector<double>> h;
             if (c.dimension == 2)
-              run_case<2>(c, c.refinements[k], model, table, h, std::cout);
+              run_case<2>(c, c.sizes[k], model, table, h, std::cout);
             else
-              run_case<3>(c, c.refinements[k], model, table, h, std::cout);
-            if (k + 1 == c.refinements.size())
+              run_case<3>(c, c.sizes[k], model, table, h, std::cout);
+            if (k + 1 == c.sizes.size())
               histories.insert(h.begin(), h.end());
           }
 
@@ -287,6 +322,32 @@ main(int argc, char **argv)
       table.write_text(std::cout,
                        {"problem", "n_dofs", "method", "iterations", "setup_seconds",
                         "solve_seconds", "total_seconds", "ratio_to_amg"});
+      // Where the learned methods' time goes: building the network's
+      // hierarchy (setup), applying the network, and the rest of the solve
+      // (matrix products, orthogonalisation, vector updates).
+      std::cout << "\nProfile of the learned methods (seconds):\n";
+      ResultTable profile;
+      for (unsigned int r = 0; r < table.n_rows(); ++r)
+        {
+          const auto method = std::get<std::string>(table.get(r, "method"));
+          if (method != "dcdm" && method != "fcg+neural")
+            continue;
+          const double setup   = std::get<double>(table.get(r, "setup_seconds"));
+          const double solve   = std::get<double>(table.get(r, "solve_seconds"));
+          const double network = std::get<double>(table.get(r, "network_seconds"));
+          const long long its  = std::get<long long>(table.get(r, "iterations"));
+          profile.new_row();
+          profile.set("problem", std::get<std::string>(table.get(r, "problem")));
+          profile.set("n_dofs", std::get<long long>(table.get(r, "n_dofs")));
+          profile.set("method", method);
+          profile.set("iterations", its);
+          profile.set("hierarchy_setup", setup);
+          profile.set("network_apply", network);
+          profile.set("krylov_rest", solve - network);
+          profile.set("network_per_iteration", its > 0 ? network / its : 0.);
+        }
+      profile.write_text(std::cout, profile.column_names());
+
       std::ostringstream rows;
       table.write_json(rows);
       write_file_atomically(json, rows.str() + "\n");

@@ -280,12 +280,19 @@ namespace dealii_learned
     y.resize(L);
     rho.resize(L);
     g.resize(L);
+    c.resize(L);
+    w.resize(L);
     for (unsigned int l = 0; l < L; ++l)
       {
         v[l].reinit(hierarchy.locally_owned(l), comm);
         y[l].reinit(v[l]);
         rho[l].reinit(v[l]);
         g[l].reinit(v[l]);
+        if (model.cycle_index > 1)
+          {
+            c[l].reinit(v[l]);
+            w[l].reinit(v[l]);
+          }
       }
   }
 
@@ -355,6 +362,22 @@ namespace dealii_learned
     v[level + 1].scale(S);
 
     cycle(level + 1);
+    if (model.cycle_index > 1 && level + 2 < hierarchy.n_levels())
+      {
+        // More cycles on the coarse problem, each on the residual left by
+        // the ones before.
+        const auto &M = hierarchy.matrix(level + 1);
+        c[level + 1]  = v[level + 1];
+        w[level + 1]  = y[level + 1];
+        for (unsigned int k = 1; k < model.cycle_index; ++k)
+          {
+            M.vmult(v[level + 1], w[level + 1]);
+            v[level + 1].sadd(-1., 1., c[level + 1]);
+            cycle(level + 1);
+            w[level + 1] += y[level + 1];
+          }
+        y[level + 1] = w[level + 1];
+      }
 
     g[level + 1] = y[level + 1];
     g[level + 1].scale(S);

@@ -24,11 +24,20 @@ namespace dealii_learned
 
   namespace
   {
+    /** What a learned iteration reports besides the SolverControl data. */
+    struct IterationStatistics
+    {
+      /** Steps in which the network's output was replaced. */
+      unsigned int fallbacks = 0;
+      /** Wall time inside the network during the solve. */
+      double network_seconds = 0.;
+    };
+
+
     /**
      * Sets up the network on A (timed as setup) and runs @p iterate with
-     * it, inside the common frame of solve_and_report(); @p iterate sets
-     * the number of steps in which the network's output was replaced, also
-     * when it throws.
+     * it, inside the common frame of solve_and_report(); @p iterate fills
+     * in the IterationStatistics, also when it throws.
      */
     template <typename MatrixType, typename VectorType, typename Iterate>
     void
@@ -57,21 +66,24 @@ namespace dealii_learned
           else
             network.initialize(A, model);
           r.setup_seconds = setup.wall_time();
-          r.statistics    = {
-            {"fallback_steps", 0.},
-            {"network_levels", double(network.get_hierarchy().n_levels())}};
-          // The count is reported also when the solve fails.
-          unsigned int fallbacks = 0;
+          // Reported also when the solve fails.
+          IterationStatistics statistics;
+          const auto          report_statistics = [&]() {
+            r.statistics = {
+              {"fallback_steps", double(statistics.fallbacks)},
+              {"network_levels", double(network.get_hierarchy().n_levels())},
+              {"network_seconds", statistics.network_seconds}};
+          };
           try
             {
-              iterate(control, network, fallbacks);
+              iterate(control, network, statistics);
             }
           catch (...)
             {
-              r.statistics[0].second = fallbacks;
+              report_statistics();
               throw;
             }
-          r.statistics[0].second = fallbacks;
+          report_statistics();
         },
         report);
     }
@@ -95,18 +107,22 @@ namespace dealii_learned
         b,
         [&](SolverControl &         control,
             const DirectionNetwork &network,
-            unsigned int &          fallbacks) {
+            IterationStatistics &   statistics) {
           SolverDCDM<VectorType> solver(control, {kept});
+          const auto             collect = [&]() {
+            statistics.fallbacks       = solver.n_fallback_steps();
+            statistics.network_seconds = solver.network_seconds();
+          };
           try
             {
               solver.solve(A, x, b, network);
             }
           catch (...)
             {
-              fallbacks = solver.n_fallback_steps();
+              collect();
               throw;
             }
-          fallbacks = solver.n_fallback_steps();
+          collect();
         },
         report);
     }
@@ -129,19 +145,23 @@ namespace dealii_learned
         b,
         [&](SolverControl &         control,
             const DirectionNetwork &network,
-            unsigned int &          fallbacks) {
+            IterationStatistics &   statistics) {
           NeuralPreconditioner<DirectionNetwork> preconditioner(network);
           SolverFlexibleCG<VectorType>           solver(control);
+          const auto collect = [&]() {
+            statistics.fallbacks       = preconditioner.n_fallbacks();
+            statistics.network_seconds = preconditioner.network_seconds();
+          };
           try
             {
               solver.solve(A, x, b, preconditioner);
             }
           catch (...)
             {
-              fallbacks = preconditioner.n_fallbacks();
+              collect();
               throw;
             }
-          fallbacks = preconditioner.n_fallbacks();
+          collect();
         },
         report);
     }

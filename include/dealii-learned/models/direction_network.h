@@ -60,6 +60,10 @@ namespace dealii_learned
     unsigned int                         pre_layers    = 1;
     unsigned int                         post_layers   = 1;
     unsigned int                         coarse_layers = 4;
+    /** Cycles on each coarser level per visit: 1 is a V-cycle, 2 a
+     *  W-cycle (the coarse problem is solved better, at about twice the
+     *  cost of the coarse levels). */
+    unsigned int cycle_index = 1;
     SmootherWeights                      pre, post, coarse;
     /** Scales the coarse-level correction (over-correction helps
      *  piecewise-constant prolongation). */
@@ -144,6 +148,9 @@ namespace dealii_learned
     AggregationHierarchy  hierarchy;
     // Per level: right-hand side v, iterate y, residual rho, message g.
     mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> v, y, rho, g;
+    // Per level, for cycle_index > 1: the visit's right-hand side and the
+    // accumulated correction.
+    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> c, w;
     mutable dealii::TrilinosWrappers::MPI::Vector              serial_in, serial_out;
   };
 } // namespace dealii_learned

@@ -35,7 +35,7 @@ namespace dealii_learned
     cell_data() const override;
 
     /** eps at a point strictly inside a cell. */
-    double
+    virtual double
     coefficient(const dealii::Point<dim> &p) const;
 
   protected:

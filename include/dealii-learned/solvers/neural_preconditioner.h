@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cmath>
 
 namespace dealii_learned
@@ -37,7 +38,11 @@ namespace dealii_learned
         }
       VectorType unit(r);
       unit /= norm;
+      const auto started = std::chrono::steady_clock::now();
       network.vmult(z, unit);
+      time += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                            started)
+                .count();
       const double z_norm = z.l2_norm();
       if (!std::isfinite(z_norm) || z_norm == 0.)
         {
@@ -55,8 +60,16 @@ namespace dealii_learned
       return fallbacks;
     }
 
+    /** Wall time spent in the network's vmult so far. */
+    double
+    network_seconds() const
+    {
+      return time;
+    }
+
   private:
     const Network &      network;
     mutable unsigned int fallbacks = 0;
+    mutable double       time      = 0.;
   };
 } // namespace dealii_learned

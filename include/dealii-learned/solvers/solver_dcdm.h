@@ -6,6 +6,7 @@
 #include <deal.II/lac/solver_control.h>
 
 #include <cmath>
+#include <chrono>
 #include <deque>
 #include <memory>
 
@@ -69,10 +70,16 @@ namespace dealii_learned
     unsigned int
     n_fallback_steps() const;
 
+    /** Wall time spent in the network (its vmult) during the last solve;
+     *  the rest of the solve is matrix products and vector updates. */
+    double
+    network_seconds() const;
+
   private:
     dealii::SolverControl &control;
     AdditionalData         data;
-    unsigned int           fallbacks = 0;
+    unsigned int           fallbacks    = 0;
+    double                 network_time = 0.;
   };
 
 
@@ -96,6 +103,14 @@ namespace dealii_learned
 
 
   template <typename VectorType>
+  double
+  SolverDCDM<VectorType>::network_seconds() const
+  {
+    return network_time;
+  }
+
+
+  template <typename VectorType>
   template <typename MatrixType, typename DirectionType>
   void
   SolverDCDM<VectorType>::solve(const MatrixType &   A,
@@ -104,7 +119,8 @@ namespace dealii_learned
                                 const DirectionType &network)
   {
     using namespace dealii;
-    fallbacks = 0;
+    fallbacks    = 0;
+    network_time = 0.;
 
     VectorType r, normalized, q, Aq;
     r.reinit(b, true);
@@ -145,7 +161,11 @@ namespace dealii_learned
         ++step;
 
         normalized.equ(1. / residual, r);
+        const auto started = std::chrono::steady_clock::now();
         network.vmult(q, normalized);
+        network_time += std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
 
         const double q_norm = q.l2_norm();
         bool         use_residual = !std::isfinite(q_norm) || q_norm == 0.;

@@ -1,0 +1,84 @@
+#include <deal.II/base/parameter_handler.h>
+
+#include <deal.II/grid/grid_generator.h>
+
+#include <dealii-learned/problems/random_coefficient.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  template <int dim>
+  void
+  RandomCoefficientProblem<dim>::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Blocks per direction",
+                      "16",
+                      Patterns::Integer(1, 1024),
+                      "The coefficient is constant on the blocks of a "
+                      "uniform grid with this many blocks per direction "
+                      "(a power of two keeps block edges on cell faces).");
+    prm.declare_entry("Seed",
+                      "1",
+                      Patterns::Integer(0),
+                      "Seed of the coefficient field; each seed is an "
+                      "independent sample.");
+  }
+
+
+  template <int dim>
+  void
+  RandomCoefficientProblem<dim>::parse_parameters(ParameterHandler &prm)
+  {
+    blocks = prm.get_integer("Blocks per direction");
+    seed   = prm.get_integer("Seed");
+  }
+
+
+  template <int dim>
+  double
+  RandomCoefficientProblem<dim>::coefficient(const Point<dim> &p) const
+  {
+    // Block index, then a counter-based hash (splitmix64) of (seed, block):
+    // fixed by the block alone, not by the order in which cells are met.
+    std::uint64_t block = 0;
+    for (unsigned int d = 0; d < dim; ++d)
+      {
+        const double t = (p[d] + 1.) / 2. * blocks;
+        const auto   k = static_cast<std::uint64_t>(
+          std::clamp(std::floor(t), 0., double(blocks - 1)));
+        block = block * blocks + k;
+      }
+    std::uint64_t z = (std::uint64_t(seed) << 32) + block + 0x9e3779b97f4a7c15ull;
+    z               = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z               = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z               = z ^ (z >> 31);
+    const double xi = double(z >> 11) / 9007199254740992.; // [0, 1)
+    return std::pow(this->settings.coefficient_contrast, xi);
+  }
+
+
+  template <int dim>
+  void
+  RandomCoefficientProblem<dim>::make_coarse_grid(
+    parallel::distributed::Triangulation<dim> &tria)
+  {
+    GridGenerator::hyper_cube(tria, -1., 1.);
+  }
+
+  template class RandomCoefficientProblem<2>;
+  template class RandomCoefficientProblem<3>;
+} // namespace dealii_learned
+
+DEALII_LEARNED_REGISTER_PROBLEM(
+  dealii_learned::RandomCoefficientProblem,
+  "random-coefficient",
+  "-div(eps grad u) = 1, u = 0 on the boundary of [-1,1]^d; eps = "
+  "contrast^xi with xi uniform in [0,1), independent on each block of a "
+  "'Blocks per direction' grid ('Coefficient contrast' >= 1e4 makes it a "
+  "high-contrast problem). The field depends only on 'Seed', not on the "
+  "mesh or the MPI partition.")
