@@ -90,6 +90,13 @@ namespace dealii_learned
                           "Adam's step size.");
         prm.declare_entry("Hidden width", "8", Patterns::Integer(1, 256),
                           "Hidden units of each smoother layer's perceptron.");
+        prm.declare_entry("Smoothing layers", "1", Patterns::Integer(1, 8),
+                          "Learned layers before and after the coarse "
+                          "correction on every level but the coarsest.");
+        prm.declare_entry("Cycle", "V", Patterns::Selection("V|W"),
+                          "Visits of each coarser level per visit of the "
+                          "finer one: V (one) or W (two; fewer iterations, "
+                          "more work per iteration).");
         prm.declare_entry("Seed", "1", Patterns::Integer(0),
                           "Seed of everything random (initial weights, "
                           "Lanczos start, right-hand sides, batches).");
@@ -502,6 +509,8 @@ namespace dealii_learned
       settings.learning_rate       = prm.get_double("Learning rate");
       settings.seed                = prm.get_integer("Seed");
       const unsigned int hidden    = prm.get_integer("Hidden width");
+      const unsigned int layers    = prm.get_integer("Smoothing layers");
+      const unsigned int cycle_index = prm.get("Cycle") == "W" ? 2 : 1;
       const bool         resume    = prm.get_bool("Resume");
       const unsigned int epochs_per_run = prm.get_integer("Epochs per run");
       std::vector<double> contrasts;
@@ -521,13 +530,17 @@ namespace dealii_learned
       const std::string optimizer_state = checkpoint + ".optimizer";
       const std::string configuration   = training_configuration(prm);
       DirectionNetworkModel start = DirectionNetworkModel::initial(hidden, settings.seed);
+      start.pre_layers = start.post_layers = layers;
+      start.cycle_index                    = cycle_index;
       unsigned int          done  = 0;
       if (resume && std::filesystem::exists(checkpoint))
         {
           start = DirectionNetworkModel::load(checkpoint);
           done  = std::stoul(start.metadata.at("epochs_completed"));
           AssertThrow(start.metadata["configuration"] == configuration &&
-                        start.pre.hidden == hidden,
+                        start.pre.hidden == hidden &&
+                        start.pre_layers == layers &&
+                        start.cycle_index == cycle_index,
                       ExcMessage("The checkpoint '" + checkpoint +
                                  "' was made with other Problem or Training "
                                  "parameters (configuration " +

@@ -126,7 +126,8 @@ namespace dealii_learned
         << hierarchy.prolongation_damping << std::defaultfloat << '\n'
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
-        << "coarse_layers " << coarse_layers << '\n';
+        << "coarse_layers " << coarse_layers << '\n'
+        << "cycle_index " << cycle_index << '\n';
     for (const auto &m : metadata)
       {
         AssertThrow(m.first.find_first_of(" \n") == std::string::npos &&
@@ -202,6 +203,8 @@ namespace dealii_learned
           in >> model.post_layers;
         else if (word == "coarse_layers")
           in >> model.coarse_layers;
+        else if (word == "cycle_index")
+          in >> model.cycle_index;
         else if (word == "meta")
           {
             std::string key, value;
@@ -232,6 +235,8 @@ namespace dealii_learned
       fail("has max_levels outside [1, 100].");
     if (!(std::abs(h.prolongation_damping) < 2.))
       fail("has a prolongation_damping outside (-2, 2).");
+    if (model.cycle_index < 1 || model.cycle_index > 3)
+      fail("has a cycle_index outside [1, 3] (1: V-cycle, 2: W-cycle).");
     if (model.pre_layers > 100 || model.post_layers > 100 ||
         model.coarse_layers > 1000)
       fail("has more layers than this network allows (pre/post at most "

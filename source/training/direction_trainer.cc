@@ -217,7 +217,11 @@ namespace dealii_learned
       const auto &L  = data.levels[l];
       const auto rho = v - torch::matmul(M, y);
       const auto vc  = L.S * torch::matmul(L.PT, rho);
-      const auto yc  = cycle(data, l + 1, vc);
+      auto       yc  = cycle(data, l + 1, vc);
+      // W-cycle and beyond: more coarse cycles on the residual left.
+      if (l + 2 < data.levels.size())
+        for (unsigned int k = 1; k < start.cycle_index; ++k)
+          yc = yc + cycle(data, l + 1, vc - torch::matmul(data.levels[l + 1].M, yc));
       y              = y + gamma * torch::matmul(L.P, L.S * yc);
       return smooth(post, M, v, y, start.post_layers);
     }
