@@ -330,10 +330,12 @@ namespace dealii_learned
 
     template <int dim>
     std::unique_ptr<Problem<dim>>
-    create(const ProblemSettings &settings, ParameterHandler &prm)
+    create(const ProblemSettings &settings,
+           ParameterHandler &     prm,
+           MPI_Comm               mpi_communicator)
     {
       const auto &entry = Registry<Problem<dim>>::instance().get(settings.name);
-      std::unique_ptr<Problem<dim>> problem = entry.create();
+      std::unique_ptr<Problem<dim>> problem = entry.create(mpi_communicator);
       prm.enter_subsection("Problem");
       prm.enter_subsection(settings.name);
       problem->parse_parameters(prm);
@@ -344,9 +346,9 @@ namespace dealii_learned
     }
 
     template std::unique_ptr<Problem<2>>
-    create<2>(const ProblemSettings &, ParameterHandler &);
+    create<2>(const ProblemSettings &, ParameterHandler &, MPI_Comm);
     template std::unique_ptr<Problem<3>>
-    create<3>(const ProblemSettings &, ParameterHandler &);
+    create<3>(const ProblemSettings &, ParameterHandler &, MPI_Comm);
   } // namespace ProblemParameters
 
   template class Problem<2>;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace dealii_learned
@@ -30,12 +31,50 @@ namespace dealii_learned
    * interface), so components registered from any shared object end up in
    * the same table.
    */
+  /**
+   * The constructor arguments of the components of an interface, as a
+   * std::tuple; none unless an interface says otherwise (problems take
+   * their MPI communicator).
+   */
+  template <typename Interface>
+  struct ConstructorArguments
+  {
+    using type = std::tuple<>;
+  };
+
+
+  namespace internal
+  {
+    template <typename Interface, typename Arguments>
+    struct FactoryOf;
+
+    template <typename Interface, typename... Args>
+    struct FactoryOf<Interface, std::tuple<Args...>>
+    {
+      using type = std::function<std::unique_ptr<Interface>(Args...)>;
+
+      template <typename Class>
+      static type
+      make()
+      {
+        return [](Args... args) -> std::unique_ptr<Interface> {
+          return std::make_unique<Class>(args...);
+        };
+      }
+    };
+  } // namespace internal
+
+
   template <typename Interface>
   class Registry
   {
   public:
     using DeclareFunction = std::function<void(dealii::ParameterHandler &)>;
-    using Factory         = std::function<std::unique_ptr<Interface>()>;
+    using FactoryHelper   = internal::FactoryOf<
+      Interface,
+      typename ConstructorArguments<Interface>::type>;
+    /** Creates a component from ConstructorArguments<Interface>. */
+    using Factory = typename FactoryHelper::type;
 
     struct Entry
     {
@@ -103,9 +142,7 @@ namespace dealii_learned
         {name,
          description,
          [](dealii::ParameterHandler &prm) { Class::declare_parameters(prm); },
-         []() -> std::unique_ptr<Interface> {
-           return std::make_unique<Class>();
-         }});
+         Registry<Interface>::FactoryHelper::template make<Class>()});
     }
   };
 

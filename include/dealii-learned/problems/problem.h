@@ -170,11 +170,22 @@ namespace dealii_learned
     /**
      * Creates the problem named in @p settings for dimension `dim`, lets it
      * read its subsection and initializes it (mesh and element).
+     *
+     * The problem's mesh and vectors live on @p mpi_communicator.
      */
     template <int dim>
     std::unique_ptr<Problem<dim>>
-    create(const ProblemSettings &settings, dealii::ParameterHandler &prm);
+    create(const ProblemSettings &   settings,
+           dealii::ParameterHandler &prm,
+           MPI_Comm                  mpi_communicator = MPI_COMM_WORLD);
   } // namespace ProblemParameters
+
+  /** Problems are constructed on an MPI communicator. */
+  template <int dim>
+  struct ConstructorArguments<Problem<dim>>
+  {
+    using type = std::tuple<MPI_Comm>;
+  };
 
   template <>
   Registry<Problem<2>> &
