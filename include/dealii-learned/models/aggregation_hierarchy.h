@@ -29,10 +29,14 @@ namespace dealii_learned
    * same network runs on adaptive meshes with hanging nodes, Q1 or Q2, 2-D
    * or 3-D.
    *
-   * Under MPI, aggregates never cross ranks (uncoupled aggregation), so the
-   * hierarchy is built without communication beyond Trilinos' matrix
-   * products, and every coarse unknown is owned by the rank that owns its
-   * fine unknowns.
+   * Under MPI the aggregation is the sequential one, run rank after rank
+   * (aggregates may cross ranks), and strengths are compared on a grid of
+   * 2^-20 of each row's largest entry, so that rounding differences of a
+   * parallel assembly do not change decisions. With a DoF numbering that
+   * does not depend on the partition (DoFRenumbering::hierarchical, as the
+   * built-in problems use), the hierarchy, and so the network's output, is
+   * the same on any number of ranks up to rounding. The price is 2 p rounds
+   * of neighbour communication per sequential pass on p ranks.
    */
   class AggregationHierarchy
   {
