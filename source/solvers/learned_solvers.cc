@@ -9,6 +9,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/models/direction_network.h>
+#include <dealii-learned/models/torchscript_network.h>
 #include <dealii-learned/solvers/learned_solvers.h>
 #include <dealii-learned/solvers/neural_preconditioner.h>
 #include <dealii-learned/solvers/solve_and_report.h>
@@ -39,10 +40,28 @@ namespace dealii_learned
      * it, inside the common frame of solve_and_report(); @p iterate fills
      * in the IterationStatistics, also when it throws.
      */
-    template <typename MatrixType, typename VectorType, typename Iterate>
+    /** The network type that runs a model type. */
+    template <typename Model>
+    struct NetworkOf;
+    template <>
+    struct NetworkOf<DirectionNetworkModel>
+    {
+      using type = DirectionNetwork;
+    };
+    template <>
+    struct NetworkOf<TorchScriptModel>
+    {
+      using type = TorchScriptDirectionNetwork;
+    };
+
+
+    template <typename Model,
+              typename MatrixType,
+              typename VectorType,
+              typename Iterate>
     void
-    run_learned(const SolverSettings &       settings,
-                const DirectionNetworkModel &model,
+    run_learned(const SolverSettings &settings,
+                const Model &         model,
                 const MatrixType &           A,
                 VectorType &                 x,
                 const VectorType &           b,
@@ -55,8 +74,8 @@ namespace dealii_learned
         x,
         b,
         [&](SolverControl &control, SolverReport &r) {
-          Timer            setup;
-          DirectionNetwork network;
+          Timer                              setup;
+          typename NetworkOf<Model>::type network;
           if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
             {
               TrilinosWrappers::SparseMatrix copy;
@@ -69,10 +88,12 @@ namespace dealii_learned
           // Reported also when the solve fails.
           IterationStatistics statistics;
           const auto          report_statistics = [&]() {
-            r.statistics = {
-              {"fallback_steps", double(statistics.fallbacks)},
-              {"network_levels", double(network.get_hierarchy().n_levels())},
-              {"network_seconds", statistics.network_seconds}};
+            r.statistics = {{"fallback_steps", double(statistics.fallbacks)}};
+            if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
+              r.statistics.emplace_back(
+                "network_levels", double(network.get_hierarchy().n_levels()));
+            r.statistics.emplace_back("network_seconds",
+                                      statistics.network_seconds);
           };
           try
             {
@@ -89,10 +110,10 @@ namespace dealii_learned
     }
 
 
-    template <typename MatrixType, typename VectorType>
+    template <typename Model, typename MatrixType, typename VectorType>
     void
-    dcdm(const SolverSettings &       settings,
-         const DirectionNetworkModel &model,
+    dcdm(const SolverSettings &settings,
+         const Model &         model,
          const unsigned int           kept,
          const MatrixType &           A,
          VectorType &                 x,
@@ -105,9 +126,9 @@ namespace dealii_learned
         A,
         x,
         b,
-        [&](SolverControl &         control,
-            const DirectionNetwork &network,
-            IterationStatistics &   statistics) {
+        [&](SolverControl &      control,
+            const auto &         network,
+            IterationStatistics &statistics) {
           SolverDCDM<VectorType> solver(control, {kept});
           const auto             collect = [&]() {
             statistics.fallbacks       = solver.n_fallback_steps();
@@ -128,10 +149,10 @@ namespace dealii_learned
     }
 
 
-    template <typename MatrixType, typename VectorType>
+    template <typename Model, typename MatrixType, typename VectorType>
     void
-    fcg(const SolverSettings &       settings,
-        const DirectionNetworkModel &model,
+    fcg(const SolverSettings &settings,
+        const Model &         model,
         const MatrixType &           A,
         VectorType &                 x,
         const VectorType &           b,
@@ -143,11 +164,12 @@ namespace dealii_learned
         A,
         x,
         b,
-        [&](SolverControl &         control,
-            const DirectionNetwork &network,
-            IterationStatistics &   statistics) {
-          NeuralPreconditioner<DirectionNetwork> preconditioner(network);
-          SolverFlexibleCG<VectorType>           solver(control);
+        [&](SolverControl &      control,
+            const auto &         network,
+            IterationStatistics &statistics) {
+          NeuralPreconditioner<std::decay_t<decltype(network)>> preconditioner(
+            network);
+          SolverFlexibleCG<VectorType> solver(control);
           const auto collect = [&]() {
             statistics.fallbacks       = preconditioner.n_fallbacks();
             statistics.network_seconds = preconditioner.network_seconds();
@@ -222,7 +244,11 @@ namespace dealii_learned
                       "with dealii-learned (models/dcdm-default.dlm, made by "
                       "`dealii-learned train prm/train-default.prm'). "
                       "`untrained': the network's starting weights "
-                      "(damped-Jacobi layers in an aggregation V-cycle).");
+                      "(damped-Jacobi layers in an aggregation V-cycle). A "
+                      "TorchScript file (a network trained in PyTorch, "
+                      "saved with torch.jit.script(net).save) is recognised "
+                      "by its content; see TorchScriptModel for the "
+                      "input/output contract.");
   }
 
 
@@ -230,8 +256,11 @@ namespace dealii_learned
   LearnedSolverBase::parse_parameters(ParameterHandler &prm)
   {
     const std::string model_file = prm.get("Model file");
+    torchscript.reset();
     if (model_file == "untrained")
       *model = DirectionNetworkModel::initial();
+    else if (model_file != "default" && is_torchscript_file(model_file))
+      torchscript = std::make_shared<TorchScriptModel>(model_file);
     else
       *model = DirectionNetworkModel::load(
         model_file == "default" ? default_model_file() : model_file);
@@ -263,7 +292,10 @@ namespace dealii_learned
                     Vector<double> &            x,
                     const Vector<double> &      b)
   {
-    dcdm(settings, *model, kept_directions, A, x, b, report);
+    if (torchscript)
+      dcdm(settings, *torchscript, kept_directions, A, x, b, report);
+    else
+      dcdm(settings, *model, kept_directions, A, x, b, report);
     return report;
   }
 
@@ -273,7 +305,10 @@ namespace dealii_learned
                     TrilinosWrappers::MPI::Vector &       x,
                     const TrilinosWrappers::MPI::Vector & b)
   {
-    dcdm(settings, *model, kept_directions, A, x, b, report);
+    if (torchscript)
+      dcdm(settings, *torchscript, kept_directions, A, x, b, report);
+    else
+      dcdm(settings, *model, kept_directions, A, x, b, report);
     return report;
   }
 
@@ -283,7 +318,10 @@ namespace dealii_learned
                    Vector<double> &            x,
                    const Vector<double> &      b)
   {
-    fcg(settings, *model, A, x, b, report);
+    if (torchscript)
+      fcg(settings, *torchscript, A, x, b, report);
+    else
+      fcg(settings, *model, A, x, b, report);
     return report;
   }
 
@@ -293,7 +331,10 @@ namespace dealii_learned
                    TrilinosWrappers::MPI::Vector &       x,
                    const TrilinosWrappers::MPI::Vector & b)
   {
-    fcg(settings, *model, A, x, b, report);
+    if (torchscript)
+      fcg(settings, *torchscript, A, x, b, report);
+    else
+      fcg(settings, *model, A, x, b, report);
     return report;
   }
 } // namespace dealii_learned

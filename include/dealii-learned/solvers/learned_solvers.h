@@ -8,6 +8,7 @@
 namespace dealii_learned
 {
   struct DirectionNetworkModel;
+  class TorchScriptModel;
 
   /** Path of the shipped default direction network, found next to the
    *  installed library or in the source tree; throws if absent. */
@@ -38,6 +39,8 @@ namespace dealii_learned
 
   protected:
     std::unique_ptr<DirectionNetworkModel> model;
+    /** Set instead when 'Model file' is a TorchScript file. */
+    std::shared_ptr<TorchScriptModel> torchscript;
   };
 
 

@@ -1,0 +1,244 @@
+// LibTorch first: deal.II's Assert macro clashes with LibTorch's struct
+// Assert if deal.II comes first.
+#include <torch/script.h>
+
+#include <deal.II/base/exceptions.h>
+
+#include <dealii-learned/base/trilinos_rows.h>
+#include <dealii-learned/models/torchscript_network.h>
+
+#include <cmath>
+#include <fstream>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  struct TorchScriptModel::Module
+  {
+    torch::jit::Module module;
+  };
+
+
+  namespace
+  {
+    const char *contract =
+      "forward(rows: int64 [nnz], cols: int64 [nnz], values: float64 [nnz], "
+      "diagonal: float64 [n], residual: float64 [n]) -> float64 [n]";
+
+    /** Runs the module; throws naming @p file if the contract is broken. */
+    torch::Tensor
+    run(torch::jit::Module &      module,
+        const std::string &       file,
+        const torch::Tensor &     rows,
+        const torch::Tensor &     cols,
+        const torch::Tensor &     values,
+        const torch::Tensor &     diagonal,
+        const torch::Tensor &     residual)
+    {
+      torch::NoGradGuard   no_grad;
+      torch::jit::IValue   output;
+      try
+        {
+          output = module.forward({rows, cols, values, diagonal, residual});
+        }
+      catch (const c10::Error &e)
+        {
+          AssertThrow(false,
+                      ExcMessage("The TorchScript model '" + file +
+                                 "' failed on its input (" +
+                                 e.what_without_backtrace() +
+                                 "). Its forward must follow the contract " +
+                                 contract + "."));
+        }
+      const auto n = residual.size(0);
+      AssertThrow(output.isTensor() &&
+                    output.toTensor().scalar_type() == torch::kFloat64 &&
+                    output.toTensor().numel() == n,
+                  ExcMessage("The TorchScript model '" + file +
+                             "' returned " +
+                             (output.isTensor() ?
+                                "a tensor of " +
+                                  std::to_string(output.toTensor().numel()) +
+                                  " " +
+                                  std::string(c10::toString(
+                                    output.toTensor().scalar_type())) +
+                                  " values" :
+                                std::string("something that is not a tensor")) +
+                             " for a system of " + std::to_string(n) +
+                             " unknowns; the contract is " + contract + "."));
+      return output.toTensor().reshape({n}).contiguous();
+    }
+  } // namespace
+
+
+  bool
+  is_torchscript_file(const std::string &filename)
+  {
+    std::ifstream in(filename, std::ios::binary);
+    char          magic[2] = {0, 0};
+    in.read(magic, 2);
+    return in && magic[0] == 'P' && magic[1] == 'K';
+  }
+
+
+  TorchScriptModel::TorchScriptModel(const std::string &filename)
+    : filename(filename)
+    , loaded(std::make_unique<Module>())
+  {
+    AssertThrow(std::ifstream(filename).good(),
+                ExcMessage("Cannot open the TorchScript model '" + filename +
+                           "'. Check the path given in 'Model file'."));
+    try
+      {
+        loaded->module = torch::jit::load(filename);
+      }
+    catch (const c10::Error &e)
+      {
+        AssertThrow(false,
+                    ExcMessage("'" + filename +
+                               "' is not a TorchScript model that LibTorch "
+                               "can load (" + e.what_without_backtrace() +
+                               "). Save the network with "
+                               "torch.jit.script(net).save(file); its "
+                               "forward must be " + contract + "."));
+      }
+    loaded->module.eval();
+
+    // Probe: the 2x2 unit-diagonal system [[1, -0.5], [-0.5, 1]].
+    const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+    const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+    run(loaded->module,
+        filename,
+        torch::tensor({0, 0, 1, 1}, i64),
+        torch::tensor({0, 1, 0, 1}, i64),
+        torch::tensor({1., -0.5, -0.5, 1.}, f64),
+        torch::tensor({2., 2.}, f64),
+        torch::tensor({1., 0.5}, f64));
+  }
+
+
+  TorchScriptModel::~TorchScriptModel() = default;
+
+
+  const std::string &
+  TorchScriptModel::file() const
+  {
+    return filename;
+  }
+
+
+  TorchScriptModel::Module &
+  TorchScriptModel::module() const
+  {
+    return *loaded;
+  }
+
+
+  struct TorchScriptDirectionNetwork::Data
+  {
+    TorchScriptModel::Module *    module = nullptr;
+    std::string                   file;
+    torch::Tensor                 rows, cols, values, diagonal;
+    std::vector<double>           inverse_sqrt_diagonal;
+    mutable std::vector<double>   scaled;
+    dealii::types::global_dof_index first = 0;
+    std::size_t                   n = 0, global_n = 0;
+  };
+
+
+  TorchScriptDirectionNetwork::TorchScriptDirectionNetwork() = default;
+  TorchScriptDirectionNetwork::~TorchScriptDirectionNetwork() = default;
+
+
+  void
+  TorchScriptDirectionNetwork::initialize(
+    const TrilinosWrappers::SparseMatrix &A,
+    const TorchScriptModel &              model)
+  {
+    data         = std::make_unique<Data>();
+    data->module = &model.module();
+    data->file   = model.file();
+    const IndexSet &owned = A.locally_owned_range_indices();
+    AssertThrow(owned.is_contiguous(),
+                ExcMessage("A TorchScript direction network needs each MPI "
+                           "rank to own a contiguous range of rows."));
+    data->n        = owned.n_elements();
+    data->global_n = A.m();
+    data->first    = data->n > 0 ? owned.nth_index_in_set(0) : 0;
+
+    std::vector<double> d(data->n);
+    data->inverse_sqrt_diagonal.resize(data->n);
+    for (std::size_t i = 0; i < data->n; ++i)
+      {
+        d[i] = A.diag_element(data->first + i);
+        AssertThrow(d[i] > 0. && std::isfinite(d[i]),
+                    ExcMessage("The matrix has a non-positive diagonal entry "
+                               "in row " + std::to_string(data->first + i) +
+                               "; a direction network needs a symmetric "
+                               "positive definite matrix."));
+        data->inverse_sqrt_diagonal[i] = 1. / std::sqrt(d[i]);
+      }
+    std::vector<int64_t> rows, cols;
+    std::vector<double>  values;
+    for (std::size_t i = 0; i < data->n; ++i)
+      for_each_entry_in_row(A, data->first + i, [&](const auto column, const double value) {
+        if (column < data->first || column >= data->first + data->n)
+          return; // coupling to another rank: left out (block Jacobi)
+        const std::size_t j = column - data->first;
+        rows.push_back(i);
+        cols.push_back(j);
+        values.push_back(value * data->inverse_sqrt_diagonal[i] *
+                         data->inverse_sqrt_diagonal[j]);
+      });
+    const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
+    const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+    data->rows     = torch::tensor(rows, i64);
+    data->cols     = torch::tensor(cols, i64);
+    data->values   = torch::tensor(values, f64);
+    data->diagonal = torch::tensor(d, f64);
+    data->scaled.resize(data->n);
+  }
+
+
+  void
+  TorchScriptDirectionNetwork::vmult(TrilinosWrappers::MPI::Vector &      q,
+                                     const TrilinosWrappers::MPI::Vector &r) const
+  {
+    AssertThrow(data != nullptr,
+                ExcMessage("TorchScriptDirectionNetwork::vmult() before "
+                           "initialize()."));
+    AssertThrow(r.size() == data->global_n && q.size() == data->global_n &&
+                  r.locally_owned_size() == data->n,
+                ExcMessage("TorchScriptDirectionNetwork: vectors of size " +
+                           std::to_string(r.size()) + " for a network set up "
+                           "on a matrix of size " +
+                           std::to_string(data->global_n) + "."));
+    const double *in = r.begin();
+    for (std::size_t i = 0; i < data->n; ++i)
+      data->scaled[i] = in[i] * data->inverse_sqrt_diagonal[i];
+    const auto residual =
+      torch::from_blob(data->scaled.data(), {int64_t(data->n)},
+                       torch::TensorOptions().dtype(torch::kFloat64));
+    const auto y = run(data->module->module, data->file, data->rows,
+                       data->cols, data->values, data->diagonal, residual);
+    const double *out = y.data_ptr<double>();
+    double *      qq  = q.begin();
+    for (std::size_t i = 0; i < data->n; ++i)
+      qq[i] = out[i] * data->inverse_sqrt_diagonal[i];
+  }
+
+
+  void
+  TorchScriptDirectionNetwork::vmult(Vector<double> &q, const Vector<double> &r) const
+  {
+    AssertThrow(data != nullptr && data->n == data->global_n,
+                ExcMessage("TorchScriptDirectionNetwork: serial vectors need "
+                           "a network set up on one MPI rank."));
+    TrilinosWrappers::MPI::Vector rr(complete_index_set(r.size()), MPI_COMM_SELF),
+      qq(rr);
+    std::copy(r.begin(), r.end(), rr.begin());
+    vmult(qq, rr);
+    std::copy(qq.begin(), qq.end(), q.begin());
+  }
+} // namespace dealii_learned
