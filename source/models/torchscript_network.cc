@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <vector>
 
 namespace dealii_learned
 {
@@ -42,12 +43,18 @@ namespace dealii_learned
         {
           output = module.forward({rows, cols, values, diagonal, residual});
         }
-      catch (const c10::Error &e)
+      catch (const std::exception &e)
         {
+          // c10::Error for a signature or shape mismatch; an exception
+          // raised inside the script is a torch::jit::JITException, a
+          // std::runtime_error.
+          const auto *c10_error = dynamic_cast<const c10::Error *>(&e);
           AssertThrow(false,
                       ExcMessage("The TorchScript model '" + file +
                                  "' failed on its input (" +
-                                 e.what_without_backtrace() +
+                                 (c10_error != nullptr ?
+                                    c10_error->what_without_backtrace() :
+                                    e.what()) +
                                  "). Its forward must follow the contract " +
                                  contract + "."));
         }
@@ -65,8 +72,8 @@ namespace dealii_learned
                                     output.toTensor().scalar_type())) +
                                   " values" :
                                 std::string("something that is not a tensor")) +
-                             " for a system of " + std::to_string(n) +
-                             " unknowns; the contract is " + contract + "."));
+                             " for a residual of " + std::to_string(n) +
+                             " values; the contract is " + contract + "."));
       return output.toTensor().reshape({n}).contiguous();
     }
   } // namespace
@@ -93,12 +100,16 @@ namespace dealii_learned
       {
         loaded->module = torch::jit::load(filename);
       }
-    catch (const c10::Error &e)
+    catch (const std::exception &e)
       {
+        const auto *c10_error = dynamic_cast<const c10::Error *>(&e);
         AssertThrow(false,
                     ExcMessage("'" + filename +
                                "' is not a TorchScript model that LibTorch "
-                               "can load (" + e.what_without_backtrace() +
+                               "can load (" +
+                               (c10_error != nullptr ?
+                                  c10_error->what_without_backtrace() :
+                                  e.what()) +
                                "). Save the network with "
                                "torch.jit.script(net).save(file); its "
                                "forward must be " + contract + "."));
@@ -137,13 +148,32 @@ namespace dealii_learned
 
   struct TorchScriptDirectionNetwork::Data
   {
-    TorchScriptModel::Module *    module = nullptr;
-    std::string                   file;
-    torch::Tensor                 rows, cols, values, diagonal;
-    std::vector<double>           inverse_sqrt_diagonal;
-    mutable std::vector<double>   scaled;
+    // A torch::jit::Module is a handle to the loaded object: this copy
+    // shares it, so the network does not depend on the TorchScriptModel
+    // staying alive. Mutable: running a module is not const in LibTorch.
+    mutable torch::jit::Module      module;
+    std::string                     file;
+    torch::Tensor                   rows, cols, values, diagonal;
+    std::vector<double>             inverse_sqrt_diagonal;
+    mutable std::vector<double>     scaled;
     dealii::types::global_dof_index first = 0;
-    std::size_t                   n = 0, global_n = 0;
+    std::size_t                     n = 0, global_n = 0;
+
+    /** q = D^{-1/2} N(D^{-1/2} r) on the locally owned entries. */
+    void
+    apply(const double *r, double *q) const
+    {
+      for (std::size_t i = 0; i < n; ++i)
+        scaled[i] = r[i] * inverse_sqrt_diagonal[i];
+      const auto residual =
+        torch::from_blob(scaled.data(),
+                         {int64_t(n)},
+                         torch::TensorOptions().dtype(torch::kFloat64));
+      const auto y = run(module, file, rows, cols, values, diagonal, residual);
+      const double *out = y.data_ptr<double>();
+      for (std::size_t i = 0; i < n; ++i)
+        q[i] = out[i] * inverse_sqrt_diagonal[i];
+    }
   };
 
 
@@ -157,7 +187,7 @@ namespace dealii_learned
     const TorchScriptModel &              model)
   {
     data         = std::make_unique<Data>();
-    data->module = &model.module();
+    data->module = model.module().module;
     data->file   = model.file();
     const IndexSet &owned = A.locally_owned_range_indices();
     AssertThrow(owned.is_contiguous(),
@@ -209,36 +239,33 @@ namespace dealii_learned
                 ExcMessage("TorchScriptDirectionNetwork::vmult() before "
                            "initialize()."));
     AssertThrow(r.size() == data->global_n && q.size() == data->global_n &&
-                  r.locally_owned_size() == data->n,
+                  r.locally_owned_size() == data->n &&
+                  q.locally_owned_size() == data->n,
                 ExcMessage("TorchScriptDirectionNetwork: vectors of size " +
-                           std::to_string(r.size()) + " for a network set up "
+                           std::to_string(r.size()) + " and " +
+                           std::to_string(q.size()) + " for a network set up "
                            "on a matrix of size " +
                            std::to_string(data->global_n) + "."));
-    const double *in = r.begin();
-    for (std::size_t i = 0; i < data->n; ++i)
-      data->scaled[i] = in[i] * data->inverse_sqrt_diagonal[i];
-    const auto residual =
-      torch::from_blob(data->scaled.data(), {int64_t(data->n)},
-                       torch::TensorOptions().dtype(torch::kFloat64));
-    const auto y = run(data->module->module, data->file, data->rows,
-                       data->cols, data->values, data->diagonal, residual);
-    const double *out = y.data_ptr<double>();
-    double *      qq  = q.begin();
-    for (std::size_t i = 0; i < data->n; ++i)
-      qq[i] = out[i] * data->inverse_sqrt_diagonal[i];
+    data->apply(r.begin(), q.begin());
   }
 
 
   void
   TorchScriptDirectionNetwork::vmult(Vector<double> &q, const Vector<double> &r) const
   {
-    AssertThrow(data != nullptr && data->n == data->global_n,
+    AssertThrow(data != nullptr,
+                ExcMessage("TorchScriptDirectionNetwork::vmult() before "
+                           "initialize()."));
+    AssertThrow(data->n == data->global_n,
                 ExcMessage("TorchScriptDirectionNetwork: serial vectors need "
-                           "a network set up on one MPI rank."));
-    TrilinosWrappers::MPI::Vector rr(complete_index_set(r.size()), MPI_COMM_SELF),
-      qq(rr);
-    std::copy(r.begin(), r.end(), rr.begin());
-    vmult(qq, rr);
-    std::copy(qq.begin(), qq.end(), q.begin());
+                           "a network set up on one MPI rank; use Trilinos "
+                           "MPI vectors in parallel."));
+    AssertThrow(r.size() == data->n && q.size() == data->n,
+                ExcMessage("TorchScriptDirectionNetwork: vectors of size " +
+                           std::to_string(r.size()) + " and " +
+                           std::to_string(q.size()) + " for a network set up "
+                           "on a matrix of size " + std::to_string(data->n) +
+                           "."));
+    data->apply(r.begin(), q.begin());
   }
 } // namespace dealii_learned

@@ -35,11 +35,6 @@ namespace dealii_learned
     };
 
 
-    /**
-     * Sets up the network on A (timed as setup) and runs @p iterate with
-     * it, inside the common frame of solve_and_report(); @p iterate fills
-     * in the IterationStatistics, also when it throws.
-     */
     /** The network type that runs a model type. */
     template <typename Model>
     struct NetworkOf;
@@ -55,6 +50,11 @@ namespace dealii_learned
     };
 
 
+    /**
+     * Sets up the network on A (timed as setup) and runs @p iterate with
+     * it, inside the common frame of solve_and_report(); @p iterate fills
+     * in the IterationStatistics, also when it throws.
+     */
     template <typename Model,
               typename MatrixType,
               typename VectorType,
@@ -92,6 +92,8 @@ namespace dealii_learned
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
               r.statistics.emplace_back(
                 "network_levels", double(network.get_hierarchy().n_levels()));
+            else
+              r.statistics.emplace_back("torchscript", 1.);
             r.statistics.emplace_back("network_seconds",
                                       statistics.network_seconds);
           };

@@ -159,7 +159,18 @@ namespace dealii_learned
       std::unique_ptr<SolverHook> hook = entry.create();
       prm.enter_subsection("Linear solver");
       prm.enter_subsection(settings.method);
-      hook->parse_parameters(prm);
+      try
+        {
+          hook->parse_parameters(prm);
+        }
+      catch (...)
+        {
+          // A refused parameter (e.g. a broken model file) must not leave
+          // the caller's ParameterHandler inside this subsection.
+          prm.leave_subsection();
+          prm.leave_subsection();
+          throw;
+        }
       prm.leave_subsection();
       prm.leave_subsection();
       hook->set_settings(settings);

@@ -25,7 +25,9 @@ namespace dealii_learned
    * diagonal; its entries in coordinate form, 0-based local indices) and
    * D = diag(A). The direction handed to the solver is q = D^{-1/2} y; its
    * scale does not matter (DCDM and flexible CG normalise). The tensors
-   * are on the CPU; the module runs without autograd.
+   * are on the CPU; the module runs without autograd. The matrix tensors
+   * are built once per matrix and passed again on every call, so the
+   * module must not change its inputs in place.
    *
    * Under MPI each rank calls the module on its locally owned block of Â
    * (rows and columns it owns; couplings to other ranks are left out), so
@@ -35,7 +37,9 @@ namespace dealii_learned
    *
    * The module is checked when loaded, on a 2x2 system: a file that is not
    * TorchScript, a `forward` with another signature, or an output of the
-   * wrong type or length gives an error naming the file and this contract.
+   * wrong type or length gives an error naming the file and this contract;
+   * the output's type and length are checked again on every call, and a
+   * module that raises is reported the same way.
    * An output with non-finite values is passed on: SolverDCDM and
    * NeuralPreconditioner replace such directions and count them.
    */
@@ -67,7 +71,10 @@ namespace dealii_learned
 
   /**
    * The direction generator of a TorchScriptModel on one matrix, with the
-   * interface of DirectionNetwork (initialize once, vmult per iteration).
+   * interface of DirectionNetwork (initialize once, vmult per iteration):
+   * initialize() builds the coordinate tensors of the locally owned block
+   * of Â, vmult() computes q = D^{-1/2} forward(..., D^{-1/2} r). The
+   * network shares the loaded module, so it may outlive the model.
    */
   class TorchScriptDirectionNetwork
   {
