@@ -1,4 +1,4 @@
-dealii-learned-model 1
+dealii-learned-model 2
 architecture multilevel-message-passing
 hidden 8
 strength_threshold 0x1p-2
@@ -6,122 +6,124 @@ max_aggregate_size 4
 coarsest_size 64
 max_levels 25
 prolongation_damping 0x1.5555555555555p-1
+normalize_spectrum 1
 pre_layers 1
 post_layers 1
 coarse_layers 4
-cycle_index 2
-meta configuration c48441761addd2fd
+cycle_index 1
+krylov_cycle 0
+meta configuration 4eb9ed873ab1e566
 meta dimension 2
 meta epochs_completed 20
 meta fe_degree 1
-meta final_loss 0.0334
-meta last_epoch_loss 0.0352
+meta final_loss 0.0193
+meta last_epoch_loss 0.0198
 meta problem jump-coefficient
 meta seed 1
 meta trained yes
 meta training_matrices 12
 parameters 103
--0x1.cb4fdfdda483bp-4
-0x1.6d5a7b0d5277cp-1
-0x1.91fec2b8ff0afp+0
--0x1.55e54e255fcd6p-1
--0x1.48bc2ba38ba3bp-1
-0x1.d2eea26457d12p-7
--0x1.b8aea41b4a909p-1
-0x1.05129a63db0f1p+0
--0x1.06b02f622e54p-1
-0x1.c5dbe4399b5d4p-4
--0x1.e31c7a0b8b3eep-1
-0x1.c201f82ef99ep-2
--0x1.ca8c8bc3fb89ap-1
-0x1.b59aaa35546aep-2
--0x1.99542ae68ff37p-1
-0x1.519c3f114e7f2p-1
--0x1.cd4508480ecb3p-3
-0x1.6c07dd1241007p-2
-0x1.cf01f6c31c93cp-6
-0x1.7731efd4f540bp-3
--0x1.f8ac9aab6f8dap-5
-0x1.b0a20f4746da7p-4
-0x1.c9636480f5d57p-5
-0x1.3140e3a7ca2c7p-3
--0x1.bd7aeaa6df211p-3
-0x1.bdf74a695f783p-2
--0x1.2b28bce1bc95ap-7
--0x1.4632a7955d593p-1
--0x1.a62c4edcd0c59p-5
--0x1.c1c4d5c5796d4p-3
--0x1.69395eb57ccaep-3
--0x1.56c45555a9964p-1
-0x1.412d96cd400c9p+0
--0x1.396ac93389e92p-2
--0x1.a99b7d873ec8fp-2
-0x1.38d2fa27ffeccp-2
-0x1.759b8b5c4eba9p-1
--0x1.141da220f5bcap-1
--0x1.44a7c3a5dea4cp-1
-0x1.9759c192570c1p-2
-0x1.a1ee2418e021dp-3
-0x1.9f91e2642e65ap-4
--0x1.2f74add96af0dp-2
-0x1.25caf5acf6093p-3
-0x1.1107fe73a0c57p-1
--0x1.ccfa46f16038ep-2
--0x1.42b0ed4f65b42p-1
-0x1.4525a2ac29fd4p-1
--0x1.3495e8580fa3ep-1
-0x1.0286dcb47fb61p-1
-0x1.c75527e4273dp-5
-0x1.042cb45b95d69p-2
-0x1.62784f76561c3p-3
-0x1.4e7d6ff4d0d2ap-7
--0x1.d958b83ff7a1ep-6
--0x1.faa8462f152b7p-4
-0x1.2eb8c6e1415b5p-3
-0x1.4bf32a5fbd0b2p-3
--0x1.9efa8a9777ed5p-5
-0x1.0ccc398574f04p-1
--0x1.72fd335ef20acp-3
-0x1.eb0a271527d5ap-9
--0x1.4099688a24454p-4
-0x1.2891098138642p-1
--0x1.03fd8f0ded1acp-2
--0x1.a26e87d3ca757p-2
-0x1.042c7d91859c3p+0
--0x1.b8aad1710c1eep-4
-0x1.554a40ccdc603p-1
-0x1.93930361afc45p-2
-0x1.340e8c466fe1ep-1
-0x1.3fc07b9f089efp-1
--0x1.43a016f22d1a9p-2
-0x1.c2963ddad370ap-2
--0x1.329f44ca0e82ap-1
--0x1.f738d71258ee9p-2
--0x1.7fa9707361909p-1
--0x1.231cea46f7857p-1
-0x1.310c41e1d7dddp-1
-0x1.da09ab3d53754p-2
--0x1.2fc566061ee07p-1
--0x1.edd496c1887f2p-3
-0x1.664cd594642b1p-4
-0x1.9b0d12f08c4e8p-2
-0x1.119b35ac65be8p-2
--0x1.8988cb3c6415dp-2
--0x1.c5102e0320acbp-4
--0x1.2b6b0a75bb9f3p-1
-0x1.ddca05f0118f6p-3
--0x1.66db838dd955bp-2
--0x1.f6e4f6c7e285p-2
--0x1.ddca47a6e0b5fp-3
--0x1.c8ae914adebebp-3
-0x1.4b87558bdd29fp-2
--0x1.8e0ab05d10caap-4
--0x1.c1d3e56e7735p-2
-0x1.29ad2b9e00541p-2
-0x1.3c699322ff55ep-2
--0x1.7f40480b24e29p-2
-0x1.03bd9758e21acp-5
-0x1.6a36969cfbcd3p-2
-0x1.df12c762e5f15p-7
-0x1.1f768f9f515fap+0
+-0x1.4dbf6ea2d88e6p-1
+0x1.0b6e853de85dcp+0
+0x1.73f3e8d8493d2p+0
+-0x1.96834c27da402p-2
+-0x1.b004a0ae3e9c1p-1
+0x1.295267dd5093cp-8
+-0x1.573a442cad6f8p+0
+0x1.74f40a8ff494p+0
+-0x1.7b7c47eee7a35p-1
+0x1.ea56d5d1d9d52p-4
+-0x1.190a4d2184998p+0
+0x1.6768132a431a8p-1
+-0x1.b738664c92b19p-1
+0x1.1bcbf2fd706ebp-1
+-0x1.353477103df45p-1
+0x1.1306cbb3ca3d2p-1
+0x1.9dda85855a717p-4
+0x1.86ac0a4827164p-2
+-0x1.3910085a42131p-6
+0x1.2ff18d095d4b4p-3
+-0x1.2216a15342d1p-4
+0x1.cd1b6986f94b5p-6
+0x1.8d9b6e9ab8ccep-4
+0x1.687bea624bef4p-4
+-0x1.2457ab3d26a7fp-2
+0x1.63dcb57f06ddbp-2
+-0x1.32c9aa1e0e748p-4
+-0x1.8754359844089p-2
+-0x1.05f285791d8aep-3
+-0x1.7bb2a453d52fep-2
+-0x1.30e794768f1bfp-2
+-0x1.3c2a6a926c6f3p-2
+0x1.44cadd4b24a0cp+0
+-0x1.148517859682fp-2
+-0x1.abb54705727c4p-2
+0x1.29184abd5acc3p-3
+0x1.3f630410b78c8p-1
+-0x1.f95b6d8fbb77fp-2
+-0x1.15d4c68c54919p-1
+0x1.360fd429a4504p-2
+0x1.8b9b74bed2392p-2
+0x1.dfcb4ab5a68b9p-3
+-0x1.728094a3dcb85p-2
+0x1.4ba6928120aa1p-4
+0x1.523a36aff7fe1p-2
+-0x1.269bd314f451p-2
+-0x1.2ae71cbd6eff9p-1
+0x1.1a5abf06870f5p-1
+-0x1.e6c16848442dfp-2
+0x1.c67e4634e2ccp-2
+0x1.c9a161b1af996p-4
+0x1.dba97c33add5bp-3
+0x1.750ea63610be8p-3
+0x1.3df1f3c3f9573p-3
+-0x1.8d61ed1a5aa4cp-5
+0x1.b07a1bdb54bb8p-4
+0x1.5b07d95407de5p-3
+0x1.292e4fcdd6231p-3
+-0x1.86256eb93b6afp-4
+0x1.72ef9983f40a5p-2
+-0x1.2ac61fcc2394cp-3
+0x1.6b3a9356969bfp-4
+-0x1.0aaf41db55465p-3
+0x1.36b27a0fe414cp-2
+-0x1.31ef964b30c54p-2
+-0x1.1dafd122b03ebp-2
+0x1.fe5f884c3f49fp-1
+-0x1.91dec0bfff681p-4
+0x1.14fcaef16c328p-4
+0x1.019e899c8b745p-3
+0x1.7851e4341525dp-3
+0x1.ed79be47d85f2p-3
+-0x1.d3ec2a6895ed9p-2
+0x1.54b78f20d2784p-2
+-0x1.2e9063b80927fp-1
+-0x1.7ac8023e045d1p-2
+-0x1.abe28906d3747p-2
+-0x1.d47ba434fa785p-2
+0x1.7db879decd89fp-2
+0x1.03c37f46b15e9p-3
+-0x1.0e17821f2c65ep-1
+-0x1.dfe29e16533cfp-7
+0x1.aa57712235ff4p-2
+0x1.19ee94ac32982p-1
+0x1.52fc2d07bd2c9p-5
+0x1.6c0b6d3688dc4p-4
+-0x1.fe5f1c25e31d2p-5
+-0x1.52f8407ac842bp-2
+0x1.9cc5f5ec14aa7p-4
+-0x1.7d42b3c29e49bp-4
+-0x1.1572154803d78p-2
+-0x1.c6e1e1c0cac04p-2
+-0x1.c8a220ef4d805p-6
+-0x1.44a4e38c72fb7p-4
+-0x1.1d8f78a5a6618p-5
+-0x1.955b07bc5f1dp-3
+0x1.279c67806e447p-3
+0x1.67178e065cd34p-4
+-0x1.933618d9ed352p-3
+0x1.030f400f0f11bp-1
+0x1.e9a65db0a75bap-2
+-0x1.f0440755be44cp-4
+0x1.14bc6ebc8b5f8p+0
 end

@@ -93,10 +93,11 @@ namespace dealii_learned
         prm.declare_entry("Smoothing layers", "1", Patterns::Integer(1, 8),
                           "Learned layers before and after the coarse "
                           "correction on every level but the coarsest.");
-        prm.declare_entry("Cycle", "V", Patterns::Selection("V|W"),
+        prm.declare_entry("Cycle", "V", Patterns::Selection("V|W|K"),
                           "Visits of each coarser level per visit of the "
-                          "finer one: V (one) or W (two; fewer iterations, "
-                          "more work per iteration).");
+                          "finer one: V (one), W (two; fewer iterations, "
+                          "more work per iteration) or K (two, combined by "
+                          "two steps of flexible CG: Notay's K-cycle).");
         prm.declare_entry("Seed", "1", Patterns::Integer(0),
                           "Seed of everything random (initial weights, "
                           "Lanczos start, right-hand sides, batches).");
@@ -510,7 +511,8 @@ namespace dealii_learned
       settings.seed                = prm.get_integer("Seed");
       const unsigned int hidden    = prm.get_integer("Hidden width");
       const unsigned int layers    = prm.get_integer("Smoothing layers");
-      const unsigned int cycle_index = prm.get("Cycle") == "W" ? 2 : 1;
+      const unsigned int cycle_index  = prm.get("Cycle") == "V" ? 1 : 2;
+      const bool         krylov_cycle = prm.get("Cycle") == "K";
       const bool         resume    = prm.get_bool("Resume");
       const unsigned int epochs_per_run = prm.get_integer("Epochs per run");
       std::vector<double> contrasts;
@@ -532,6 +534,7 @@ namespace dealii_learned
       DirectionNetworkModel start = DirectionNetworkModel::initial(hidden, settings.seed);
       start.pre_layers = start.post_layers = layers;
       start.cycle_index                    = cycle_index;
+      start.krylov_cycle                   = krylov_cycle;
       unsigned int          done  = 0;
       if (resume && std::filesystem::exists(checkpoint))
         {
@@ -540,7 +543,8 @@ namespace dealii_learned
           AssertThrow(start.metadata["configuration"] == configuration &&
                         start.pre.hidden == hidden &&
                         start.pre_layers == layers &&
-                        start.cycle_index == cycle_index,
+                        start.cycle_index == cycle_index &&
+                          start.krylov_cycle == krylov_cycle,
                       ExcMessage("The checkpoint '" + checkpoint +
                                  "' was made with other Problem or Training "
                                  "parameters (configuration " +

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <map>
 #include <cmath>
+#include <cstdint>
 
 namespace dealii_learned
 {
@@ -63,6 +64,61 @@ namespace dealii_learned
       epetra.LeftScale(v);
       epetra.RightScale(v);
       return s;
+    }
+
+
+    /**
+     * An estimate of the largest eigenvalue of the symmetric matrix @p M,
+     * from 24 steps of the power method started from a vector that depends
+     * only on the global indices (so the estimate is the same on any
+     * number of ranks up to rounding), enlarged by 5% because the Rayleigh
+     * quotient approaches it from below.
+     */
+    double
+    estimate_largest_eigenvalue(const TrilinosWrappers::SparseMatrix &M)
+    {
+      TrilinosWrappers::MPI::Vector x(M.locally_owned_range_indices(),
+                                      M.get_mpi_communicator());
+      TrilinosWrappers::MPI::Vector y(x);
+      for (const auto i : M.locally_owned_range_indices())
+        {
+          // splitmix64 of the index, mapped to [0.5, 1.5).
+          std::uint64_t z = i + 0x9e3779b97f4a7c15ULL;
+          z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+          z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+          z ^= z >> 31;
+          x[i] = 0.5 + double(z >> 11) / 9007199254740992.;
+        }
+      x.compress(VectorOperation::insert);
+      double lambda = 0.;
+      for (unsigned int k = 0; k < 24; ++k)
+        {
+          const double norm = x.l2_norm();
+          if (!(norm > 0.))
+            break;
+          x /= norm;
+          M.vmult(y, x);
+          lambda = x * y;
+          x.swap(y);
+        }
+      return 1.05 * lambda;
+    }
+
+
+    /**
+     * Multiplies the unit-diagonal level matrix @p M by 2 / lambda_max and
+     * @p s by its square root, so that M stays s A s for the level's
+     * Galerkin operator A and its spectrum lies in (0, 2] on every level.
+     */
+    void
+    normalize_spectrum(TrilinosWrappers::SparseMatrix &M,
+                       TrilinosWrappers::MPI::Vector & s)
+    {
+      const double lambda = estimate_largest_eigenvalue(M);
+      if (!(lambda > 0.) || !std::isfinite(lambda))
+        return;
+      M *= 2. / lambda;
+      s *= std::sqrt(2. / lambda);
     }
 
 
@@ -375,6 +431,8 @@ namespace dealii_learned
     matrices.emplace_back();
     matrices.back().copy_from(A);
     scalings.push_back(scale_to_unit_diagonal(matrices.back()));
+    if (data.normalize_spectrum)
+      normalize_spectrum(matrices.back(), scalings.back());
     owned.push_back(A.locally_owned_range_indices());
 
     while (matrices.size() < data.max_levels &&
@@ -400,10 +458,21 @@ namespace dealii_learned
             pattern.add(fine_owned.nth_index_in_set(i), aggregation.coarse_of[i]);
         pattern.compress();
         TrilinosWrappers::SparseMatrix P;
+        // Its columns are the level's near-kernel vector restricted to the
+        // aggregates. The near kernel of A is the constant; that of the
+        // scaled level matrix S A S is S^{-1} 1, and the same holds on
+        // every coarser level (P^T Â P has the constant as near kernel
+        // when P reproduces it). With P_0 = 1 instead, the coarse space
+        // would hold S 1 per aggregate, which varies as the coefficient and
+        // the mesh size do, and fails on high-contrast and graded meshes.
         P.reinit(pattern);
+        const TrilinosWrappers::MPI::Vector &level_scaling = scalings.back();
         for (unsigned int i = 0; i < aggregation.coarse_of.size(); ++i)
           if (aggregation.coarse_of[i] != numbers::invalid_dof_index)
-            P.set(fine_owned.nth_index_in_set(i), aggregation.coarse_of[i], 1.);
+            {
+              const Index row = fine_owned.nth_index_in_set(i);
+              P.set(row, aggregation.coarse_of[i], 1. / level_scaling[row]);
+            }
         P.compress(VectorOperation::insert);
 
         if (data.prolongation_damping != 0.)
@@ -424,6 +493,8 @@ namespace dealii_learned
         fine.mmult(AP, prolongation);
         prolongation.Tmmult(coarse, AP);
         scalings.push_back(scale_to_unit_diagonal(coarse));
+        if (data.normalize_spectrum)
+          normalize_spectrum(coarse, scalings.back());
 
         matrices.push_back(std::move(coarse));
         owned.push_back(coarse_owned);

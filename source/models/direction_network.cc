@@ -124,10 +124,12 @@ namespace dealii_learned
         << "max_levels " << hierarchy.max_levels << '\n'
         << "prolongation_damping " << std::hexfloat
         << hierarchy.prolongation_damping << std::defaultfloat << '\n'
+        << "normalize_spectrum " << (hierarchy.normalize_spectrum ? 1 : 0) << '\n'
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
         << "coarse_layers " << coarse_layers << '\n'
-        << "cycle_index " << cycle_index << '\n';
+        << "cycle_index " << cycle_index << '\n'
+        << "krylov_cycle " << (krylov_cycle ? 1 : 0) << '\n';
     for (const auto &m : metadata)
       {
         AssertThrow(m.first.find_first_of(" \n") == std::string::npos &&
@@ -197,6 +199,14 @@ namespace dealii_learned
             in >> value;
             model.hierarchy.prolongation_damping = std::strtod(value.c_str(), nullptr);
           }
+        else if (word == "normalize_spectrum")
+          {
+            unsigned int flag = 2;
+            in >> flag;
+            if (flag > 1)
+              fail("has a normalize_spectrum that is neither 0 nor 1.");
+            model.hierarchy.normalize_spectrum = (flag == 1);
+          }
         else if (word == "pre_layers")
           in >> model.pre_layers;
         else if (word == "post_layers")
@@ -205,6 +215,14 @@ namespace dealii_learned
           in >> model.coarse_layers;
         else if (word == "cycle_index")
           in >> model.cycle_index;
+        else if (word == "krylov_cycle")
+          {
+            unsigned int flag = 2;
+            in >> flag;
+            if (flag > 1)
+              fail("has a krylov_cycle that is neither 0 nor 1.");
+            model.krylov_cycle = (flag == 1);
+          }
         else if (word == "meta")
           {
             std::string key, value;
@@ -237,6 +255,9 @@ namespace dealii_learned
       fail("has a prolongation_damping outside (-2, 2).");
     if (model.cycle_index < 1 || model.cycle_index > 3)
       fail("has a cycle_index outside [1, 3] (1: V-cycle, 2: W-cycle).");
+    if (model.krylov_cycle && model.cycle_index != 2)
+      fail("asks for a K-cycle (krylov_cycle 1) with cycle_index " +
+           std::to_string(model.cycle_index) + "; the K-cycle needs 2.");
     if (model.pre_layers > 100 || model.post_layers > 100 ||
         model.coarse_layers > 1000)
       fail("has more layers than this network allows (pre/post at most "
@@ -287,6 +308,7 @@ namespace dealii_learned
     g.resize(L);
     c.resize(L);
     w.resize(L);
+    t.resize(L);
     for (unsigned int l = 0; l < L; ++l)
       {
         v[l].reinit(hierarchy.locally_owned(l), comm);
@@ -297,6 +319,8 @@ namespace dealii_learned
           {
             c[l].reinit(v[l]);
             w[l].reinit(v[l]);
+            if (model.krylov_cycle)
+              t[l].reinit(v[l]);
           }
       }
   }
@@ -367,7 +391,9 @@ namespace dealii_learned
     v[level + 1].scale(S);
 
     cycle(level + 1);
-    if (model.cycle_index > 1 && level + 2 < hierarchy.n_levels())
+    if (model.krylov_cycle && level + 2 < hierarchy.n_levels())
+      krylov_correction(level + 1);
+    else if (model.cycle_index > 1 && level + 2 < hierarchy.n_levels())
       {
         // More cycles on the coarse problem, each on the residual left by
         // the ones before.
@@ -390,6 +416,44 @@ namespace dealii_learned
     y[level].add(model.coarse_correction_scale, g[level]);
 
     smooth(model.post, level, model.post_layers);
+  }
+
+
+  void
+  DirectionNetwork::krylov_correction(const unsigned int l) const
+  {
+    // On entry y[l] = B v[l], the output of one cycle. Two steps of
+    // flexible CG on M z = v[l] preconditioned by the cycle, from z = 0:
+    //   c = B v, t = M c, v' = v - (c.v / c.t) t, d = B v', u = M d,
+    //   z = (c.v/rho - gamma (d.v')/(rho beta)) c + (d.v'/beta) d
+    // with rho = c.t, gamma = d.t, beta = d.u - gamma^2/rho.
+    const auto &M = hierarchy.matrix(l);
+    c[l]          = y[l];
+    M.vmult(t[l], c[l]);
+    const double rho    = c[l] * t[l];
+    const double alpha1 = c[l] * v[l];
+    // A degenerate first direction (zero right-hand side, or a cycle that
+    // is not positive on it): keep the plain cycle.
+    if (!(rho > 0.) || !std::isfinite(rho))
+      return;
+    w[l] = v[l];
+    v[l].add(-alpha1 / rho, t[l]);
+    cycle(l);
+    // Now y[l] = d = B v'; v[l] = v'.
+    M.vmult(g[l], y[l]);
+    const double gamma  = y[l] * t[l];
+    const double du     = y[l] * g[l];
+    const double beta   = du - gamma * gamma / rho;
+    const double alpha2 = y[l] * v[l];
+    v[l]                = w[l];
+    if (!(beta > 1e-12 * du) || !std::isfinite(beta))
+      {
+        y[l] = c[l];
+        y[l] *= alpha1 / rho;
+        return;
+      }
+    y[l] *= alpha2 / beta;
+    y[l].add(alpha1 / rho - gamma * alpha2 / (rho * beta), c[l]);
   }
 
 

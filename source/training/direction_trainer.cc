@@ -218,12 +218,44 @@ namespace dealii_learned
       const auto rho = v - torch::matmul(M, y);
       const auto vc  = L.S * torch::matmul(L.PT, rho);
       auto       yc  = cycle(data, l + 1, vc);
+      if (start.krylov_cycle && l + 2 < data.levels.size())
+        yc = krylov_correction(data, l + 1, vc, yc);
       // W-cycle and beyond: more coarse cycles on the residual left.
-      if (l + 2 < data.levels.size())
+      else if (l + 2 < data.levels.size())
         for (unsigned int k = 1; k < start.cycle_index; ++k)
           yc = yc + cycle(data, l + 1, vc - torch::matmul(data.levels[l + 1].M, yc));
       y              = y + gamma * torch::matmul(L.P, L.S * yc);
       return smooth(post, M, v, y, start.post_layers);
+    }
+
+
+    /** The same as DirectionNetwork::krylov_correction(), column by
+     *  column: two flexible CG steps on M z = v with c = B v given. */
+    torch::Tensor
+    krylov_correction(const MatrixData &   data,
+                      const unsigned int   l,
+                      const torch::Tensor &v,
+                      const torch::Tensor &c) const
+    {
+      const auto &M      = data.levels[l].M;
+      const auto  t      = torch::matmul(M, c);
+      const auto  rho    = (c * t).sum(0, true);
+      const auto  alpha1 = (c * v).sum(0, true);
+      const auto  usable = (rho > 0).logical_and(torch::isfinite(rho));
+      const auto  rho_s  = torch::where(usable, rho, torch::ones_like(rho));
+      const auto  v2     = v - alpha1 / rho_s * t;
+      const auto  d      = cycle(data, l, v2);
+      const auto  u      = torch::matmul(M, d);
+      const auto  gamma  = (d * t).sum(0, true);
+      const auto  du     = (d * u).sum(0, true);
+      const auto  beta   = du - gamma * gamma / rho_s;
+      const auto  alpha2 = (d * v2).sum(0, true);
+      const auto  second = (beta > 1e-12 * du).logical_and(torch::isfinite(beta));
+      const auto  beta_s = torch::where(second, beta, torch::ones_like(beta));
+      const auto  two    = (alpha1 / rho_s - gamma * alpha2 / (rho_s * beta_s)) * c +
+                       alpha2 / beta_s * d;
+      const auto one = alpha1 / rho_s * c;
+      return torch::where(usable, torch::where(second, two, one), c);
     }
 
 

@@ -15,15 +15,20 @@ namespace dealii_learned
    * that one application costs about what a multigrid V-cycle costs instead
    * of dozens of fine-grid passes.
    *
-   * Level 0 is the symmetrically scaled matrix Â = D^{-1/2} A D^{-1/2}
+   * Level 0 is the symmetrically scaled matrix Â = S A S, S = D^{-1/2}
    * (unit diagonal, so edge weights are comparable across meshes, element
-   * degrees and coefficient contrasts). Each coarser level groups strongly
+   * degrees and coefficient contrasts), multiplied by 2 / lambda_max(Â)
+   * when `normalize_spectrum` is set. Each coarser level groups strongly
    * connected unknowns into aggregates of at most `max_aggregate_size`
-   * (|Â_ij| >= threshold * max_k |Â_ik|, greedy, as in aggregation AMG),
-   * smooths the piecewise-constant prolongation once with the level matrix
-   * (P = (I - omega Â) P_0, smoothed aggregation) and takes the
-   * Galerkin product P^T Â P, rescaled to unit diagonal again. Rows with no
-   * off-diagonal entry (constrained DoFs) are decoupled and get no coarse
+   * (|Â_ij| >= threshold * max_k |Â_ik|, greedy, as in aggregation AMG).
+   * The tentative prolongation P_0 holds the level's near-kernel vector on
+   * each aggregate: S^{-1} 1, the image of A's constant under the scaling,
+   * not the constant itself (which in the scaled unknowns would vary with
+   * the coefficient and the mesh size). It is smoothed once with the level
+   * matrix (P = (I - omega Â) P_0, smoothed aggregation), and the coarse
+   * level is the Galerkin product P^T Â P, scaled in the same way. Rows
+   * with no off-diagonal entry (constrained DoFs) are decoupled and get no
+   * coarse
    * unknown. Nothing here
    * depends on the mesh, the dimension or the element: only on A, so the
    * same network runs on adaptive meshes with hanging nodes, Q1 or Q2, 2-D
@@ -50,12 +55,14 @@ namespace dealii_learned
                      const unsigned int max_aggregate_size    = 4,
                      const unsigned int coarsest_size         = 64,
                      const unsigned int max_levels            = 25,
-                     const double       prolongation_damping  = 2. / 3.)
+                     const double       prolongation_damping  = 2. / 3.,
+                     const bool         normalize_spectrum    = true)
         : strength_threshold(strength_threshold)
         , max_aggregate_size(max_aggregate_size)
         , coarsest_size(coarsest_size)
         , max_levels(max_levels)
         , prolongation_damping(prolongation_damping)
+        , normalize_spectrum(normalize_spectrum)
       {}
 
       double       strength_threshold;
@@ -69,6 +76,18 @@ namespace dealii_learned
        * diagonal, 2/3 is the usual 4/(3 lambda_max) for lambda_max ~ 2.
        */
       double prolongation_damping;
+      /**
+       * Scale every level matrix, after making its diagonal one, by
+       * 2 / lambda_max (estimated by the power method) and its scaling
+       * vector by the square root, so that all levels have the spectrum in
+       * (0, 2]: one set of learned smoothing weights then suits every
+       * level, Q1 and Q2, 2-D and 3-D, and the prolongation damping is
+       * the smoothed-aggregation rule 4 / (3 lambda_max) at 2/3. Galerkin
+       * coarse operators of high-contrast problems can have lambda_max
+       * several times that of the fine level, where a fixed damping
+       * diverges.
+       */
+      bool normalize_spectrum;
     };
 
     /**

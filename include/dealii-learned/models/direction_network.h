@@ -53,7 +53,7 @@ namespace dealii_learned
    */
   struct DirectionNetworkModel
   {
-    static constexpr unsigned int format_version = 1;
+    static constexpr unsigned int format_version = 2;
     static constexpr const char * architecture   = "multilevel-message-passing";
 
     AggregationHierarchy::AdditionalData hierarchy;
@@ -64,6 +64,15 @@ namespace dealii_learned
      *  W-cycle (the coarse problem is solved better, at about twice the
      *  cost of the coarse levels). */
     unsigned int cycle_index = 1;
+    /**
+     * With cycle_index 2: accelerate the two coarse cycles of each visit
+     * by Krylov (Notay's K-cycle): the coarse correction is the one of
+     * least energy error in the span of the two cycle outputs, instead of
+     * their sum. Costs two more coarse matrix-vector products and five
+     * inner products per visit; makes the coarse correction much less
+     * sensitive to a poor coarse space.
+     */
+    bool krylov_cycle = false;
     SmootherWeights                      pre, post, coarse;
     /** Scales the coarse-level correction (over-correction helps
      *  piecewise-constant prolongation). */
@@ -144,13 +153,17 @@ namespace dealii_learned
     void
     cycle(const unsigned int level) const;
 
+    void
+    krylov_correction(const unsigned int level) const;
+
     DirectionNetworkModel model;
     AggregationHierarchy  hierarchy;
     // Per level: right-hand side v, iterate y, residual rho, message g.
     mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> v, y, rho, g;
     // Per level, for cycle_index > 1: the visit's right-hand side and the
-    // accumulated correction.
-    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> c, w;
+    // accumulated correction (for the K-cycle: the first cycle's output
+    // and its product with the level matrix).
+    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> c, w, t;
     mutable dealii::TrilinosWrappers::MPI::Vector              serial_in, serial_out;
   };
 } // namespace dealii_learned
