@@ -1,10 +1,12 @@
 // The coarse-to-fine structure of the direction network, built from the
 // matrix alone, on the jump-coefficient systems (2-D Q1 and Q2, 3-D Q1,
-// adaptive meshes with hanging nodes): level 0 is D^{-1/2} A D^{-1/2},
-// every level has unit diagonal and stays symmetric, the Galerkin product
-// matches P^T (Â P x) applied vector by vector, the sizes shrink by the
-// aggregate size, and the total cost of all levels stays near that of the
-// fine matrix. Also on two ranks, where aggregates stay within a rank.
+// adaptive meshes with hanging nodes): level 0 is s A s with s a multiple
+// of D^{-1/2}; every level has a constant diagonal, a largest
+// eigenvalue near 2 and stays symmetric; the prolongation reproduces the
+// level's near kernel (P 1 = (I - omega M) S^{-1} 1 on coupled rows); the
+// Galerkin product matches P^T (M P x) applied vector by vector; the sizes
+// shrink by the aggregate size, and the total cost of all levels stays near
+// that of the fine matrix. Also on two ranks.
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -52,16 +54,44 @@ check(const unsigned int degree, const unsigned int refinement)
   A.vmult(y, sx);
   y.scale(s);
   hierarchy.matrix(0).vmult(z, x);
+  // matrix(0) = s A s, and s is a multiple of D^{-1/2} since the diagonal
+  // of matrix(0) is constant (checked below).
   z -= y;
   const bool scaled = z.l2_norm() <= 1e-12 * y.l2_norm();
 
-  bool unit_diagonal = true, symmetric = true, galerkin = true;
+  bool constant_diagonal = true, spectrum = true, symmetric = true,
+       galerkin = true, near_kernel = true;
+  double smallest_lambda = 1e300, largest_lambda = 0.;
   for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
     {
       const auto &M = hierarchy.matrix(l);
+      const double diagonal =
+        Utilities::MPI::max(M.diag_element(hierarchy.locally_owned(l).nth_index_in_set(0)),
+                            MPI_COMM_WORLD);
       for (const auto i : hierarchy.locally_owned(l))
-        unit_diagonal &= std::abs(M.diag_element(i) - 1.) < 1e-12;
-      unit_diagonal = Utilities::MPI::min(double(unit_diagonal), MPI_COMM_WORLD) > 0;
+        constant_diagonal &= std::abs(M.diag_element(i) - diagonal) < 1e-12 * diagonal;
+      constant_diagonal =
+        Utilities::MPI::min(double(constant_diagonal), MPI_COMM_WORLD) > 0;
+
+      // lambda_max(M) by 300 power steps: the hierarchy's 24-step estimate
+      // (enlarged by 5%) must put it near 2.
+      {
+        TrilinosWrappers::MPI::Vector p(hierarchy.locally_owned(l), MPI_COMM_WORLD), Mp(p);
+        for (const auto i : p.locally_owned_elements())
+          p[i] = 1. + 0.5 * std::sin(2.1 * i);
+        p.compress(VectorOperation::insert);
+        double lambda = 0.;
+        for (unsigned int k = 0; k < 300; ++k)
+          {
+            p /= p.l2_norm();
+            M.vmult(Mp, p);
+            lambda = p * Mp;
+            p.swap(Mp);
+          }
+        smallest_lambda = std::min(smallest_lambda, lambda);
+        largest_lambda  = std::max(largest_lambda, lambda);
+        spectrum &= lambda > 1.7 && lambda < 2.2;
+      }
 
       // u^T M v == v^T M u for two vectors.
       TrilinosWrappers::MPI::Vector u(hierarchy.locally_owned(l), MPI_COMM_WORLD),
@@ -96,6 +126,25 @@ check(const unsigned int degree, const unsigned int refinement)
           hierarchy.matrix(l + 1).vmult(stored, c);
           stored -= direct;
           galerkin &= stored.l2_norm() <= 1e-12 * direct.l2_norm();
+
+          // P 1 = (I - omega M) w, w = S_l^{-1} 1 on coupled rows, 0 on
+          // decoupled ones (no off-diagonal entry, no coarse unknown).
+          const auto &Sl = hierarchy.inverse_sqrt_diagonal(l);
+          TrilinosWrappers::MPI::Vector ones(S), P1(u), w(u), Mw(u);
+          ones = 1.;
+          P.vmult(P1, ones);
+          for (const auto i : w.locally_owned_elements())
+            {
+              bool coupled = false;
+              for (auto e = M.begin(i); e != M.end(i); ++e)
+                coupled |= (e->column() != i && e->value() != 0.);
+              w[i] = coupled ? 1. / Sl[i] : 0.;
+            }
+          w.compress(VectorOperation::insert);
+          M.vmult(Mw, w);
+          w.add(-AggregationHierarchy::AdditionalData().prolongation_damping, Mw);
+          w -= P1;
+          near_kernel &= w.l2_norm() <= 1e-12 * P1.l2_norm();
         }
     }
 
@@ -108,13 +157,16 @@ check(const unsigned int degree, const unsigned int refinement)
           << (sizes.back() <= 200) << ", each level at most half the previous "
           << shrinking << ", operator complexity < 2 "
           << (hierarchy.operator_complexity() < 2.) << ", scaled " << scaled
-          << ", unit diagonal " << unit_diagonal << ", symmetric " << symmetric
-          << ", galerkin " << galerkin << std::endl;
+          << ", constant diagonal " << constant_diagonal
+          << ", lambda_max in (1.7, 2.2) " << spectrum << ", symmetric "
+          << symmetric << ", near kernel " << near_kernel << ", galerkin "
+          << galerkin << std::endl;
   std::cout << dim << "-D Q" << degree << " level sizes:";
   for (const auto n : sizes)
     std::cout << ' ' << n;
   std::cout << ", operator complexity " << hierarchy.operator_complexity()
-            << std::endl;
+            << ", lambda_max of the levels in [" << smallest_lambda << ", "
+            << largest_lambda << "]" << std::endl;
 }
 
 
