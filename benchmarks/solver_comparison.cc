@@ -14,9 +14,13 @@
  * gnuplot scripts are written either way).
  *
  *   benchmark_solver_comparison [--quick] [--json FILE] [--output DIR]
- *                               [--model FILE]
+ *                               [--model FILE] [--methods LIST]
+ *                               [--problems LIST]
  *
  * --quick runs one small size per problem (a smoke test, used in CTest).
+ * --methods and --problems take comma-separated labels (as in the table)
+ * and run only those, for reruns; cg+amg always runs, as the reference of
+ * ratio_to_amg.
  * Build in Release: timings from a Debug build mean nothing.
  */
 
@@ -33,6 +37,7 @@
 
 #include <deal.II/lac/vector.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -68,7 +73,7 @@ namespace
     std::string method, preconditioner, label;
   };
 
-  const std::vector<Method> methods = {{"cg", "none", "cg"},
+  const std::vector<Method> all_methods = {{"cg", "none", "cg"},
                                        {"cg", "jacobi", "cg+jacobi"},
                                        {"cg", "ssor", "cg+ssor"},
                                        {"cg", "ic", "cg+ic"},
@@ -80,6 +85,7 @@ namespace
   void
   run_case(const Case &              c,
            const Size &              size,
+           const std::vector<Method> &methods,
            const std::string &       model,
            ResultTable &             table,
            std::map<std::string, std::vector<double>> &histories,
@@ -263,6 +269,7 @@ main(int argc, char **argv)
     {
       bool        quick = false;
       std::string json, dir = "benchmark-output", model = "default";
+      std::string method_list, problem_list;
       for (int i = 1; i < argc; ++i)
         {
           const std::string a = argv[i];
@@ -274,10 +281,15 @@ main(int argc, char **argv)
             dir = argv[++i];
           else if (a == "--model" && i + 1 < argc)
             model = argv[++i];
+          else if (a == "--methods" && i + 1 < argc)
+            method_list = argv[++i];
+          else if (a == "--problems" && i + 1 < argc)
+            problem_list = argv[++i];
           else
             {
               std::cerr << "usage: " << argv[0]
-                        << " [--quick] [--json FILE] [--output DIR] [--model FILE]\n";
+                        << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
+                           " [--methods LIST] [--problems LIST]\n";
               return 2;
             }
         }
@@ -299,6 +311,32 @@ main(int argc, char **argv)
         for (auto &c : cases)
           c.sizes = {{c.dimension == 2 ? 4u : 2u}};
 
+      // Selections: every name must be known; the order of the table stays.
+      const auto select = [](const std::string &list, const auto &items,
+                             const auto &name_of, const std::string &what) {
+        std::remove_cv_t<std::remove_reference_t<decltype(items)>> chosen;
+        if (list.empty())
+          return items;
+        const auto names = Utilities::split_string_list(list);
+        std::string known;
+        for (const auto &item : items)
+          known += (known.empty() ? "" : ", ") + name_of(item);
+        for (const auto &n : names)
+          AssertThrow(std::any_of(items.begin(), items.end(),
+                                  [&](const auto &item) { return name_of(item) == n; }),
+                      ExcMessage("--" + what + ": unknown name '" + n +
+                                 "'; known are: " + known + "."));
+        for (const auto &item : items)
+          if (std::find(names.begin(), names.end(), name_of(item)) != names.end() ||
+              (what == "methods" && name_of(item) == "cg+amg"))
+            chosen.push_back(item);
+        return chosen;
+      };
+      cases = select(problem_list, cases,
+                     [](const Case &c) { return c.name; }, "problems");
+      const std::vector<Method> methods = select(
+        method_list, all_methods, [](const Method &m) { return m.label; }, "methods");
+
       ResultTable                                table;
       std::map<std::string, std::vector<double>> histories;
       Timer                                      timer;
@@ -311,9 +349,9 @@ main(int argc, char **argv)
                       << " adaptive cycle(s)" << std::endl;
             std::map<std::string, std::vector<double>> h;
             if (c.dimension == 2)
-              run_case<2>(c, c.sizes[k], model, table, h, std::cout);
+              run_case<2>(c, c.sizes[k], methods, model, table, h, std::cout);
             else
-              run_case<3>(c, c.sizes[k], model, table, h, std::cout);
+              run_case<3>(c, c.sizes[k], methods, model, table, h, std::cout);
             if (k + 1 == c.sizes.size())
               histories.insert(h.begin(), h.end());
           }
