@@ -574,24 +574,16 @@ namespace dealii_learned
             auto          p   = ProblemParameters::create<dim>(problem, prm);
             SolverSettings cg;
             cg.preconditioner = "amg";
-            auto          solver = LinearSolver::create(cg, prm);
-            Vector<float> indicators;
+            auto solver = LinearSolver::create(cg, prm);
+            p->setup_system();
+            p->assemble_system();
             for (unsigned int cycle = 0; cycle < problem.refinement_cycles; ++cycle)
               {
-                if (cycle == 0)
-                  p->setup_system();
-                else
-                  p->refine(indicators);
-                p->assemble_system();
                 trainer.add_matrix(p->system_matrix);
                 out << "  data: contrast " << contrast << ", cycle " << cycle
                     << ", " << p->system_matrix.m() << " unknowns\n";
                 if (cycle + 1 < problem.refinement_cycles)
-                  {
-                    solver->solve(p->system_matrix, p->solution, p->system_rhs);
-                    p->distribute_solution(p->solution);
-                    p->estimate(indicators);
-                  }
+                  p->solve_estimate_refine(*solver);
               }
           };
           if (problem.dimension == 2)

@@ -1,4 +1,5 @@
 #include <deal.II/base/mpi.h>
+#include <deal.II/base/timer.h>
 
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
 
@@ -33,29 +34,7 @@ namespace dealii_learned
     TrilinosWrappers::MPI::Vector
     scale_to_unit_diagonal(TrilinosWrappers::SparseMatrix &M)
     {
-      const IndexSet &owned = M.locally_owned_range_indices();
-      TrilinosWrappers::MPI::Vector s(owned, M.get_mpi_communicator());
-      // The check is collective, so that every rank stops, not just the
-      // one owning the offending row.
-      types::global_dof_index first_bad = M.m();
-      for (const auto i : owned)
-        {
-          const double d = M.diag_element(i);
-          if (!(d > 0. && std::isfinite(d)))
-            {
-              first_bad = std::min<types::global_dof_index>(first_bad, i);
-              continue;
-            }
-          s[i] = 1. / std::sqrt(d);
-        }
-      first_bad = Utilities::MPI::min(first_bad, M.get_mpi_communicator());
-      AssertThrow(first_bad == M.m(),
-                  ExcMessage("The matrix has a non-positive or non-finite "
-                             "diagonal entry in row " +
-                             std::to_string(first_bad) +
-                             "; a neural direction network needs a "
-                             "symmetric positive definite matrix."));
-      s.compress(VectorOperation::insert);
+      const TrilinosWrappers::MPI::Vector s = inverse_sqrt_diagonal(M);
 
       // deal.II exposes the Epetra matrix only as const; scaling changes
       // values, not structure, so the wrapper stays consistent.
@@ -180,12 +159,21 @@ namespace dealii_learned
                       ranges[r].first >= ranges[r - 1].first + ranges[r - 1].second,
                     ExcMessage("AggregationHierarchy needs row ranges that "
                                "ascend with the MPI rank."));
+      // Starts of the non-empty ranges (ascending) and their ranks.
+      std::vector<Index>        starts;
+      std::vector<unsigned int> start_rank;
+      for (unsigned int r = 0; r < n_ranks; ++r)
+        if (ranges[r].second > 0)
+          {
+            starts.push_back(ranges[r].first);
+            start_rank.push_back(r);
+          }
       const auto owner_of = [&](const Index j) {
-        for (unsigned int r = 0; r < n_ranks; ++r)
-          if (j >= ranges[r].first && j < ranges[r].first + ranges[r].second)
-            return r;
-        AssertThrow(false, ExcInternalError());
-        return 0u;
+        const auto it = std::upper_bound(starts.begin(), starts.end(), j);
+        AssertThrow(it != starts.begin(), ExcInternalError());
+        const unsigned int r = start_rank[it - starts.begin() - 1];
+        AssertThrow(j < ranges[r].first + ranges[r].second, ExcInternalError());
+        return r;
       };
 
       // Slots: owned rows 0..n-1, then the ghost rows that are strong
@@ -428,12 +416,20 @@ namespace dealii_learned
     owned.clear();
     scalings.clear();
 
+    times = SetupTimes();
+    Timer      timer;
+    const auto lap = [&timer](double &phase) {
+      phase += timer.wall_time();
+      timer.restart();
+    };
+
     matrices.emplace_back();
     matrices.back().copy_from(A);
     scalings.push_back(scale_to_unit_diagonal(matrices.back()));
     if (data.normalize_spectrum)
       normalize_spectrum(matrices.back(), scalings.back());
     owned.push_back(A.locally_owned_range_indices());
+    lap(times.scaling);
 
     while (matrices.size() < data.max_levels &&
            matrices.back().m() > data.coarsest_size)
@@ -442,6 +438,7 @@ namespace dealii_learned
         const IndexSet &fine_owned                 = owned.back();
         const Aggregation aggregation = aggregate(fine, data);
         const Index       n_coarse    = aggregation.n_global;
+        lap(times.aggregation);
         // Coarsening that no longer pays: stop here.
         if (n_coarse * 10 > fine.m() * 9)
           break;
@@ -488,17 +485,27 @@ namespace dealii_learned
         else
           prolongations.push_back(std::move(P));
         const TrilinosWrappers::SparseMatrix &prolongation = prolongations.back();
+        lap(times.prolongation);
 
         TrilinosWrappers::SparseMatrix AP, coarse;
         fine.mmult(AP, prolongation);
         prolongation.Tmmult(coarse, AP);
+        lap(times.galerkin);
         scalings.push_back(scale_to_unit_diagonal(coarse));
         if (data.normalize_spectrum)
           normalize_spectrum(coarse, scalings.back());
+        lap(times.scaling);
 
         matrices.push_back(std::move(coarse));
         owned.push_back(coarse_owned);
       }
+  }
+
+
+  const AggregationHierarchy::SetupTimes &
+  AggregationHierarchy::setup_times() const
+  {
+    return times;
   }
 
 

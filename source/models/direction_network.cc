@@ -336,7 +336,8 @@ namespace dealii_learned
   void
   DirectionNetwork::smooth(const SmootherWeights &weights,
                            const unsigned int     level,
-                           const unsigned int     n_layers) const
+                           const unsigned int     n_layers,
+                           const bool             y_is_zero) const
   {
     const auto &M     = hierarchy.matrix(level);
     const double sigma =
@@ -347,8 +348,13 @@ namespace dealii_learned
     const unsigned int H = weights.hidden;
     for (unsigned int k = 0; k < n_layers; ++k)
       {
-        M.vmult(rho[level], y[level]);
-        rho[level].sadd(-1., 1., v[level]);
+        if (k == 0 && y_is_zero)
+          rho[level] = v[level]; // v - M 0, without the product
+        else
+          {
+            M.vmult(rho[level], y[level]);
+            rho[level].sadd(-1., 1., v[level]);
+          }
         M.vmult(g[level], rho[level]);
 
         const double *r  = rho[level].begin();
@@ -378,10 +384,10 @@ namespace dealii_learned
     y[level] = 0.;
     if (level + 1 == hierarchy.n_levels())
       {
-        smooth(model.coarse, level, model.coarse_layers);
+        smooth(model.coarse, level, model.coarse_layers, true);
         return;
       }
-    smooth(model.pre, level, model.pre_layers);
+    smooth(model.pre, level, model.pre_layers, true);
 
     const auto &P = hierarchy.prolongation(level);
     const auto &S = hierarchy.inverse_sqrt_diagonal(level + 1);
@@ -415,7 +421,7 @@ namespace dealii_learned
     P.vmult(g[level], g[level + 1]);
     y[level].add(model.coarse_correction_scale, g[level]);
 
-    smooth(model.post, level, model.post_layers);
+    smooth(model.post, level, model.post_layers, false);
   }
 
 

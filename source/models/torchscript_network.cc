@@ -197,17 +197,14 @@ namespace dealii_learned
     data->global_n = A.m();
     data->first    = data->n > 0 ? owned.nth_index_in_set(0) : 0;
 
-    std::vector<double> d(data->n);
+    // Collective check of the diagonal (throws on every rank).
+    const TrilinosWrappers::MPI::Vector s = dealii_learned::inverse_sqrt_diagonal(A);
+    std::vector<double>                 d(data->n);
     data->inverse_sqrt_diagonal.resize(data->n);
     for (std::size_t i = 0; i < data->n; ++i)
       {
-        d[i] = A.diag_element(data->first + i);
-        AssertThrow(d[i] > 0. && std::isfinite(d[i]),
-                    ExcMessage("The matrix has a non-positive diagonal entry "
-                               "in row " + std::to_string(data->first + i) +
-                               "; a direction network needs a symmetric "
-                               "positive definite matrix."));
-        data->inverse_sqrt_diagonal[i] = 1. / std::sqrt(d[i]);
+        data->inverse_sqrt_diagonal[i] = s[data->first + i];
+        d[i]                           = A.diag_element(data->first + i);
       }
     std::vector<int64_t> rows, cols;
     std::vector<double>  values;

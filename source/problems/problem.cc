@@ -12,6 +12,7 @@
 #include <deal.II/numerics/vector_tools.h>
 
 #include <dealii-learned/problems/problem.h>
+#include <dealii-learned/solvers/solver_hook.h>
 
 #include <cmath>
 
@@ -183,6 +184,20 @@ namespace dealii_learned
   {
     constraints.distribute(owned);
     locally_relevant_solution = owned;
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::solve_estimate_refine(SolverHook &solver)
+  {
+    solution = 0.;
+    solver.solve(system_matrix, solution, system_rhs);
+    distribute_solution(solution);
+    Vector<float> indicators;
+    estimate(indicators);
+    refine(indicators);
+    assemble_system();
   }
 
 

@@ -90,8 +90,18 @@ namespace dealii_learned
           const auto          report_statistics = [&]() {
             r.statistics = {{"fallback_steps", double(statistics.fallbacks)}};
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
-              r.statistics.emplace_back(
-                "network_levels", double(network.get_hierarchy().n_levels()));
+              {
+                const auto &h = network.get_hierarchy();
+                r.statistics.emplace_back("network_levels", double(h.n_levels()));
+                r.statistics.emplace_back("setup_scaling_seconds",
+                                          h.setup_times().scaling);
+                r.statistics.emplace_back("setup_aggregation_seconds",
+                                          h.setup_times().aggregation);
+                r.statistics.emplace_back("setup_prolongation_seconds",
+                                          h.setup_times().prolongation);
+                r.statistics.emplace_back("setup_galerkin_seconds",
+                                          h.setup_times().galerkin);
+              }
             else
               r.statistics.emplace_back("torchscript", 1.);
             r.statistics.emplace_back("network_seconds",

@@ -10,6 +10,7 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/models/aggregation_hierarchy.h>
 #include <dealii-learned/problems/problem.h>
 
@@ -136,8 +137,9 @@ check(const unsigned int degree, const unsigned int refinement)
           for (const auto i : w.locally_owned_elements())
             {
               bool coupled = false;
-              for (auto e = M.begin(i); e != M.end(i); ++e)
-                coupled |= (e->column() != i && e->value() != 0.);
+              for_each_entry_in_row(M, i, [&](const auto column, const double value) {
+                coupled |= (column != i && value != 0.);
+              });
               w[i] = coupled ? 1. / Sl[i] : 0.;
             }
           w.compress(VectorOperation::insert);

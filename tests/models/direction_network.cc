@@ -11,6 +11,7 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
 #include <deal.II/lac/trilinos_precondition.h>
 
 #include <dealii-learned/base/utilities.h>
@@ -163,6 +164,47 @@ check_model_files()
 }
 
 
+// A matrix with a negative diagonal entry in a row owned by the last rank:
+// every rank must throw (the check is collective), naming the row.
+void
+check_bad_matrix()
+{
+  const unsigned int n      = 40;
+  const unsigned int ranks  = Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
+  const unsigned int rank   = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
+  const unsigned int chunk  = n / ranks;
+  IndexSet           owned(n);
+  owned.add_range(rank * chunk, rank + 1 == ranks ? n : (rank + 1) * chunk);
+  TrilinosWrappers::SparsityPattern pattern(owned, MPI_COMM_WORLD);
+  for (const auto i : owned)
+    for (const auto j : {i - 1, i, i + 1})
+      if (j < n)
+        pattern.add(i, j);
+  pattern.compress();
+  TrilinosWrappers::SparseMatrix A;
+  A.reinit(pattern);
+  for (const auto i : owned)
+    {
+      A.set(i, i, i == n - 3 ? -2. : 2.);
+      if (i > 0)
+        A.set(i, i - 1, -1.);
+      if (i + 1 < n)
+        A.set(i, i + 1, -1.);
+    }
+  A.compress(VectorOperation::insert);
+  try
+    {
+      DirectionNetwork network;
+      network.initialize(A, DirectionNetworkModel::initial());
+      deallog << "negative diagonal: no error (wrong)" << std::endl;
+    }
+  catch (const std::exception &e)
+    {
+      deallog << "negative diagonal: " << error_message(e) << std::endl;
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -177,4 +219,5 @@ main(int argc, char **argv)
   check<3>(1, 3, 13);
   check<2>(1, 7, 17, true);
   check_model_files();
+  check_bad_matrix();
 }

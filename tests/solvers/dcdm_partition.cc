@@ -46,13 +46,7 @@ solve_on(const MPI_Comm comm, const ProblemSettings &settings, const unsigned in
       amg.preconditioner      = "amg";
       amg.relative_tolerance  = 1e-10;
       auto hook               = LinearSolver::create(amg, prm);
-      problem->solution       = 0.;
-      hook->solve(problem->system_matrix, problem->solution, problem->system_rhs);
-      problem->distribute_solution(problem->solution);
-      Vector<float> indicators;
-      problem->estimate(indicators);
-      problem->refine(indicators);
-      problem->assemble_system();
+      problem->solve_estimate_refine(*hook);
     }
 
   SolverSettings s;

@@ -111,6 +111,24 @@ main(int argc, char **argv)
   deallog << "same seed, same losses " << (first == losses[0] && second == losses[1])
           << std::endl;
 
+  // W- and K-cycles: the torch forward pass is the C++ one there too, on a
+  // matrix with three levels (so the K-cycle's Krylov step is used).
+  for (const bool krylov : {false, true})
+    {
+      DirectionNetworkModel cycle_start = start;
+      cycle_start.cycle_index           = 2;
+      cycle_start.krylov_cycle          = krylov;
+      DirectionTrainer cycle_trainer(settings, cycle_start);
+      cycle_trainer.add_matrix(problems[1]->system_matrix);
+      cycle_trainer.train_epoch();
+      DirectionNetwork levels;
+      levels.initialize(problems[1]->system_matrix, cycle_start);
+      deallog << (krylov ? "K" : "W") << "-cycle on " << levels.get_hierarchy().n_levels()
+              << " levels: torch forward = network after an epoch "
+              << (forward_mismatch(cycle_trainer, problems[1]->system_matrix) < 1e-12)
+              << std::endl;
+    }
+
   const auto         unseen    = make_problem(1e3, 6);
   const unsigned int untrained = dcdm_iterations(*unseen, start);
   const unsigned int trained   = dcdm_iterations(*unseen, trainer.model());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
 
 #include <Epetra_CrsMatrix.h>
 
@@ -33,4 +34,14 @@ namespace dealii_learned
       f(static_cast<dealii::types::global_dof_index>(E.GCID64(indices[k])),
         values[k]);
   }
+
+
+  /**
+   * D^{-1/2} of the symmetric matrix @p A (D = diag A), distributed like
+   * its rows. The check is collective: if any rank holds a non-positive or
+   * non-finite diagonal entry, every rank throws, naming the first such
+   * row, so no rank is left waiting in a later collective call.
+   */
+  dealii::TrilinosWrappers::MPI::Vector
+  inverse_sqrt_diagonal(const dealii::TrilinosWrappers::SparseMatrix &A);
 } // namespace dealii_learned

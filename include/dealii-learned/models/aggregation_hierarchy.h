@@ -131,7 +131,24 @@ namespace dealii_learned
     double
     operator_complexity() const;
 
+    /** Wall time of the phases of the last initialize(), in seconds. */
+    struct SetupTimes
+    {
+      /** Copying A, diagonal scaling and spectrum estimates. */
+      double scaling = 0.;
+      /** Strength of connection and the greedy aggregation. */
+      double aggregation = 0.;
+      /** Tentative prolongation and its smoothing (one product). */
+      double prolongation = 0.;
+      /** The Galerkin products P^T (A P). */
+      double galerkin = 0.;
+    };
+
+    const SetupTimes &
+    setup_times() const;
+
   private:
+    SetupTimes                                          times;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> matrices;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;
     std::vector<dealii::IndexSet>                       owned;

@@ -145,10 +145,13 @@ namespace dealii_learned
     get_hierarchy() const;
 
   private:
+    /** @p y_is_zero: y[level] is known to be 0, which saves the first
+     *  residual's matrix-vector product. */
     void
     smooth(const SmootherWeights &weights,
            const unsigned int     level,
-           const unsigned int     n_layers) const;
+           const unsigned int     n_layers,
+           const bool             y_is_zero) const;
 
     void
     cycle(const unsigned int level) const;

@@ -25,6 +25,8 @@
 
 namespace dealii_learned
 {
+  class SolverHook;
+
   /** The entries of `subsection Problem` that every problem understands. */
   struct ProblemSettings
   {
@@ -98,6 +100,14 @@ namespace dealii_learned
      */
     void
     distribute_solution(dealii::TrilinosWrappers::MPI::Vector &owned_solution);
+
+    /**
+     * One step of the usual adaptive loop: solves the current system with
+     * @p solver from a zero start (NoConvergence propagates), applies the
+     * constraints, estimates, refines and assembles the new system.
+     */
+    void
+    solve_estimate_refine(SolverHook &solver);
 
     /** Cell-wise fields worth looking at in output (e.g. the coefficient). */
     virtual std::vector<std::pair<std::string, dealii::Vector<float>>>
