@@ -197,13 +197,15 @@ namespace
         std::ofstream     gp(base + ".gp");
         gp << "set terminal pngcairo size 900,600\nset output '" << base
            << ".png'\nset title '" << problem
-           << " (largest size)'\nset logscale y\nset xlabel 'iteration'\n"
-              "set ylabel '|r| / |b|'\nplot ";
+           << " (largest size)'\nset logscale xy\nset xlabel 'iteration + 1'\n"
+              "set ylabel '|r| / |b|'\nset key outside right\nplot ";
+        // Iterations on a log axis: the learned and AMG curves end near 10,
+        // the unpreconditioned ones near 10^4.
         for (unsigned int k = 0; k < curves.size(); ++k)
           {
             const auto &h = *curves[k].second;
             for (unsigned int i = 0; i < h.size(); ++i)
-              data << i << ' ' << h[i] << '\n';
+              data << i + 1 << ' ' << h[i] << '\n';
             data << "\n\n";
             gp << (k ? ", " : "") << "'" << base << ".dat' index " << k
                << " with lines lw 2 title '" << curves[k].first << "'";
@@ -211,30 +213,42 @@ namespace
         gp << '\n';
         scripts.push_back(base + ".gp");
       }
-    // Total time against DoFs, per problem and method.
+    // Total time against DoFs: one panel per problem, one curve per method.
     {
-      std::map<std::string, std::vector<std::pair<double, double>>> series;
+      std::map<std::string, std::map<std::string, std::vector<std::pair<double, double>>>>
+        series;
       for (std::size_t r = 0; r < table.n_rows(); ++r)
-        series[std::get<std::string>(table.get(r, "problem")) + " " +
-               std::get<std::string>(table.get(r, "method"))]
-          .emplace_back(double(std::get<long long>(table.get(r, "n_dofs"))),
-                        std::get<double>(table.get(r, "total_seconds")));
-      std::ofstream data(dir + "/time_vs_dofs.dat");
-      std::ofstream gp(dir + "/time_vs_dofs.gp");
-      gp << "set terminal pngcairo size 1000,700\nset output '" << dir
-         << "/time_vs_dofs.png'\nset logscale xy\nset xlabel 'DoFs'\n"
-            "set ylabel 'setup + solve [s]'\nset key outside right\nplot ";
+        series[std::get<std::string>(table.get(r, "problem"))]
+              [std::get<std::string>(table.get(r, "method"))]
+                .emplace_back(double(std::get<long long>(table.get(r, "n_dofs"))),
+                              std::get<double>(table.get(r, "total_seconds")));
+      std::ofstream      data(dir + "/time_vs_dofs.dat");
+      std::ofstream      gp(dir + "/time_vs_dofs.gp");
+      const unsigned int columns = series.size() > 1 ? 2 : 1;
+      const unsigned int rows    = (series.size() + columns - 1) / columns;
+      gp << "set terminal pngcairo size " << 700 * columns << ',' << 500 * rows
+         << "\nset output '" << dir << "/time_vs_dofs.png'\nset multiplot layout "
+         << rows << ',' << columns
+         << "\nset logscale xy\nset xlabel 'DoFs'\nset ylabel 'setup + solve [s]'\n"
+            "set key top left\n";
       unsigned int block = 0;
-      for (const auto &[name, points] : series)
+      for (const auto &[problem, methods] : series)
         {
-          for (const auto &p : points)
-            data << p.first << ' ' << p.second << '\n';
-          data << "\n\n";
-          gp << (block ? ", " : "") << "'" << dir << "/time_vs_dofs.dat' index "
-             << block << " with linespoints title '" << name << "'";
-          ++block;
+          gp << "set title '" << problem << "'\nplot ";
+          bool first = true;
+          for (const auto &[method, points] : methods)
+            {
+              for (const auto &p : points)
+                data << p.first << ' ' << p.second << '\n';
+              data << "\n\n";
+              gp << (first ? "" : ", ") << "'" << dir << "/time_vs_dofs.dat' index "
+                 << block << " with linespoints lw 2 title '" << method << "'";
+              first = false;
+              ++block;
+            }
+          gp << '\n';
         }
-      gp << '\n';
+      gp << "unset multiplot\n";
     }
     if (std::system("command -v gnuplot > /dev/null 2>&1") == 0)
       {
