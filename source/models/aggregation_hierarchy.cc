@@ -193,8 +193,13 @@ namespace dealii_learned
       };
 
       // Strong neighbours (slots), strongest first, ties by larger index.
-      std::vector<std::vector<unsigned int>> strong(n);
-      std::vector<bool>                      decoupled(n);
+      // Stored row after row (CSR), not as a vector per row: a million
+      // small allocations cost more than the aggregation itself.
+      std::vector<std::size_t>  strong_start(n + 1, 0);
+      std::vector<unsigned int> strong_slots;
+      strong_slots.reserve(4 * n);
+      std::vector<bool>                        decoupled(n);
+      std::vector<std::pair<long long, Index>> list;
       for (Index i = 0; i < n; ++i)
         {
           const Index row     = first + i;
@@ -204,24 +209,50 @@ namespace dealii_learned
               largest = std::max(largest, std::abs(value));
           });
           decoupled[i] = (largest == 0.);
-          if (decoupled[i])
-            continue;
-          // Strength is compared on a grid of 2^-20 of the row's largest
-          // entry: values equal in exact arithmetic (1/3 and 1/3 in a Q1
-          // stencil) may differ in their last bits when assembled on
-          // different partitions, and must not sort differently.
-          std::vector<std::pair<long long, Index>> list;
-          for_each_entry_in_row(M, row, [&](const Index column, const double value) {
-            const long long key =
-              std::llround(std::abs(value) / largest * 1048576.);
-            if (column != row &&
-                key >= data.strength_threshold * 1048576.)
-              list.emplace_back(key, column);
-          });
-          std::sort(list.begin(), list.end(), std::greater<>());
-          for (const auto &e : list)
-            strong[i].push_back(slot_of(e.second));
+          if (!decoupled[i])
+            {
+              // Strength is compared on a grid of 2^-20 of the row's
+              // largest entry: values equal in exact arithmetic (1/3 and
+              // 1/3 in a Q1 stencil) may differ in their last bits when
+              // assembled on different partitions, and must not sort
+              // differently.
+              list.clear();
+              for_each_entry_in_row(M, row, [&](const Index column, const double value) {
+                const long long key =
+                  std::llround(std::abs(value) / largest * 1048576.);
+                if (column != row &&
+                    key >= data.strength_threshold * 1048576.)
+                  list.emplace_back(key, column);
+              });
+              std::sort(list.begin(), list.end(), std::greater<>());
+              for (const auto &e : list)
+                strong_slots.push_back(slot_of(e.second));
+            }
+          strong_start[i + 1] = strong_slots.size();
         }
+      struct Neighbours
+      {
+        const unsigned int *first, *last;
+        const unsigned int *
+        begin() const
+        {
+          return first;
+        }
+        const unsigned int *
+        end() const
+        {
+          return last;
+        }
+        bool
+        empty() const
+        {
+          return first == last;
+        }
+      };
+      const auto strong = [&](const Index i) {
+        return Neighbours{strong_slots.data() + strong_start[i],
+                          strong_slots.data() + strong_start[i + 1]};
+      };
       std::vector<long long> state(n + ghost_index.size(), free);
       for (Index i = 0; i < n; ++i)
         if (decoupled[i])
@@ -290,15 +321,16 @@ namespace dealii_learned
       in_turn([&](std::vector<unsigned int> &touched) {
         for (Index i = 0; i < n; ++i)
           {
-            if (state[i] != free || strong[i].empty())
+            if (state[i] != free || strong(i).empty())
               continue;
-            if (!std::all_of(strong[i].begin(), strong[i].end(),
+            const Neighbours neighbours = strong(i);
+            if (!std::all_of(neighbours.begin(), neighbours.end(),
                              [&](const unsigned int s) { return state[s] == free; }))
               continue;
             const long long seed = first + i;
             state[i]             = seed;
             unsigned int size    = 1;
-            for (const unsigned int s : strong[i])
+            for (const unsigned int s : strong(i))
               if (size < data.max_aggregate_size)
                 {
                   claim(s, seed, touched);
@@ -312,7 +344,7 @@ namespace dealii_learned
         std::vector<long long> joined(n, free);
         for (Index i = 0; i < n; ++i)
           if (state[i] == free)
-            for (const unsigned int s : strong[i])
+            for (const unsigned int s : strong(i))
               if (state[s] >= 0)
                 {
                   joined[i] = state[s];
@@ -332,7 +364,7 @@ namespace dealii_learned
               const long long seed = first + i;
               state[i]             = seed;
               unsigned int size    = 1;
-              for (const unsigned int s : strong[i])
+              for (const unsigned int s : strong(i))
                 if (state[s] == free && size < data.max_aggregate_size)
                   {
                     claim(s, seed, touched);
