@@ -121,9 +121,12 @@ namespace dealii_learned
    * with the learned layers of DirectionNetworkModel on every level and
    * `coarse_layers` layers alone on the coarsest. Each layer costs two
    * sparse matrix-vector products with Â_l and O(hidden) flops per unknown,
-   * so one application costs about as much as an AMG V-cycle with a
-   * degree-2 polynomial smoother. Under MPI the products are Trilinos'
-   * (ghost exchange per layer); the per-node perceptron is local.
+   * (one fewer for the first layer after a coarse-level start from 0), so
+   * one application is of the order of an AMG V-cycle with a degree-2
+   * polynomial smoother; measured against Trilinos ML (benchmarks/), a DCDM
+   * iteration costs about 1.6 times a CG+AMG iteration. Under MPI the
+   * products are Trilinos' (ghost exchange per layer); the per-node
+   * perceptron is local.
    */
   class DirectionNetwork
   {
