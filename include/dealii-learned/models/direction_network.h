@@ -121,7 +121,7 @@ namespace dealii_learned
    * with the learned layers of DirectionNetworkModel on every level and
    * `coarse_layers` layers alone on the coarsest. Each layer costs two
    * sparse matrix-vector products with Â_l and O(hidden) flops per unknown,
-   * (one fewer for the first layer after a coarse-level start from 0), so
+   * (one fewer in the first layer of each visit, which starts from y = 0), so
    * one application is of the order of an AMG V-cycle with a degree-2
    * polynomial smoother; measured against Trilinos ML (benchmarks/), a DCDM
    * iteration costs about 1.6 times a CG+AMG iteration. Under MPI the
