@@ -4,6 +4,7 @@
 #include <deal.II/lac/trilinos_sparsity_pattern.h>
 
 #include <dealii-learned/base/trilinos_rows.h>
+#include <dealii-learned/base/utilities.h>
 #include <dealii-learned/models/aggregation_hierarchy.h>
 
 #include <boost/serialization/utility.hpp>
@@ -60,14 +61,7 @@ namespace dealii_learned
                                       M.get_mpi_communicator());
       TrilinosWrappers::MPI::Vector y(x);
       for (const auto i : M.locally_owned_range_indices())
-        {
-          // splitmix64 of the index, mapped to [0.5, 1.5).
-          std::uint64_t z = i + 0x9e3779b97f4a7c15ULL;
-          z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-          z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-          z ^= z >> 31;
-          x[i] = 0.5 + double(z >> 11) / 9007199254740992.;
-        }
+        x[i] = 0.5 + hash_to_unit_interval(i);
       x.compress(VectorOperation::insert);
       double lambda = 0.;
       for (unsigned int k = 0; k < 24; ++k)

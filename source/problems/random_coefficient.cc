@@ -2,6 +2,7 @@
 
 #include <deal.II/grid/grid_generator.h>
 
+#include <dealii-learned/base/utilities.h>
 #include <dealii-learned/problems/random_coefficient.h>
 
 #include <algorithm>
@@ -53,11 +54,7 @@ namespace dealii_learned
           std::clamp(std::floor(t), 0., double(blocks - 1)));
         block = block * blocks + k;
       }
-    std::uint64_t z = (std::uint64_t(seed) << 32) + block + 0x9e3779b97f4a7c15ull;
-    z               = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z               = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z               = z ^ (z >> 31);
-    const double xi = double(z >> 11) / 9007199254740992.; // [0, 1)
+    const double xi = hash_to_unit_interval((std::uint64_t(seed) << 32) + block);
     return std::pow(this->settings.coefficient_contrast, xi);
   }
 

@@ -50,6 +50,21 @@ namespace dealii_learned
     };
 
 
+    /** Calls @p f with the TorchScript model if one was given, else with
+     *  the library's own model. */
+    template <typename Function>
+    void
+    with_model(const std::shared_ptr<TorchScriptModel> &torchscript,
+               const DirectionNetworkModel &            model,
+               const Function &                         f)
+    {
+      if (torchscript)
+        f(*torchscript);
+      else
+        f(model);
+    }
+
+
     /**
      * Sets up the network on A (timed as setup) and runs @p iterate with
      * it, inside the common frame of solve_and_report(); @p iterate fills
@@ -304,10 +319,9 @@ namespace dealii_learned
                     Vector<double> &            x,
                     const Vector<double> &      b)
   {
-    if (torchscript)
-      dcdm(settings, *torchscript, kept_directions, A, x, b, report);
-    else
-      dcdm(settings, *model, kept_directions, A, x, b, report);
+    with_model(torchscript, *model, [&](const auto &m) {
+      dcdm(settings, m, kept_directions, A, x, b, report);
+    });
     return report;
   }
 
@@ -317,10 +331,9 @@ namespace dealii_learned
                     TrilinosWrappers::MPI::Vector &       x,
                     const TrilinosWrappers::MPI::Vector & b)
   {
-    if (torchscript)
-      dcdm(settings, *torchscript, kept_directions, A, x, b, report);
-    else
-      dcdm(settings, *model, kept_directions, A, x, b, report);
+    with_model(torchscript, *model, [&](const auto &m) {
+      dcdm(settings, m, kept_directions, A, x, b, report);
+    });
     return report;
   }
 
@@ -330,10 +343,9 @@ namespace dealii_learned
                    Vector<double> &            x,
                    const Vector<double> &      b)
   {
-    if (torchscript)
-      fcg(settings, *torchscript, A, x, b, report);
-    else
-      fcg(settings, *model, A, x, b, report);
+    with_model(torchscript, *model, [&](const auto &m) {
+      fcg(settings, m, A, x, b, report);
+    });
     return report;
   }
 
@@ -343,10 +355,9 @@ namespace dealii_learned
                    TrilinosWrappers::MPI::Vector &       x,
                    const TrilinosWrappers::MPI::Vector & b)
   {
-    if (torchscript)
-      fcg(settings, *torchscript, A, x, b, report);
-    else
-      fcg(settings, *model, A, x, b, report);
+    with_model(torchscript, *model, [&](const auto &m) {
+      fcg(settings, m, A, x, b, report);
+    });
     return report;
   }
 } // namespace dealii_learned

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <string>
 #include <vector>
@@ -35,4 +36,19 @@ namespace dealii_learned
   void
   ensure_writable_directory(const std::string &directory,
                             const std::string &parameter_name);
+
+  /**
+   * A number in [0, 1) determined by @p key alone (splitmix64, a
+   * counter-based hash): reproducible random values that do not depend on
+   * the order of evaluation, the mesh or the MPI partition.
+   */
+  inline double
+  hash_to_unit_interval(std::uint64_t key)
+  {
+    std::uint64_t z = key + 0x9e3779b97f4a7c15ull;
+    z               = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z               = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z               = z ^ (z >> 31);
+    return double(z >> 11) / 9007199254740992.;
+  }
 } // namespace dealii_learned
