@@ -408,6 +408,23 @@ main(int argc, char **argv)
       write_file_atomically(json, rows.str() + "\n");
       std::cout << "Rows written to " << json << std::endl;
       write_plots(dir, table, histories);
+
+      // A method that did not converge makes the comparison meaningless:
+      // the table is written, and the run fails with the cases named.
+      std::vector<std::string> failed;
+      for (unsigned int r = 0; r < table.n_rows(); ++r)
+        if (!std::get<bool>(table.get(r, "converged")))
+          failed.push_back(std::get<std::string>(table.get(r, "method")) + " on " +
+                           std::get<std::string>(table.get(r, "problem")) + " (" +
+                           std::to_string(std::get<long long>(table.get(r, "n_dofs"))) +
+                           " DoFs)");
+      if (!failed.empty())
+        {
+          std::cerr << "benchmark: error: " << failed.size()
+                    << " solve(s) did not converge: " << join(failed, ", ")
+                    << std::endl;
+          return 1;
+        }
     }
   catch (const std::exception &e)
     {

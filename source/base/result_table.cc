@@ -9,10 +9,8 @@
 
 namespace dealii_learned
 {
-  namespace
-  {
-    std::string
-    json_string(const std::string &s)
+  std::string
+  json_string(const std::string &s)
     {
       std::string out = "\"";
       for (const char c : s)
@@ -44,6 +42,8 @@ namespace dealii_learned
     }
 
 
+  namespace
+  {
     std::string
     format(const ResultTable::Value &value, const bool json)
     {

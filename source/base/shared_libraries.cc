@@ -2,6 +2,7 @@
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/utilities.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/shared_libraries.h>
 
 #include <dlfcn.h>
@@ -27,23 +28,37 @@ namespace dealii_learned
 
 
   std::vector<std::string>
-  read_shared_library_list(const std::string &parameter_file)
+  read_shared_library_list(const std::string &parameter_file,
+                           const MPI_Comm &   comm)
   {
-    {
-      std::ifstream in(parameter_file);
-      AssertThrow(in,
-                  ExcMessage("Cannot open the parameter file '" +
-                             parameter_file + "'."));
-    }
-    ParameterHandler prm;
-    declare_shared_library_parameter(prm);
-    prm.parse_input(parameter_file, "", /*skip_undefined=*/true);
-    return Utilities::split_string_list(prm.get("Additional shared libraries"));
+    std::vector<std::string> libraries;
+    decide_collectively(comm, [&]() {
+      {
+        std::ifstream in(parameter_file);
+        AssertThrow(in,
+                    ExcMessage("Cannot open the parameter file '" +
+                               parameter_file + "'."));
+      }
+      ParameterHandler prm;
+      declare_shared_library_parameter(prm);
+      prm.parse_input(parameter_file, "", /*skip_undefined=*/true);
+      libraries =
+        Utilities::split_string_list(prm.get("Additional shared libraries"));
+    });
+    return libraries;
   }
 
 
   void
-  load_shared_libraries(const std::vector<std::string> &libraries)
+  load_shared_libraries(const std::vector<std::string> &libraries,
+                        const MPI_Comm &                comm)
+  {
+    decide_collectively(comm, [&]() { load_shared_libraries_here(libraries); });
+  }
+
+
+  void
+  load_shared_libraries_here(const std::vector<std::string> &libraries)
   {
     for (const auto &library : libraries)
       {

@@ -5,6 +5,7 @@
 
 #include <deal.II/lac/solver_control.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/result_table.h>
 #include <dealii-learned/base/shared_libraries.h>
 #include <dealii-learned/base/utilities.h>
@@ -17,6 +18,8 @@
 #include <filesystem>
 
 #include <algorithm>
+#include <exception>
+#include <functional>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -140,18 +143,11 @@ namespace dealii_learned
       }
 
 
-      std::string
-      solver_label(const SolverSettings &s)
-      {
-        return s.method + "(" + s.preconditioner + ")";
-      }
-
-
       /**
        * Solves with @p hook from a zero initial guess. A hook that does not
-       * converge is reported, not fatal, when it is only a comparison;
-       * the primary solver's failure ends the run with a message that says
-       * what to change.
+       * converge is reported, not fatal, when it is only a comparison; the
+       * primary solver's failure ends the run with the hook's message
+       * (which gives the iterations, the true residual and the tolerance).
        */
       SolverReport
       solve_with(SolverHook &                         hook,
@@ -165,25 +161,46 @@ namespace dealii_learned
           {
             return hook.solve(A, x, b);
           }
-        catch (const SolverControl::NoConvergence &e)
+        catch (const SolverControl::NoConvergence &)
           {
-            const SolverSettings &s = hook.get_settings();
-            AssertThrow(!primary,
-                        ExcMessage(
-                          "Linear solver " + solver_label(s) +
-                          " did not converge: relative residual " +
-                          format_number(hook.last_report().relative_residual) +
-                          " after " + std::to_string(e.last_step) +
-                          " iterations, tolerance " +
-                          format_number(s.relative_tolerance) +
-                          ". Raise 'Linear solver/Maximum iterations'" +
-                          std::string(s.method == "cg" ?
-                                        " or choose a stronger "
-                                        "'Preconditioner'." :
-                                        ", or choose another 'Method'.")));
+            if (primary)
+              throw;
             return hook.last_report();
           }
       }
+
+
+      /**
+       * TimerOutput::Scope, except that it leaves its section only on a
+       * normal exit. TimerOutput::Scope's destructor synchronises the
+       * section's timer over all ranks (an MPI_Allreduce), which hangs a
+       * rank that unwinds an exception while the others do not.
+       */
+      class TimerSection
+      {
+      public:
+        TimerSection(TimerOutput &timer, const std::string &name)
+          : timer(timer)
+          , exceptions(std::uncaught_exceptions())
+        {
+          timer.enter_subsection(name);
+        }
+
+        ~TimerSection()
+        {
+          if (std::uncaught_exceptions() == exceptions)
+            try
+              {
+                timer.leave_subsection();
+              }
+            catch (...)
+              {}
+        }
+
+      private:
+        TimerOutput &timer;
+        const int    exceptions;
+      };
 
 
       void
@@ -194,6 +211,7 @@ namespace dealii_learned
         table.set("iterations", r.iterations);
         table.set("converged", r.converged);
         table.set("relative_residual", r.relative_residual);
+        table.set("restarts", r.restarts);
         table.set("setup_seconds", r.setup_seconds);
         table.set("solve_seconds", r.solve_seconds);
         for (const auto &s : r.statistics)
@@ -209,7 +227,7 @@ namespace dealii_learned
       {
         std::ostringstream json;
         json << "{\n"
-             << "  \"problem\": \"" << problem.name << "\",\n"
+             << "  \"problem\": " << json_string(problem.name) << ",\n"
              << "  \"dimension\": " << problem.dimension << ",\n"
              << "  \"fe_degree\": " << problem.fe_degree << ",\n"
              << "  \"coefficient_contrast\": " << problem.coefficient_contrast
@@ -232,27 +250,41 @@ namespace dealii_learned
         ConditionalOStream pcout(out, rank == 0);
 
         // Everything a user can get wrong is read and checked here, before
-        // the output directory is touched.
-        const ProblemSettings problem_settings = ProblemParameters::parse(prm);
-        const OutputSettings  output           = parse_output_parameters(prm);
-        const SolverSettings  solver_settings = LinearSolver::parse_settings(prm);
+        // the output directory is touched. The creators decide on all
+        // ranks together whether a component could be set up (a model file
+        // one rank cannot read fails the run on every rank).
+        ProblemSettings                          problem_settings;
+        OutputSettings                           output;
+        SolverSettings                           solver_settings;
+        std::vector<SolverSettings>              comparison_settings;
+        decide_collectively(comm, [&]() {
+          problem_settings    = ProblemParameters::parse(prm);
+          output              = parse_output_parameters(prm);
+          solver_settings     = LinearSolver::parse_settings(prm);
+          comparison_settings = LinearSolver::parse_comparisons(prm);
+        });
         std::unique_ptr<SolverHook> solver =
-          LinearSolver::create(solver_settings, prm);
+          LinearSolver::create(solver_settings, prm, comm);
         std::vector<std::unique_ptr<SolverHook>> comparisons;
-        for (const auto &s : LinearSolver::parse_comparisons(prm))
-          comparisons.push_back(LinearSolver::create(s, prm));
-        auto postprocessors = PostprocessorParameters::create<dim>(prm);
-        std::unique_ptr<Problem<dim>> problem =
-          ProblemParameters::create<dim>(problem_settings, prm);
+        for (const auto &s : comparison_settings)
+          comparisons.push_back(LinearSolver::create(s, prm, comm));
+        auto postprocessors = PostprocessorParameters::create<dim>(prm, comm);
+        std::unique_ptr<Problem<dim>> problem;
+        decide_collectively(comm, [&]() {
+          problem = ProblemParameters::create<dim>(problem_settings, prm, comm);
+        });
 
-        ensure_writable_directory(output.directory, "Output/Directory");
-        if (rank == 0)
-          {
-            std::ostringstream used;
-            prm.print_parameters(used, ParameterHandler::ShortPRM);
-            write_file_atomically(output.directory + "/parameters.prm",
-                                  used.str());
-          }
+        // Every rank writes (VTU pieces), so every rank must be able to.
+        decide_collectively(comm, [&]() {
+          ensure_writable_directory(output.directory, "Output/Directory");
+          if (rank == 0)
+            {
+              std::ostringstream used;
+              prm.print_parameters(used, ParameterHandler::ShortPRM);
+              write_file_atomically(output.directory + "/parameters.prm",
+                                    used.str());
+            }
+        });
 
         TimerOutput timer(comm,
                           pcout,
@@ -265,22 +297,29 @@ namespace dealii_learned
               << n_ranks << " MPI rank(s); linear solver "
               << solver_settings.method << '\n';
 
+        // A problem's phases run on all ranks together; an exception on
+        // some of them only ends the job instead of hanging it.
+        const auto problem_phase = [&](const std::string &     phase,
+                                       const std::function<void()> &work) {
+          TimerSection section(timer, phase);
+          abort_on_lone_failure(comm,
+                                "Problem '" + problem_settings.name + "' (" +
+                                  phase + ")",
+                                work);
+        };
+
         ResultTable   table;
         Vector<float> indicators;
         for (unsigned int cycle = 0; cycle < problem_settings.refinement_cycles;
              ++cycle)
           {
-            {
-              TimerOutput::Scope t(timer, "setup");
+            problem_phase("setup", [&]() {
               if (cycle == 0)
                 problem->setup_system();
               else
                 problem->refine(indicators);
-            }
-            {
-              TimerOutput::Scope t(timer, "assemble");
-              problem->assemble_system();
-            }
+            });
+            problem_phase("assemble", [&]() { problem->assemble_system(); });
 
             const auto n_cells = problem->get_triangulation().n_global_active_cells();
             const auto n_dofs  = problem->get_dof_handler().n_dofs();
@@ -302,6 +341,8 @@ namespace dealii_learned
                     << ", relative residual " << std::setprecision(3)
                     << std::scientific << r.relative_residual
                     << std::defaultfloat << std::setprecision(6) << '\n';
+              for (const auto &w : r.warnings)
+                pcout << "    warning: " << w << '\n';
             };
 
             pcout << "Cycle " << cycle << ": " << n_cells << " cells, "
@@ -309,7 +350,7 @@ namespace dealii_learned
 
             SolverReport primary;
             {
-              TimerOutput::Scope t(timer, "solve");
+              TimerSection section(timer, "solve");
               primary = solve_with(*solver,
                                    problem->system_matrix,
                                    problem->solution,
@@ -320,7 +361,7 @@ namespace dealii_learned
 
             std::vector<SolverReport> compared;
             {
-              TimerOutput::Scope t(timer, "solve (comparisons)");
+              TimerSection section(timer, "solve (comparisons)");
               TrilinosWrappers::MPI::Vector x(problem->solution);
               for (auto &c : comparisons)
                 {
@@ -333,15 +374,14 @@ namespace dealii_learned
                 }
             }
 
-            {
-              TimerOutput::Scope t(timer, "estimate");
+            problem_phase("estimate", [&]() {
               problem->distribute_solution(problem->solution);
               problem->estimate(indicators);
-            }
+            });
 
             add_row(primary);
             {
-              TimerOutput::Scope t(timer, "postprocess");
+              TimerSection section(timer, "postprocess");
               const auto cell_data = problem->cell_data();
               FieldContext<dim> context{comm,
                                         problem->get_dof_handler(),
@@ -367,8 +407,10 @@ namespace dealii_learned
             for (const auto &r : compared)
               add_row(r);
 
-            if (rank == 0)
-              write_summary(output.directory, problem_settings, n_ranks, table);
+            decide_collectively(comm, [&]() {
+              if (rank == 0)
+                write_summary(output.directory, problem_settings, n_ranks, table);
+            });
           }
 
         std::vector<std::string> columns = table.column_names();
@@ -425,18 +467,20 @@ namespace dealii_learned
     {
       load_shared_libraries(read_shared_library_list(parameter_file));
       declare_parameters(prm);
-      try
-        {
-          prm.parse_input(parameter_file);
-        }
-      catch (const std::exception &e)
-        {
-          AssertThrow(false,
-                      ExcMessage(error_message(e) +
-                                 " (`dealii-learned --print-parameters' lists "
-                                 "every entry, its subsection and its "
-                                 "allowed values.)"));
-        }
+      decide_collectively(MPI_COMM_WORLD, [&]() {
+        try
+          {
+            prm.parse_input(parameter_file);
+          }
+        catch (const std::exception &e)
+          {
+            AssertThrow(false,
+                        ExcMessage(error_message(e) +
+                                   " (`dealii-learned --print-parameters' "
+                                   "lists every entry, its subsection and "
+                                   "its allowed values.)"));
+          }
+      });
     }
 
 
@@ -653,54 +697,64 @@ namespace dealii_learned
       const bool root =
         Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
       const std::vector<std::string> args(argv + 1, argv + argc);
+      int                            code = 0;
+      const auto                     dispatch = [&]() {
+        if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h"))
+          {
+            if (root)
+              print_usage(std::cout);
+            return 0;
+          }
+        if (!args.empty() && args[0] == "--print-parameters" &&
+            args.size() <= 2)
+          {
+            ParameterHandler prm;
+            if (args.size() == 2)
+              load_shared_libraries(read_shared_library_list(args[1]));
+            declare_parameters(prm);
+            if (root)
+              prm.print_parameters(std::cout,
+                                   ParameterHandler::OutputStyle(
+                                     ParameterHandler::PRM |
+                                     ParameterHandler::KeepDeclarationOrder));
+            return 0;
+          }
+        const bool bare_file =
+          args.size() == 1 && args[0].size() > 4 &&
+          args[0].compare(args[0].size() - 4, 4, ".prm") == 0;
+        if (args.size() == 2 && args[0] == "train")
+          {
+            ParameterHandler prm;
+            read_parameters(args[1], prm);
+            train(prm, std::cout);
+            return 0;
+          }
+        if ((args.size() == 2 && args[0] == "run") || bare_file)
+          {
+            ParameterHandler prm;
+            read_parameters(args.back(), prm);
+            run(prm, std::cout);
+            return 0;
+          }
+        if (root)
+          {
+            std::cerr << "dealii-learned: unknown command line";
+            for (const auto &a : args)
+              std::cerr << " '" << a << "'";
+            std::cerr << "\n";
+            print_usage(std::cerr);
+          }
+        return 2;
+      };
       try
         {
-          if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h"))
-            {
-              if (root)
-                print_usage(std::cout);
-              return 0;
-            }
-          if (!args.empty() && args[0] == "--print-parameters" &&
-              args.size() <= 2)
-            {
-              ParameterHandler prm;
-              if (args.size() == 2)
-                load_shared_libraries(read_shared_library_list(args[1]));
-              declare_parameters(prm);
-              if (root)
-                prm.print_parameters(
-                  std::cout,
-                  ParameterHandler::OutputStyle(
-                    ParameterHandler::PRM |
-                    ParameterHandler::KeepDeclarationOrder));
-              return 0;
-            }
-          const bool bare_file = args.size() == 1 && args[0].size() > 4 &&
-                                 args[0].compare(args[0].size() - 4, 4, ".prm") == 0;
-          if (args.size() == 2 && args[0] == "train")
-            {
-              ParameterHandler prm;
-              read_parameters(args[1], prm);
-              train(prm, std::cout);
-              return 0;
-            }
-          if ((args.size() == 2 && args[0] == "run") || bare_file)
-            {
-              ParameterHandler prm;
-              read_parameters(args.back(), prm);
-              run(prm, std::cout);
-              return 0;
-            }
-          if (root)
-            {
-              std::cerr << "dealii-learned: unknown command line";
-              for (const auto &a : args)
-                std::cerr << " '" << a << "'";
-              std::cerr << "\n";
-              print_usage(std::cerr);
-            }
-          return 2;
+          // An exception that reaches this point on all ranks is printed
+          // once; one raised on some ranks only (which every component
+          // guards against deeper down already) ends the job from here.
+          abort_on_lone_failure(MPI_COMM_WORLD, "dealii-learned", [&]() {
+            code = dispatch();
+          });
+          return code;
         }
       catch (const std::exception &e)
         {

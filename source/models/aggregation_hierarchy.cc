@@ -82,16 +82,19 @@ namespace dealii_learned
      * Multiplies the unit-diagonal level matrix @p M by 2 / lambda_max and
      * @p s by its square root, so that M stays s A s for the level's
      * Galerkin operator A and its spectrum lies in (0, 2] on every level.
+     * Returns the estimate; when it is not positive and finite (a level
+     * matrix that is not SPD), nothing is scaled.
      */
-    void
+    double
     normalize_spectrum(TrilinosWrappers::SparseMatrix &M,
                        TrilinosWrappers::MPI::Vector & s)
     {
       const double lambda = estimate_largest_eigenvalue(M);
       if (!(lambda > 0.) || !std::isfinite(lambda))
-        return;
+        return lambda;
       M *= 2. / lambda;
       s *= std::sqrt(2. / lambda);
+      return lambda;
     }
 
 
@@ -105,6 +108,8 @@ namespace dealii_learned
       std::vector<Index> coarse_of;
       /** Coarse unknowns owned by this rank: [offset, offset + n_local). */
       Index offset = 0, n_local = 0, n_global = 0;
+      /** Rows in the largest aggregate (global). */
+      Index largest = 0;
     };
 
 
@@ -409,6 +414,26 @@ namespace dealii_learned
             remote_coarse[asked[k]] = list[k];
         }
 
+      // Aggregate sizes: every rank counts its rows per seed and sends the
+      // counts to the seeds' owners.
+      {
+        std::map<unsigned int, std::vector<std::pair<Index, Index>>> counts;
+        std::map<Index, Index> rows_per_seed;
+        for (Index i = 0; i < n; ++i)
+          if (state[i] >= 0)
+            ++rows_per_seed[state[i]];
+        for (const auto &[seed, count] : rows_per_seed)
+          counts[owner_of(seed)].emplace_back(seed, count);
+        std::map<Index, Index> size_of_seed;
+        for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, counts))
+          for (const auto &[seed, count] : list)
+            size_of_seed[seed] += count;
+        Index largest = 0;
+        for (const auto &entry : size_of_seed)
+          largest = std::max(largest, entry.second);
+        result.largest = Utilities::MPI::max(largest, comm);
+      }
+
       result.coarse_of.assign(n, numbers::invalid_dof_index);
       for (Index i = 0; i < n; ++i)
         if (state[i] >= 0)
@@ -441,6 +466,18 @@ namespace dealii_learned
     prolongations.clear();
     owned.clear();
     scalings.clear();
+    largest_aggregates.clear();
+    unnormalized_levels.clear();
+    stop_reason.clear();
+
+    const auto normalize = [&](TrilinosWrappers::SparseMatrix &M,
+                               TrilinosWrappers::MPI::Vector & s) {
+      if (!data.normalize_spectrum)
+        return;
+      const double lambda = normalize_spectrum(M, s);
+      if (!(lambda > 0.) || !std::isfinite(lambda))
+        unnormalized_levels.emplace_back(matrices.size() - 1, lambda);
+    };
 
     times = SetupTimes();
     Timer      timer;
@@ -452,8 +489,7 @@ namespace dealii_learned
     matrices.emplace_back();
     matrices.back().copy_from(A);
     scalings.push_back(scale_to_unit_diagonal(matrices.back()));
-    if (data.normalize_spectrum)
-      normalize_spectrum(matrices.back(), scalings.back());
+    normalize(matrices.back(), scalings.back());
     owned.push_back(A.locally_owned_range_indices());
     lap(times.scaling);
 
@@ -467,7 +503,12 @@ namespace dealii_learned
         lap(times.aggregation);
         // Coarsening that no longer pays: stop here.
         if (n_coarse * 10 > fine.m() * 9)
-          break;
+          {
+            stop_reason = "aggregation reduced " + std::to_string(fine.m()) +
+                          " unknowns only to " + std::to_string(n_coarse);
+            break;
+          }
+        largest_aggregates.push_back(aggregation.largest);
 
         IndexSet coarse_owned(n_coarse);
         coarse_owned.add_range(aggregation.offset,
@@ -518,13 +559,48 @@ namespace dealii_learned
         prolongation.Tmmult(coarse, AP);
         lap(times.galerkin);
         scalings.push_back(scale_to_unit_diagonal(coarse));
-        if (data.normalize_spectrum)
-          normalize_spectrum(coarse, scalings.back());
-        lap(times.scaling);
-
         matrices.push_back(std::move(coarse));
         owned.push_back(coarse_owned);
+        normalize(matrices.back(), scalings.back());
+        lap(times.scaling);
       }
+    if (stop_reason.empty() && matrices.back().m() > data.coarsest_size)
+      stop_reason = "the limit of " + std::to_string(data.max_levels) +
+                    " levels was reached";
+    coarsest_size_asked = data.coarsest_size;
+  }
+
+
+  std::vector<std::string>
+  AggregationHierarchy::warnings() const
+  {
+    std::vector<std::string> result;
+    for (const auto &[level, lambda] : unnormalized_levels)
+      result.push_back("level " + std::to_string(level) +
+                       " was not normalised to the spectrum (0, 2]: its "
+                       "largest-eigenvalue estimate is " +
+                       std::to_string(lambda) +
+                       " (the matrix may not be symmetric positive "
+                       "definite)");
+    if (!stop_reason.empty())
+      result.push_back("coarsening stopped with " +
+                       std::to_string(matrices.back().m()) +
+                       " unknowns on the coarsest level (asked: at most " +
+                       std::to_string(coarsest_size_asked) + ") because " +
+                       stop_reason +
+                       "; the coarsest level's layers then act on a large "
+                       "level and the network is weaker");
+    return result;
+  }
+
+
+  types::global_dof_index
+  AggregationHierarchy::largest_aggregate() const
+  {
+    types::global_dof_index largest = 0;
+    for (const auto n : largest_aggregates)
+      largest = std::max(largest, n);
+    return largest;
   }
 
 

@@ -4,6 +4,8 @@
 #include <dealii-learned/models/direction_network.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <type_traits>
 #include <fstream>
 #include <iomanip>
 #include <random>
@@ -147,6 +149,36 @@ namespace dealii_learned
   }
 
 
+  namespace
+  {
+    /** @p text as a finite double, all of it (hexadecimal floats too), or
+     *  false. */
+    bool
+    parse_number(const std::string &text, double &value)
+    {
+      if (text.empty())
+        return false;
+      // Overflow gives inf, caught below; underflow (a subnormal weight)
+      // is a valid, finite value.
+      char *end = nullptr;
+      value     = std::strtod(text.c_str(), &end);
+      return end == text.c_str() + text.size() && std::isfinite(value);
+    }
+
+
+    /** @p text as an unsigned int, all of it (digits only), or false. */
+    bool
+    parse_number(const std::string &text, unsigned int &value)
+    {
+      if (text.empty() || text.size() > 9 ||
+          text.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+      value = static_cast<unsigned int>(std::stoul(text));
+      return true;
+    }
+  } // namespace
+
+
   DirectionNetworkModel
   DirectionNetworkModel::load(const std::string &filename)
   {
@@ -161,85 +193,106 @@ namespace dealii_learned
                   ExcMessage("The model file '" + filename + "' " + what));
     };
 
-    std::string  word;
-    unsigned int version = 0;
-    in >> word >> version;
-    if (word != "dealii-learned-model")
+    // The header is one "key value" line per entry, read and checked line
+    // by line so that an error names the line.
+    std::string  line;
+    unsigned int line_number = 0;
+    std::string  key, value;
+    const auto   next_line = [&]() {
+      if (!std::getline(in, line))
+        return false;
+      ++line_number;
+      const auto first = line.find_first_not_of(" \t\r");
+      const auto space = line.find_first_of(" \t", first);
+      key   = first == std::string::npos ? "" : line.substr(first, space - first);
+      value = space == std::string::npos ? "" : line.substr(space);
+      const auto begin = value.find_first_not_of(" \t");
+      const auto end   = value.find_last_not_of(" \t\r");
+      value = begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
+      return true;
+    };
+    const auto fail_here = [&](const std::string &what) {
+      fail("line " + std::to_string(line_number) + " ('" + line + "'): " + what);
+    };
+    const auto read = [&](auto &target) {
+      if (!parse_number(value, target))
+        fail_here("'" + value + "' is not a " +
+                  (std::is_same<std::decay_t<decltype(target)>, double>::value ?
+                     "finite number." :
+                     "non-negative whole number."));
+    };
+    const auto read_flag = [&](bool &target) {
+      unsigned int flag = 2;
+      read(flag);
+      if (flag > 1)
+        fail_here("the value must be 0 or 1.");
+      target = (flag == 1);
+    };
+
+    if (!next_line() || key != "dealii-learned-model")
       fail("is not a dealii-learned model file.");
+    unsigned int version = 0;
+    read(version);
     if (version != format_version)
       fail("has format version " + std::to_string(version) +
            "; this dealii-learned reads version " +
            std::to_string(format_version) + ". Retrain the model.");
 
     DirectionNetworkModel model;
-    unsigned int          hidden = 0;
-    std::size_t           n_values = 0;
+    unsigned int          hidden   = 0;
+    unsigned int          n_values = 0;
     std::string           arch;
-    while (in >> word)
+    bool                  parameters_found = false;
+    while (next_line())
       {
-        if (word == "architecture")
-          in >> arch;
-        else if (word == "hidden")
-          in >> hidden;
-        else if (word == "strength_threshold")
+        if (key.empty())
+          continue;
+        if (key == "architecture")
+          arch = value;
+        else if (key == "hidden")
+          read(hidden);
+        else if (key == "strength_threshold")
+          read(model.hierarchy.strength_threshold);
+        else if (key == "max_aggregate_size")
+          read(model.hierarchy.max_aggregate_size);
+        else if (key == "coarsest_size")
+          read(model.hierarchy.coarsest_size);
+        else if (key == "max_levels")
+          read(model.hierarchy.max_levels);
+        else if (key == "prolongation_damping")
+          read(model.hierarchy.prolongation_damping);
+        else if (key == "normalize_spectrum")
+          read_flag(model.hierarchy.normalize_spectrum);
+        else if (key == "pre_layers")
+          read(model.pre_layers);
+        else if (key == "post_layers")
+          read(model.post_layers);
+        else if (key == "coarse_layers")
+          read(model.coarse_layers);
+        else if (key == "cycle_index")
+          read(model.cycle_index);
+        else if (key == "krylov_cycle")
+          read_flag(model.krylov_cycle);
+        else if (key == "meta")
           {
-            std::string value;
-            in >> value;
-            model.hierarchy.strength_threshold = std::strtod(value.c_str(), nullptr);
+            const auto space = value.find_first_of(" \t");
+            const std::string name = value.substr(0, space);
+            model.metadata[name] =
+              space == std::string::npos ?
+                "" :
+                value.substr(value.find_first_not_of(" \t", space));
           }
-        else if (word == "max_aggregate_size")
-          in >> model.hierarchy.max_aggregate_size;
-        else if (word == "coarsest_size")
-          in >> model.hierarchy.coarsest_size;
-        else if (word == "max_levels")
-          in >> model.hierarchy.max_levels;
-        else if (word == "prolongation_damping")
+        else if (key == "parameters")
           {
-            std::string value;
-            in >> value;
-            model.hierarchy.prolongation_damping = std::strtod(value.c_str(), nullptr);
-          }
-        else if (word == "normalize_spectrum")
-          {
-            unsigned int flag = 2;
-            in >> flag;
-            if (flag > 1)
-              fail("has a normalize_spectrum that is neither 0 nor 1.");
-            model.hierarchy.normalize_spectrum = (flag == 1);
-          }
-        else if (word == "pre_layers")
-          in >> model.pre_layers;
-        else if (word == "post_layers")
-          in >> model.post_layers;
-        else if (word == "coarse_layers")
-          in >> model.coarse_layers;
-        else if (word == "cycle_index")
-          in >> model.cycle_index;
-        else if (word == "krylov_cycle")
-          {
-            unsigned int flag = 2;
-            in >> flag;
-            if (flag > 1)
-              fail("has a krylov_cycle that is neither 0 nor 1.");
-            model.krylov_cycle = (flag == 1);
-          }
-        else if (word == "meta")
-          {
-            std::string key, value;
-            in >> key;
-            std::getline(in >> std::ws, value);
-            model.metadata[key] = value;
-          }
-        else if (word == "parameters")
-          {
-            in >> n_values;
+            read(n_values);
+            parameters_found = true;
             break;
           }
         else
-          fail("has an unknown entry '" + word + "'.");
-        if (!in)
-          fail("is malformed near '" + word + "'.");
+          fail_here("unknown entry '" + key + "'.");
       }
+    if (!parameters_found)
+      fail("is truncated: it has no 'parameters' line.");
     if (arch != architecture)
       fail("holds architecture '" + arch + "', not '" + architecture + "'.");
     if (hidden == 0 || hidden > 1024)
@@ -266,17 +319,15 @@ namespace dealii_learned
     std::vector<double> values(n_values);
     for (auto &v : values)
       {
-        std::string text;
-        if (!(in >> text))
+        if (!next_line())
           fail("is truncated: it announces " + std::to_string(n_values) +
                " parameters but holds fewer.");
-        char *end = nullptr;
-        v         = std::strtod(text.c_str(), &end);
-        if (end == text.c_str() || !std::isfinite(v))
-          fail("holds a parameter that is not a finite number: '" + text + "'.");
+        if (!parse_number(key, v) || !value.empty())
+          fail_here("a parameter must be one finite number.");
       }
-    if (!(in >> word) || word != "end")
-      fail("is truncated (no 'end' line).");
+    if (!next_line() || key != "end")
+      fail("is truncated (no 'end' line after the " +
+           std::to_string(n_values) + " parameters).");
 
     for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
       s->hidden = hidden;

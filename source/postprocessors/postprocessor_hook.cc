@@ -2,6 +2,7 @@
 
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/postprocessors/postprocessor_hook.h>
 
 namespace dealii_learned
@@ -44,6 +45,42 @@ namespace dealii_learned
   }
 
 
+  namespace
+  {
+    /**
+     * What PostprocessorParameters::create() returns: the created
+     * postprocessor, executed under abort_on_lone_failure().
+     */
+    template <int dim>
+    class GuardedPostprocessor : public PostprocessorHook<dim>
+    {
+    public:
+      GuardedPostprocessor(const std::string &                     name,
+                           std::unique_ptr<PostprocessorHook<dim>> hook)
+        : name(name)
+        , hook(std::move(hook))
+      {}
+
+      Statistics
+      execute(const FieldContext<dim> &      context,
+              TrilinosWrappers::MPI::Vector &field) override
+      {
+        Statistics statistics;
+        abort_on_lone_failure(context.mpi_communicator,
+                              "Postprocessor '" + name + "'",
+                              [&]() {
+                                statistics = hook->execute(context, field);
+                              });
+        return statistics;
+      }
+
+    private:
+      const std::string                       name;
+      std::unique_ptr<PostprocessorHook<dim>> hook;
+    };
+  } // namespace
+
+
   namespace PostprocessorParameters
   {
     void
@@ -66,22 +103,39 @@ namespace dealii_learned
 
     template <int dim>
     std::vector<std::pair<std::string, std::unique_ptr<PostprocessorHook<dim>>>>
-    create(ParameterHandler &prm)
+    create(ParameterHandler &prm, const MPI_Comm &comm)
     {
       std::vector<
         std::pair<std::string, std::unique_ptr<PostprocessorHook<dim>>>>
         result;
       prm.enter_subsection("Postprocessors");
-      for (const auto &name :
-           Utilities::split_string_list(prm.get("List of postprocessors")))
-        {
-          auto hook = Registry<PostprocessorHook<dim>>::instance().get(name).create();
-          prm.enter_subsection(name);
-          hook->parse_parameters(prm);
-          prm.leave_subsection();
-          result.emplace_back(name, std::move(hook));
-        }
+      const auto names =
+        Utilities::split_string_list(prm.get("List of postprocessors"));
       prm.leave_subsection();
+      for (const auto &name : names)
+        {
+          std::unique_ptr<PostprocessorHook<dim>> hook;
+          decide_collectively(comm, [&]() {
+            hook = Registry<PostprocessorHook<dim>>::instance().get(name).create();
+            prm.enter_subsection("Postprocessors");
+            prm.enter_subsection(name);
+            try
+              {
+                hook->parse_parameters(prm);
+              }
+            catch (...)
+              {
+                prm.leave_subsection();
+                prm.leave_subsection();
+                throw;
+              }
+            prm.leave_subsection();
+            prm.leave_subsection();
+          });
+          result.emplace_back(name,
+                              std::make_unique<GuardedPostprocessor<dim>>(
+                                name, std::move(hook)));
+        }
       return result;
     }
   } // namespace PostprocessorParameters
@@ -95,8 +149,8 @@ namespace dealii_learned
   ghosted_copy(const FieldContext<3> &, const TrilinosWrappers::MPI::Vector &);
   template std::vector<
     std::pair<std::string, std::unique_ptr<PostprocessorHook<2>>>>
-  PostprocessorParameters::create<2>(ParameterHandler &);
+  PostprocessorParameters::create<2>(ParameterHandler &, const MPI_Comm &);
   template std::vector<
     std::pair<std::string, std::unique_ptr<PostprocessorHook<3>>>>
-  PostprocessorParameters::create<3>(ParameterHandler &);
+  PostprocessorParameters::create<3>(ParameterHandler &, const MPI_Comm &);
 } // namespace dealii_learned

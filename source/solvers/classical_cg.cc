@@ -10,6 +10,7 @@
 #include <deal.II/lac/trilinos_vector.h>
 #include <deal.II/lac/vector.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/solvers/classical_cg.h>
 #include <dealii-learned/solvers/solve_and_report.h>
 
@@ -34,30 +35,33 @@ namespace dealii_learned
 
 
     /**
-     * Builds the preconditioner named in @p settings (timed as setup) and
-     * runs CG with it. Serial deal.II matrices use deal.II's own Jacobi and
-     * SSOR; Trilinos matrices use Ifpack's. IC always needs a Trilinos
-     * matrix, so the serial path copies A once.
+     * Builds the preconditioner named in @p settings (setup) and hands CG
+     * with it to @p run, the convergence frame of solve_and_report(). Serial
+     * deal.II matrices use deal.II's own Jacobi and SSOR; Trilinos matrices
+     * use Ifpack's. IC always needs a Trilinos matrix, so the serial path
+     * copies A once. IC and AMG use Trilinos, which needs MPI even in a
+     * serial program.
      */
-    template <typename MatrixType, typename VectorType>
+    template <typename MatrixType, typename VectorType, typename Run>
     void
     precondition_and_run(const MatrixType &                 A,
                          VectorType &                       x,
                          const VectorType &                 b,
                          const ClassicalCG::AdditionalData &data,
                          const SolverSettings &             settings,
-                         SolverControl &                    control,
-                         SolverReport &                     report)
+                         const Run &                        run_frame)
     {
       constexpr bool serial =
         std::is_same<MatrixType, SparseMatrix<double>>::value;
       const std::string &name = settings.preconditioner;
+      if (serial && (name == "ic" || name == "amg"))
+        ensure_mpi_initialized();
 
-      Timer      setup;
       const auto run = [&](const auto &preconditioner) {
-        report.setup_seconds = setup.wall_time();
-        SolverCG<VectorType> cg(control);
-        cg.solve(A, x, b, preconditioner);
+        run_frame([&](SolverControl &control) {
+          SolverCG<VectorType> cg(control);
+          cg.solve(A, x, b, preconditioner);
+        });
       };
 
       if (name == "none")
@@ -196,9 +200,9 @@ namespace dealii_learned
       A,
       x,
       b,
-      [&](SolverControl &control, SolverReport &r) {
+      [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, control, r);
+        precondition_and_run(A, x, b, data, settings, run);
       },
       report);
     return report;
@@ -215,9 +219,9 @@ namespace dealii_learned
       A,
       x,
       b,
-      [&](SolverControl &control, SolverReport &r) {
+      [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, control, r);
+        precondition_and_run(A, x, b, data, settings, run);
       },
       report);
     return report;

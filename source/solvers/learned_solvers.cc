@@ -8,6 +8,7 @@
 #include <deal.II/lac/trilinos_vector.h>
 #include <deal.II/lac/vector.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/models/direction_network.h>
 #include <dealii-learned/models/torchscript_network.h>
 #include <dealii-learned/solvers/learned_solvers.h>
@@ -66,9 +67,9 @@ namespace dealii_learned
 
 
     /**
-     * Sets up the network on A (timed as setup) and runs @p iterate with
-     * it, inside the common frame of solve_and_report(); @p iterate fills
-     * in the IterationStatistics, also when it throws.
+     * Sets up the network on A (setup) and runs @p iterate with it, one
+     * call per pass of the convergence frame of solve_and_report();
+     * @p iterate adds to the IterationStatistics, also when it throws.
      */
     template <typename Model,
               typename MatrixType,
@@ -77,37 +78,47 @@ namespace dealii_learned
     void
     run_learned(const SolverSettings &settings,
                 const Model &         model,
-                const MatrixType &           A,
-                VectorType &                 x,
-                const VectorType &           b,
-                const Iterate &              iterate,
-                SolverReport &               report)
+                const MatrixType &    A,
+                VectorType &          x,
+                const VectorType &    b,
+                const Iterate &       iterate,
+                SolverReport &        report)
     {
       solve_and_report(
         settings,
         A,
         x,
         b,
-        [&](SolverControl &control, SolverReport &r) {
-          Timer                              setup;
+        [&](const auto &run, SolverReport &r) {
           typename NetworkOf<Model>::type network;
           if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
             {
+              // The network works on Trilinos matrices, which need MPI.
+              ensure_mpi_initialized();
               TrilinosWrappers::SparseMatrix copy;
               copy.reinit(A, 0.); // keep every entry (default drops < 1e-13)
               network.initialize(copy, model);
             }
           else
             network.initialize(A, model);
-          r.setup_seconds = setup.wall_time();
           // Reported also when the solve fails.
           IterationStatistics statistics;
           const auto          report_statistics = [&]() {
             r.statistics = {{"fallback_steps", double(statistics.fallbacks)}};
+            if (statistics.fallbacks > 0)
+              r.warnings.push_back(
+                std::to_string(statistics.fallbacks) +
+                " network output(s) were not finite or zero and were "
+                "replaced by the residual (steepest descent) for that "
+                "step.");
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
               {
                 const auto &h = network.get_hierarchy();
                 r.statistics.emplace_back("network_levels", double(h.n_levels()));
+                r.statistics.emplace_back("coarsest_level_size",
+                                          double(h.level_sizes().back()));
+                r.statistics.emplace_back("largest_aggregate",
+                                          double(h.largest_aggregate()));
                 r.statistics.emplace_back("setup_scaling_seconds",
                                           h.setup_times().scaling);
                 r.statistics.emplace_back("setup_aggregation_seconds",
@@ -116,6 +127,8 @@ namespace dealii_learned
                                           h.setup_times().prolongation);
                 r.statistics.emplace_back("setup_galerkin_seconds",
                                           h.setup_times().galerkin);
+                for (const auto &w : h.warnings())
+                  r.warnings.push_back("direction network hierarchy: " + w);
               }
             else
               r.statistics.emplace_back("torchscript", 1.);
@@ -124,7 +137,9 @@ namespace dealii_learned
           };
           try
             {
-              iterate(control, network, statistics);
+              run([&](SolverControl &control) {
+                iterate(control, network, statistics);
+              });
             }
           catch (...)
             {
@@ -158,8 +173,8 @@ namespace dealii_learned
             IterationStatistics &statistics) {
           SolverDCDM<VectorType> solver(control, {kept});
           const auto             collect = [&]() {
-            statistics.fallbacks       = solver.n_fallback_steps();
-            statistics.network_seconds = solver.network_seconds();
+            statistics.fallbacks += solver.n_fallback_steps();
+            statistics.network_seconds += solver.network_seconds();
           };
           try
             {
@@ -198,8 +213,8 @@ namespace dealii_learned
             network);
           SolverFlexibleCG<VectorType> solver(control);
           const auto collect = [&]() {
-            statistics.fallbacks       = preconditioner.n_fallbacks();
-            statistics.network_seconds = preconditioner.network_seconds();
+            statistics.fallbacks += preconditioner.n_fallbacks();
+            statistics.network_seconds += preconditioner.network_seconds();
           };
           try
             {

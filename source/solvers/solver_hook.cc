@@ -1,10 +1,18 @@
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/utilities.h>
 
+#include <deal.II/lac/sparse_matrix.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
+
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/solvers/solver_hook.h>
 
 #include <algorithm>
+#include <iomanip>
+#include <sstream>
 
 namespace dealii_learned
 {
@@ -16,6 +24,61 @@ namespace dealii_learned
   {
     static Registry<SolverHook> registry;
     return registry;
+  }
+
+
+  double
+  SolverSettings::tolerance(const double rhs_norm) const
+  {
+    return std::max(absolute_tolerance, relative_tolerance * rhs_norm);
+  }
+
+
+  std::string
+  SolverSettings::label() const
+  {
+    return method + "(" + preconditioner + ")";
+  }
+
+
+  SolverNoConvergence::SolverNoConvergence(const SolverSettings &settings,
+                                           const SolverReport &  report)
+    : SolverControl::NoConvergence(report.iterations, report.residual)
+    , solver(report.preconditioner.empty() ?
+               report.method :
+               report.method + "(" + report.preconditioner + ")")
+    , max_iterations(settings.max_iterations)
+    , tolerance(report.tolerance)
+    , relative_tolerance(settings.relative_tolerance)
+    , absolute_tolerance(settings.absolute_tolerance)
+    , rhs_norm(report.rhs_norm)
+  {}
+
+
+  void
+  SolverNoConvergence::print_info(std::ostream &out) const
+  {
+    std::ostringstream text;
+    text << std::setprecision(3);
+    text << "Linear solver " << solver << " did not converge: ";
+    if (last_step >= max_iterations)
+      text << "after " << last_step
+           << " iterations (the limit, 'Maximum iterations'),";
+    else
+      text << "it stopped after " << last_step << " of at most "
+           << max_iterations
+           << " iterations, unable to reduce the residual further, and";
+    text << " the true residual ||b - A x|| = " << last_residual
+         << " (relative " << last_residual / rhs_norm
+         << ") is above the tolerance " << tolerance
+         << " = max(Absolute tolerance " << absolute_tolerance
+         << ", Relative tolerance " << relative_tolerance << " * ||b|| "
+         << rhs_norm
+         << "). Raise 'Maximum iterations', choose a stronger method or "
+            "preconditioner, or loosen the tolerance if it is below the "
+            "accuracy double precision can reach for this system (relative "
+            "residuals of about 1e-16 times the condition number).";
+    out << text.str() << '\n';
   }
 
 
@@ -43,6 +106,65 @@ namespace dealii_learned
   {
     return report;
   }
+
+
+  namespace
+  {
+    /**
+     * What LinearSolver::create() returns: the created hook, whose
+     * distributed solves run under abort_on_lone_failure(). A decorator
+     * rather than a duty of every hook, so that user plugins get it too.
+     */
+    class GuardedSolverHook : public SolverHook
+    {
+    public:
+      explicit GuardedSolverHook(std::unique_ptr<SolverHook> hook)
+        : hook(std::move(hook))
+      {}
+
+      SolverReport
+      solve(const SparseMatrix<double> &A,
+            Vector<double> &            x,
+            const Vector<double> &      b) override
+      {
+        // Each rank solves a system of its own: nothing to agree on.
+        return forward([&]() { hook->solve(A, x, b); });
+      }
+
+      SolverReport
+      solve(const TrilinosWrappers::SparseMatrix &A,
+            TrilinosWrappers::MPI::Vector &       x,
+            const TrilinosWrappers::MPI::Vector & b) override
+      {
+        return forward([&]() {
+          abort_on_lone_failure(A.get_mpi_communicator(),
+                                "Linear solver '" + settings.method + "'",
+                                [&]() { hook->solve(A, x, b); });
+        });
+      }
+
+    private:
+      template <typename Solve>
+      SolverReport
+      forward(const Solve &solve)
+      {
+        hook->set_settings(settings);
+        try
+          {
+            solve();
+          }
+        catch (...)
+          {
+            report = hook->last_report();
+            throw;
+          }
+        report = hook->last_report();
+        return report;
+      }
+
+      std::unique_ptr<SolverHook> hook;
+    };
+  } // namespace
 
 
   namespace LinearSolver
@@ -77,16 +199,33 @@ namespace dealii_learned
           "Preconditioner of the classical `cg' method: none, jacobi, ssor, "
           "ic (incomplete Cholesky) or amg (algebraic multigrid, Trilinos "
           "ML). Learned methods ignore it.");
-        prm.declare_entry("Relative tolerance",
-                          "1e-8",
-                          Patterns::Double(1e-300, 1.),
-                          "Stop when ||b - A x|| <= tolerance * ||b||; "
-                          "greater than 0, at most 1.");
+        prm.declare_entry(
+          "Relative tolerance",
+          "1e-8",
+          Patterns::Double(0., 1.),
+          "A solve has converged when the true residual, recomputed as "
+          "b - A x after the method's own recurrence says it is done, "
+          "satisfies ||b - A x|| <= max(Absolute tolerance, Relative "
+          "tolerance * ||b||) (Euclidean norms). A method whose recurrence "
+          "drifted below the tolerance while the true residual did not is "
+          "restarted from the true residual, within the same iteration "
+          "limit. In [0, 1]; at least one of the two tolerances must be "
+          "positive.");
+        prm.declare_entry("Absolute tolerance",
+                          "0",
+                          Patterns::Double(0.),
+                          "Absolute part of the convergence rule (see "
+                          "'Relative tolerance'); 0 leaves the relative "
+                          "tolerance alone. deal.II's SolverControl(n, tol) "
+                          "is Absolute tolerance = tol, Relative tolerance "
+                          "= 0.");
         prm.declare_entry("Maximum iterations",
                           "10000",
                           Patterns::Integer(1),
-                          "Iterations after which a solve that has not "
-                          "converged stops with an error.");
+                          "Every method stops after this many iterations "
+                          "in total (restarts included); a solve that has "
+                          "not converged by then ends with an error that "
+                          "gives the true residual and the tolerance.");
         prm.declare_entry(
           "Compare with",
           "",
@@ -109,8 +248,15 @@ namespace dealii_learned
       settings.method             = prm.get("Method");
       settings.preconditioner     = prm.get("Preconditioner");
       settings.relative_tolerance = prm.get_double("Relative tolerance");
+      settings.absolute_tolerance = prm.get_double("Absolute tolerance");
       settings.max_iterations     = prm.get_integer("Maximum iterations");
       prm.leave_subsection();
+      AssertThrow(settings.relative_tolerance > 0. ||
+                    settings.absolute_tolerance > 0.,
+                  ExcMessage("Linear solver: 'Relative tolerance' and "
+                             "'Absolute tolerance' are both 0, so no solve "
+                             "could ever converge; make at least one of "
+                             "them positive."));
       return settings;
     }
 
@@ -153,35 +299,42 @@ namespace dealii_learned
 
 
     std::unique_ptr<SolverHook>
-    create(const SolverSettings &settings, ParameterHandler &prm)
+    create(const SolverSettings &settings,
+           ParameterHandler &    prm,
+           const MPI_Comm &      comm)
     {
-      const auto &entry = Registry<SolverHook>::instance().get(settings.method);
-      std::unique_ptr<SolverHook> hook = entry.create();
-      prm.enter_subsection("Linear solver");
-      prm.enter_subsection(settings.method);
-      try
-        {
-          hook->parse_parameters(prm);
-        }
-      catch (...)
-        {
-          // A refused parameter (e.g. a broken model file) must not leave
-          // the caller's ParameterHandler inside this subsection.
-          prm.leave_subsection();
-          prm.leave_subsection();
-          throw;
-        }
-      prm.leave_subsection();
-      prm.leave_subsection();
+      std::unique_ptr<SolverHook> hook;
+      decide_collectively(comm, [&]() {
+        const auto &entry = Registry<SolverHook>::instance().get(settings.method);
+        hook              = entry.create();
+        prm.enter_subsection("Linear solver");
+        prm.enter_subsection(settings.method);
+        try
+          {
+            hook->parse_parameters(prm);
+          }
+        catch (...)
+          {
+            // A refused parameter (e.g. a broken model file) must not leave
+            // the caller's ParameterHandler inside this subsection.
+            prm.leave_subsection();
+            prm.leave_subsection();
+            throw;
+          }
+        prm.leave_subsection();
+        prm.leave_subsection();
+      });
       hook->set_settings(settings);
-      return hook;
+      auto guarded = std::make_unique<GuardedSolverHook>(std::move(hook));
+      guarded->set_settings(settings);
+      return guarded;
     }
 
 
     std::unique_ptr<SolverHook>
-    create(ParameterHandler &prm)
+    create(ParameterHandler &prm, const MPI_Comm &comm)
     {
-      return create(parse_settings(prm), prm);
+      return create(parse_settings(prm), prm, comm);
     }
   } // namespace LinearSolver
 } // namespace dealii_learned

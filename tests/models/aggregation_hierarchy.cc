@@ -10,9 +10,13 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
+
 #include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/models/aggregation_hierarchy.h>
 #include <dealii-learned/problems/problem.h>
+
+#include <iomanip>
 
 #include "../tests.h"
 
@@ -154,21 +158,59 @@ check(const unsigned int degree, const unsigned int refinement)
   for (unsigned int l = 1; l < sizes.size(); ++l)
     shrinking &= sizes[l] * 2 <= sizes[l - 1];
 
-  deallog << dim << "-D Q" << degree << ": n_dofs " << sizes[0]
-          << ", levels >= 3 " << (sizes.size() >= 3) << ", coarsest <= 200 "
-          << (sizes.back() <= 200) << ", each level at most half the previous "
-          << shrinking << ", operator complexity < 2 "
-          << (hierarchy.operator_complexity() < 2.) << ", scaled " << scaled
-          << ", constant diagonal " << constant_diagonal
-          << ", lambda_max in (1.7, 2.2) " << spectrum << ", symmetric "
-          << symmetric << ", near kernel " << near_kernel << ", galerkin "
-          << galerkin << std::endl;
-  std::cout << dim << "-D Q" << degree << " level sizes:";
+  // The figures themselves (sizes, complexity, spectrum bounds, largest
+  // aggregate) are compared with the stored output; the exact properties
+  // are checked to rounding.
+  deallog << dim << "-D Q" << degree << ": level sizes";
   for (const auto n : sizes)
-    std::cout << ' ' << n;
-  std::cout << ", operator complexity " << hierarchy.operator_complexity()
-            << ", lambda_max of the levels in [" << smallest_lambda << ", "
-            << largest_lambda << "]" << std::endl;
+    deallog << ' ' << n;
+  deallog << std::setprecision(4) << ", operator complexity "
+          << hierarchy.operator_complexity() << std::setprecision(3)
+          << ", lambda_max of the levels in [" << smallest_lambda << ", "
+          << largest_lambda << "], largest aggregate "
+          << hierarchy.largest_aggregate() << ", warnings "
+          << hierarchy.warnings().size() << std::setprecision(6) << std::endl;
+  deallog << dim << "-D Q" << degree << ": each level at most half the "
+          << "previous " << shrinking << ", lambda_max in (1.7, 2.2) "
+          << spectrum << ", scaled " << scaled << ", constant diagonal "
+          << constant_diagonal << ", symmetric " << symmetric
+          << ", near kernel " << near_kernel << ", galerkin " << galerkin
+          << std::endl;
+}
+
+
+// Coarsening that stops above the coarsest size asked (here because the
+// hierarchy may have only two levels) is reported, not silent.
+void
+check_level_limit()
+{
+  const unsigned int n     = 1000;
+  const MPI_Comm     comm  = MPI_COMM_WORLD;
+  const unsigned int ranks = Utilities::MPI::n_mpi_processes(comm);
+  const unsigned int rank  = Utilities::MPI::this_mpi_process(comm);
+  IndexSet           owned(n);
+  owned.add_range(rank * n / ranks, (rank + 1) * n / ranks);
+  TrilinosWrappers::SparsityPattern pattern(owned, owned, comm);
+  for (const auto i : owned)
+    for (unsigned int j = (i > 0 ? i - 1 : 0); j <= std::min(i + 1, n - 1); ++j)
+      pattern.add(i, j);
+  pattern.compress();
+  TrilinosWrappers::SparseMatrix A;
+  A.reinit(pattern);
+  for (const auto i : owned)
+    for (unsigned int j = (i > 0 ? i - 1 : 0); j <= std::min(i + 1, n - 1); ++j)
+      A.set(i, j, i == j ? 2. : -1.);
+  A.compress(VectorOperation::insert);
+  AggregationHierarchy::AdditionalData data;
+  data.max_levels = 2;
+  AggregationHierarchy hierarchy;
+  hierarchy.initialize(A, data);
+  deallog << "1-D chain, at most 2 levels: level sizes";
+  for (const auto size : hierarchy.level_sizes())
+    deallog << ' ' << size;
+  for (const auto &w : hierarchy.warnings())
+    deallog << "; warning: " << w;
+  deallog << std::endl;
 }
 
 
@@ -180,4 +222,5 @@ main(int argc, char **argv)
   check<2>(1, 5);
   check<2>(2, 4);
   check<3>(1, 3);
+  check_level_limit();
 }

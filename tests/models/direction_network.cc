@@ -153,6 +153,18 @@ check_model_files()
   try_load("truncated", text.substr(0, text.size() / 2));
   const std::string count = "parameters " + std::to_string(model.flatten().size()) + "\n";
   try_load("nan", replace(count, count + "nan\n"));
+  // Header numbers are parsed whole: garbage is an error naming the line,
+  // never a silent 0 (which would pass the range checks).
+  try_load("garbage threshold", [&]() {
+    const auto start = text.find("strength_threshold ");
+    const auto end   = text.find('\n', start);
+    std::string t    = text;
+    t.replace(start, end - start, "strength_threshold abc");
+    return t;
+  }());
+  try_load("negative size", replace("max_aggregate_size 4", "max_aggregate_size -4"));
+  try_load("trailing text", replace("hidden 8", "hidden 8x"));
+  try_load("missing value", replace("coarsest_size 64", "coarsest_size"));
   try
     {
       DirectionNetworkModel::load("does-not-exist.dlm");

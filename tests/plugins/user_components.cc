@@ -1,7 +1,8 @@
 // A user's own components in a shared library of their own: a MINRES solver
-// hook and a postprocessor. Nothing in dealii-learned knows about them;
-// loading the library through `set Additional shared libraries` makes them
-// selectable by name.
+// hook and a postprocessor, and two faulty ones that throw on the last MPI
+// rank only (for the tests of failures on one rank). Nothing in
+// dealii-learned knows about them; loading the library through `set
+// Additional shared libraries` makes them selectable by name.
 
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/timer.h>
@@ -17,6 +18,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/postprocessors/postprocessor_hook.h>
+#include <dealii-learned/solvers/solve_and_report.h>
 #include <dealii-learned/solvers/solver_hook.h>
 
 namespace user
@@ -30,26 +32,24 @@ namespace user
     declare_parameters(ParameterHandler &)
     {}
 
+    // The library's convergence frame does the bookkeeping: the true
+    // residual, restarts, the iteration limit, the report.
     template <typename Matrix, typename VectorType>
     dealii_learned::SolverReport
     run(const Matrix &A, VectorType &x, const VectorType &b)
     {
-      report          = dealii_learned::SolverReport();
-      report.method   = settings.method;
-      report.rhs_norm = b.l2_norm();
-      SolverControl control(settings.max_iterations,
-                            settings.relative_tolerance * report.rhs_norm);
-      SolverMinRes<VectorType> minres(control);
-      Timer                    timer;
-      minres.solve(A, x, b, PreconditionIdentity());
-      report.solve_seconds = timer.wall_time();
-      report.iterations    = control.last_step();
-      report.converged     = true;
-      VectorType r;
-      r.reinit(b);
-      A.vmult(r, x);
-      r.sadd(-1., 1., b);
-      report.relative_residual = r.l2_norm() / report.rhs_norm;
+      dealii_learned::solve_and_report(
+        settings,
+        A,
+        x,
+        b,
+        [&](const auto &iterate, dealii_learned::SolverReport &) {
+          iterate([&](SolverControl &control) {
+            SolverMinRes<VectorType> minres(control);
+            minres.solve(A, x, b, PreconditionIdentity());
+          });
+        },
+        report);
       return report;
     }
 
@@ -99,12 +99,75 @@ namespace user
 
     double scale = 1.;
   };
+
+
+  /** Throws on the last rank while the other ranks enter a matrix-vector
+   *  product, which needs the last rank's data. */
+  class ThrowOnLastRank : public dealii_learned::SolverHook
+  {
+  public:
+    static void
+    declare_parameters(ParameterHandler &)
+    {}
+
+    dealii_learned::SolverReport
+    solve(const SparseMatrix<double> &,
+          Vector<double> &,
+          const Vector<double> &) override
+    {
+      throw ExcMessage("user-throw: injected failure (serial)");
+    }
+
+    dealii_learned::SolverReport
+    solve(const TrilinosWrappers::SparseMatrix &A,
+          TrilinosWrappers::MPI::Vector &       x,
+          const TrilinosWrappers::MPI::Vector & b) override
+    {
+      const MPI_Comm comm = A.get_mpi_communicator();
+      if (Utilities::MPI::this_mpi_process(comm) + 1 ==
+          Utilities::MPI::n_mpi_processes(comm))
+        throw ExcMessage("user-throw: injected failure in the solver hook");
+      for (unsigned int k = 0; k < 1000; ++k)
+        A.vmult(x, b);
+      return report;
+    }
+  };
+
+
+  /** Throws on the last rank while the others compute a norm. */
+  template <int dim>
+  class ThrowOnLastRankPostprocessor : public dealii_learned::PostprocessorHook<dim>
+  {
+  public:
+    static void
+    declare_parameters(ParameterHandler &)
+    {}
+
+    dealii_learned::Statistics
+    execute(const dealii_learned::FieldContext<dim> &context,
+            TrilinosWrappers::MPI::Vector &          field) override
+    {
+      const MPI_Comm comm = context.mpi_communicator;
+      if (Utilities::MPI::this_mpi_process(comm) + 1 ==
+          Utilities::MPI::n_mpi_processes(comm))
+        throw ExcMessage("user-throw: injected failure in the postprocessor");
+      return {{"norm", field.l2_norm()}};
+    }
+  };
 } // namespace user
 
 DEALII_LEARNED_REGISTER_SOLVER(user::MinRes,
                                "user-minres",
                                "MINRES without preconditioner, from a user "
                                "plugin library.")
+DEALII_LEARNED_REGISTER_SOLVER(user::ThrowOnLastRank,
+                               "user-throw",
+                               "Throws on the last MPI rank (failure "
+                               "injection for tests).")
+DEALII_LEARNED_REGISTER_POSTPROCESSOR(user::ThrowOnLastRankPostprocessor,
+                                      "user-throw",
+                                      "Throws on the last MPI rank (failure "
+                                      "injection for tests).")
 DEALII_LEARNED_REGISTER_POSTPROCESSOR(user::NodalMean,
                                       "user-mean",
                                       "Mean nodal value, from a user plugin "

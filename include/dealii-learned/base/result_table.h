@@ -8,6 +8,12 @@
 
 namespace dealii_learned
 {
+  /** @p s as a JSON string literal: quoted, with quotes, backslashes and
+   *  control characters escaped. */
+  std::string
+  json_string(const std::string &s);
+
+
   /**
    * Rows of named values (numbers or strings) in the order they were set:
    * the summary of a run or the comparison of a benchmark. Written as a

@@ -5,6 +5,8 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace dealii_learned
@@ -19,8 +21,12 @@ namespace dealii_learned
    * (unit diagonal, so edge weights are comparable across meshes, element
    * degrees and coefficient contrasts), multiplied by 2 / lambda_max(Â)
    * when `normalize_spectrum` is set. Each coarser level groups strongly
-   * connected unknowns into aggregates of at most `max_aggregate_size`
-   * (|Â_ij| >= threshold * max_k |Â_ik|, greedy, as in aggregation AMG).
+   * connected unknowns into aggregates (|Â_ij| >= threshold max_k |Â_ik|,
+   * greedy, as in aggregation AMG): the passes that seed aggregates take at
+   * most `max_aggregate_size` unknowns each, and the pass in between
+   * attaches every row still free to the aggregate of its strongest
+   * aggregated neighbour, which can make an aggregate larger than that;
+   * largest_aggregate() reports the size reached.
    * The tentative prolongation P_0 holds the level's near-kernel vector on
    * each aggregate: S^{-1} 1, the image of A's constant under the scaling,
    * not the constant itself (which in the scaled unknowns would vary with
@@ -131,6 +137,26 @@ namespace dealii_learned
     double
     operator_complexity() const;
 
+    /**
+     * Rows of the largest aggregate on any level: at least
+     * `max_aggregate_size` in general, more where rows left free by the
+     * seeding pass joined a neighbouring aggregate.
+     */
+    dealii::types::global_dof_index
+    largest_aggregate() const;
+
+    /**
+     * What the last initialize() could not do as asked, in words: a level
+     * whose spectrum could not be normalised (its largest-eigenvalue
+     * estimate was not positive and finite, so it was left unscaled), or
+     * coarsening that stopped above `coarsest_size` (aggregation no longer
+     * reduced the size by 10%, or `max_levels` was reached). Empty when
+     * all went as asked. The learned solvers pass these on as warnings of
+     * their SolverReport, which the driver prints.
+     */
+    std::vector<std::string>
+    warnings() const;
+
     /** Wall time of the phases of the last initialize(), in seconds. */
     struct SetupTimes
     {
@@ -153,5 +179,11 @@ namespace dealii_learned
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;
     std::vector<dealii::IndexSet>                       owned;
     std::vector<dealii::TrilinosWrappers::MPI::Vector>  scalings;
+    std::vector<dealii::types::global_dof_index>        largest_aggregates;
+    /** Levels left unnormalised, with their eigenvalue estimate. */
+    std::vector<std::pair<unsigned int, double>> unnormalized_levels;
+    /** Why coarsening stopped above the coarsest size asked, if it did. */
+    std::string  stop_reason;
+    unsigned int coarsest_size_asked = 0;
   };
 } // namespace dealii_learned

@@ -112,10 +112,18 @@ namespace dealii_learned
     void
     declare_parameters(dealii::ParameterHandler &prm);
 
-    /** Creates the listed postprocessors, in the order given. */
+    /**
+     * Creates the listed postprocessors, in the order given. Under MPI,
+     * call it on every rank of @p comm: whether a postprocessor's
+     * parameters could be read is decided on all ranks together
+     * (decide_collectively()). Each postprocessor returned executes under
+     * abort_on_lone_failure(): an exception raised on some ranks only ends
+     * the job with the message and the rank, instead of a hang.
+     */
     template <int dim>
     std::vector<std::pair<std::string, std::unique_ptr<PostprocessorHook<dim>>>>
-    create(dealii::ParameterHandler &prm);
+    create(dealii::ParameterHandler &prm,
+           const MPI_Comm &          comm = MPI_COMM_WORLD);
   } // namespace PostprocessorParameters
 
   template <>

@@ -6,28 +6,40 @@
 
 #include <dealii-learned/solvers/solver_hook.h>
 
+#include <string>
+
 namespace dealii_learned
 {
   /**
-   * The frame every solver hook's solve() shares, so that all methods are
-   * checked and reported the same way: the sizes of A, x and b are
-   * checked; b = 0 gives x = 0 at once; @p iterate(control, report) sets up
-   * (recording report.setup_seconds, and report.preconditioner if the
-   * method has one) and iterates with the SolverControl it
-   * is given (tolerance relative_tolerance * |b|); the rest of its time is
-   * solve time. Afterwards the true residual |b - A x| / |b| is recomputed,
-   * a recurrence that claims convergence while the true residual is more
-   * than ten times the tolerance is not believed, and a solve that did not
-   * converge throws SolverControl::NoConvergence after the report is
-   * complete (so last_report() describes the failure too).
+   * The frame every solver hook's solve() shares, so that all methods
+   * follow one convergence rule and report the same way (a user plugin's
+   * hook can use it too).
+   *
+   * The sizes of A, x and b are checked, and b = 0 gives x = 0 at once.
+   * Then `method(run, report)` sets the method up (a preconditioner, a
+   * network; it records report.preconditioner if it has one) and calls
+   * `run(pass)` once, where `pass(SolverControl &control)` runs its Krylov
+   * iteration from the current x under @p control. Everything before run()
+   * is setup time, the rest solve time.
+   *
+   * run() applies the rule of SolverSettings: each pass gets the
+   * tolerance max(absolute, relative ||b||) and the iterations left; when a
+   * pass stops, the true residual ||b - A x|| is recomputed. A method's
+   * recurrence can drift below the tolerance while the true residual is
+   * not (rounding, or a tolerance near the attainable accuracy); then the
+   * method is restarted from the true residual, with the iterations left.
+   * So a solve stops either with a true residual at or below the tolerance,
+   * or at `max_iterations` in total (or when a pass can make no progress),
+   * and then throws SolverNoConvergence after the report is complete (so
+   * last_report() describes the failure too).
    */
-  template <typename MatrixType, typename VectorType, typename Iterate>
+  template <typename MatrixType, typename VectorType, typename Method>
   void
   solve_and_report(const SolverSettings &settings,
                    const MatrixType &    A,
                    VectorType &          x,
                    const VectorType &    b,
-                   const Iterate &       iterate,
+                   const Method &        method,
                    SolverReport &        report)
   {
     using namespace dealii;
@@ -38,9 +50,10 @@ namespace dealii_learned
                            " but the vectors have sizes " +
                            std::to_string(x.size()) + " (x) and " +
                            std::to_string(b.size()) + " (b)."));
-    report          = SolverReport();
-    report.method   = settings.method;
-    report.rhs_norm = b.l2_norm();
+    report           = SolverReport();
+    report.method    = settings.method;
+    report.rhs_norm  = b.l2_norm();
+    report.tolerance = settings.tolerance(report.rhs_norm);
     if (report.rhs_norm == 0.)
       {
         x                       = 0.;
@@ -49,36 +62,62 @@ namespace dealii_learned
         return;
       }
 
-    SolverControl control(settings.max_iterations,
-                          settings.relative_tolerance * report.rhs_norm,
-                          /*log_history=*/false,
-                          /*log_result=*/false);
-    control.enable_history_data();
-    Timer timer;
-    try
-      {
-        iterate(control, report);
-        report.converged = true;
-      }
-    catch (const SolverControl::NoConvergence &)
-      {
-        report.converged = false;
-      }
-    report.solve_seconds    = timer.wall_time() - report.setup_seconds;
-    report.iterations       = control.last_step();
-    report.residual_history = control.get_history_data();
-
+    Timer      timer;
+    bool       ran = false;
     VectorType r;
     r.reinit(b, true);
-    A.vmult(r, x);
-    r.sadd(-1., 1., b);
-    report.relative_residual = r.l2_norm() / report.rhs_norm;
-    if (report.converged &&
-        report.relative_residual > 10. * settings.relative_tolerance)
-      report.converged = false;
+    const auto true_residual = [&]() {
+      A.vmult(r, x);
+      r.sadd(-1., 1., b);
+      return r.l2_norm();
+    };
+    const auto run = [&](const auto &pass) {
+      AssertThrow(!ran, ExcInternalError());
+      ran                  = true;
+      report.setup_seconds = timer.wall_time();
+      while (true)
+        {
+          SolverControl control(settings.max_iterations - report.iterations,
+                                report.tolerance,
+                                /*log_history=*/false,
+                                /*log_result=*/false);
+          control.enable_history_data();
+          bool stopped = false;
+          try
+            {
+              pass(control);
+            }
+          catch (const SolverControl::NoConvergence &)
+            {
+              stopped = true;
+            }
+          report.iterations += control.last_step();
+          const auto &history = control.get_history_data();
+          report.residual_history.insert(report.residual_history.end(),
+                                         history.begin(),
+                                         history.end());
+          report.residual = true_residual();
+          if (report.residual <= report.tolerance)
+            {
+              report.converged = true;
+              break;
+            }
+          // The method gave up (iteration limit or breakdown), or claims a
+          // convergence the true residual denies without having moved.
+          if (stopped || control.last_step() == 0 ||
+              report.iterations >= settings.max_iterations)
+            break;
+          ++report.restarts;
+        }
+    };
+
+    method(run, report);
+    AssertThrow(ran,
+                ExcMessage("Linear solver '" + settings.method +
+                           "' set up but never iterated."));
+    report.solve_seconds     = timer.wall_time() - report.setup_seconds;
+    report.relative_residual = report.residual / report.rhs_norm;
     if (!report.converged)
-      throw SolverControl::NoConvergence(report.iterations,
-                                         report.relative_residual *
-                                           report.rhs_norm);
+      throw SolverNoConvergence(settings, report);
   }
 } // namespace dealii_learned

@@ -34,9 +34,12 @@ namespace dealii_learned
    *   reduces the A-norm of the error); such steps are counted in
    *   n_fallback_steps();
    * - when the recurrence says converged, the true residual b - A x is
-   *   recomputed; if it is above the tolerance (rounding drift), the
-   *   iteration restarts from it;
-   * - not reaching the tolerance throws SolverControl::NoConvergence.
+   *   recomputed; if it is above the tolerance (rounding drift, or a
+   *   tolerance below the attainable accuracy), the iteration restarts
+   *   from it, within the same step limit;
+   * - not reaching the tolerance within control.max_steps() steps throws
+   *   SolverControl::NoConvergence, with the last (true, where checked)
+   *   residual.
    *
    * `DirectionType` needs `vmult(VectorType &q, const VectorType &r)`; the
    * matrix needs `vmult`. Works for any deal.II vector type, serial or
@@ -142,10 +145,11 @@ namespace dealii_learned
       return r.l2_norm();
     };
 
-    double            residual = true_residual();
-    unsigned int      step     = 0;
+    double       residual = true_residual();
+    unsigned int step     = 0;
+    // SolverControl::check() reports success before it looks at the step
+    // count, so a restart on a denied success must count steps itself.
     SolverControl::State state = this->iteration_status(step, residual, x);
-
     while (state != SolverControl::failure)
       {
         if (state == SolverControl::success)
@@ -153,9 +157,14 @@ namespace dealii_learned
             // The recurrence may drift from the true residual in rounding;
             // accept only what b - A x confirms.
             const double checked = true_residual();
+            residual             = checked;
             if (checked <= control.tolerance())
               break;
-            residual = checked;
+            if (step >= control.max_steps())
+              {
+                state = SolverControl::failure;
+                break;
+              }
             kept.clear();
           }
         ++step;
@@ -224,7 +233,6 @@ namespace dealii_learned
       }
 
     if (state == SolverControl::failure)
-      AssertThrow(false,
-                  SolverControl::NoConvergence(step, residual));
+      AssertThrow(false, SolverControl::NoConvergence(step, residual));
   }
 } // namespace dealii_learned

@@ -2,6 +2,10 @@
 
 #include <deal.II/base/config.h>
 
+#include <deal.II/base/mpi.h>
+
+#include <deal.II/lac/solver_control.h>
+
 #include <dealii-learned/base/registry.h>
 
 #include <memory>
@@ -30,6 +34,12 @@ namespace dealii_learned
    * Settings every solver hook receives, read from `subsection Linear
    * solver`. A hook reads its own, method-specific parameters from the
    * subsection named after it (see SolverHook::parse_parameters()).
+   *
+   * The convergence rule, the same for every hook: a solve has converged
+   * when the *true* residual satisfies
+   *   ||b - A x|| <= max(absolute_tolerance, relative_tolerance * ||b||),
+   * recomputed after the method's own recurrence says it is done (see
+   * solve_and_report()).
    */
   struct SolverSettings
   {
@@ -39,19 +49,32 @@ namespace dealii_learned
     /** Preconditioner for hooks that take one: none|jacobi|ssor|ic|amg. */
     std::string preconditioner = "amg";
 
-    /** Stop when ||b - A x|| <= relative_tolerance * ||b||. */
+    /** Relative part of the tolerance: relative_tolerance * ||b||. */
     double relative_tolerance = 1e-8;
 
+    /** Absolute part of the tolerance (0: relative only). */
+    double absolute_tolerance = 0.;
+
+    /** Iterations after which a solve that has not converged stops. */
     unsigned int max_iterations = 10000;
+
+    /** The residual norm a solve must reach for a right-hand side of
+     *  norm @p rhs_norm: max(absolute, relative * rhs_norm). */
+    double
+    tolerance(const double rhs_norm) const;
+
+    /** `method(preconditioner)` as printed in tables and messages. */
+    std::string
+    label() const;
   };
 
 
   /**
    * What one solve did. Residuals are Euclidean norms; the history holds
    * the residual the method monitors at every iteration (iteration 0
-   * first), and `relative_residual` is the *true* residual
-   * ||b - A x|| / ||b|| recomputed after the solve, not the method's own
-   * recurrence.
+   * first, and again after each restart), and `residual` and
+   * `relative_residual` are the *true* residual ||b - A x|| (and divided by
+   * ||b||), recomputed after the solve, not the method's own recurrence.
    */
   struct SolverReport
   {
@@ -60,13 +83,50 @@ namespace dealii_learned
     bool                converged         = false;
     unsigned int        iterations        = 0;
     double              rhs_norm          = 0;
+    double              residual          = 0;
     double              relative_residual = 0;
+    /** The residual norm the solve had to reach (SolverSettings::tolerance). */
+    double              tolerance = 0;
+    /** Times the method was restarted from the true residual because its
+     *  recurrence had drifted below the tolerance while b - A x had not. */
+    unsigned int        restarts = 0;
     std::vector<double> residual_history;
     double              setup_seconds = 0;
     double              solve_seconds = 0;
     /** Method-specific figures (e.g. a learned solver's fallback steps);
      *  they become extra summary columns. */
     std::vector<std::pair<std::string, double>> statistics;
+    /** Things the method did that a user should know about (a network
+     *  output replaced, a hierarchy that could not coarsen as asked); the
+     *  driver prints them. */
+    std::vector<std::string> warnings;
+  };
+
+
+  /**
+   * The exception a solver hook throws when the true residual does not
+   * reach the tolerance: a SolverControl::NoConvergence (so code that
+   * catches deal.II's exception catches it too) whose `last_step` is the
+   * iteration reached and `last_residual` the true residual ||b - A x||,
+   * with the limit and the tolerance, and a message that says what
+   * happened and what to change.
+   */
+  class SolverNoConvergence : public dealii::SolverControl::NoConvergence
+  {
+  public:
+    SolverNoConvergence(const SolverSettings &settings,
+                        const SolverReport &  report);
+
+    void
+    print_info(std::ostream &out) const override;
+
+    /** `method(preconditioner)`. */
+    const std::string  solver;
+    const unsigned int max_iterations;
+    const double       tolerance;
+    const double       relative_tolerance;
+    const double       absolute_tolerance;
+    const double       rhs_norm;
   };
 
 
@@ -76,9 +136,13 @@ namespace dealii_learned
    * it (classical CG with a preconditioner, or a learned solver).
    *
    * An implementation solves serial deal.II systems and distributed
-   * Trilinos systems; `x` holds the initial guess on entry. A hook that
-   * does not reach the tolerance throws SolverControl::NoConvergence. After
-   * a solve, the report describes it; it is also kept in last_report().
+   * Trilinos systems; `x` holds the initial guess on entry. It applies the
+   * convergence rule of SolverSettings to the true residual, stops at
+   * `max_iterations` whatever happens, and throws SolverNoConvergence (a
+   * SolverControl::NoConvergence) when the tolerance is not reached; the
+   * shared frame solve_and_report() does all of this for a method that
+   * supplies its setup and one pass of its iteration. After a solve, the
+   * report describes it; it is also kept in last_report().
    *
    * Implementations are registered by name with
    * DEALII_LEARNED_REGISTER_SOLVER and must provide a static
@@ -129,7 +193,8 @@ namespace dealii_learned
   {
     /**
      * Declares `subsection Linear solver` with `Method`, `Preconditioner`,
-     * `Relative tolerance`, `Maximum iterations`, `Compare with`, and the
+     * `Relative tolerance`, `Absolute tolerance`, `Maximum iterations`,
+     * `Compare with`, and the
      * subsections of all registered hooks. Call after
      * load_shared_libraries() so that plugin hooks are included.
      */
@@ -150,13 +215,25 @@ namespace dealii_learned
     /**
      * Creates the hook named in @p settings, lets it read its own
      * subsection of `Linear solver` in @p prm, and hands it the settings.
+     *
+     * Under MPI, call it on every rank of @p comm: whether the hook's
+     * parameters could be read (a model file one rank cannot open, say) is
+     * decided on all ranks together, so either every rank gets the hook or
+     * every rank gets the error (decide_collectively()). The hook returned
+     * runs each distributed solve under abort_on_lone_failure(): an
+     * exception that only some ranks raise ends the job with the message
+     * and the rank, instead of leaving the other ranks waiting; one that
+     * all ranks raise (NoConvergence) reaches the caller as usual.
      */
     std::unique_ptr<SolverHook>
-    create(const SolverSettings &settings, dealii::ParameterHandler &prm);
+    create(const SolverSettings &    settings,
+           dealii::ParameterHandler &prm,
+           const MPI_Comm &          comm = MPI_COMM_WORLD);
 
-    /** Same as create(parse_settings(prm), prm). */
+    /** Same as create(parse_settings(prm), prm, comm). */
     std::unique_ptr<SolverHook>
-    create(dealii::ParameterHandler &prm);
+    create(dealii::ParameterHandler &prm,
+           const MPI_Comm &          comm = MPI_COMM_WORLD);
 
     /** The preconditioner names the classical hooks understand. */
     const std::vector<std::string> &

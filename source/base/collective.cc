@@ -1,0 +1,244 @@
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/utilities.h>
+
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector_memory.h>
+
+#include <dealii-learned/base/collective.h>
+#include <dealii-learned/base/utilities.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /** The tag of the messages by which failing ranks find each other;
+     *  above the tags deal.II uses for its own point-to-point messages. */
+    constexpr int failure_tag = 32123;
+
+
+    /** Ends MPI at exit if ensure_mpi_initialized() started it. */
+    void
+    finalize_mpi_at_exit()
+    {
+      int finalized = 0;
+      MPI_Finalized(&finalized);
+      if (finalized)
+        return;
+      // Pooled Trilinos vectors hold MPI objects; deal.II's MPI_InitFinalize
+      // releases them before MPI_Finalize for the same reason.
+      GrowingVectorMemory<TrilinosWrappers::MPI::Vector>::release_unused_memory();
+      MPI_Finalize();
+    }
+
+
+    std::string
+    message_of(const std::exception_ptr &error)
+    {
+      try
+        {
+          std::rethrow_exception(error);
+        }
+      catch (const std::exception &e)
+        {
+          return error_message(e);
+        }
+      catch (...)
+        {
+          return "an exception that is not a std::exception";
+        }
+    }
+
+
+    /**
+     * Tells every other rank of @p comm that this rank failed, and waits up
+     * to lone_failure_timeout seconds to hear the same from each of them.
+     * Messages are received per source, so the non-overtaking order of MPI
+     * keeps consecutive agreements apart.
+     */
+    bool
+    all_ranks_failed(const MPI_Comm &comm)
+    {
+      const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
+      const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+      static const char  failed  = 1;
+      std::vector<MPI_Request> sends;
+      for (unsigned int r = 0; r < n_ranks; ++r)
+        if (r != rank)
+          {
+            sends.emplace_back();
+            MPI_Isend(&failed, 1, MPI_CHAR, r, failure_tag, comm, &sends.back());
+          }
+
+      std::vector<bool> heard(n_ranks, false);
+      heard[rank]          = true;
+      unsigned int n_heard = 1;
+      const auto   deadline =
+        std::chrono::steady_clock::now() +
+        std::chrono::duration<double>(lone_failure_timeout);
+      while (n_heard < n_ranks && std::chrono::steady_clock::now() < deadline)
+        {
+          for (unsigned int r = 0; r < n_ranks; ++r)
+            if (!heard[r])
+              {
+                int arrived = 0;
+                MPI_Iprobe(r, failure_tag, comm, &arrived, MPI_STATUS_IGNORE);
+                if (arrived)
+                  {
+                    char value = 0;
+                    MPI_Recv(&value, 1, MPI_CHAR, r, failure_tag, comm,
+                             MPI_STATUS_IGNORE);
+                    heard[r] = true;
+                    ++n_heard;
+                  }
+              }
+          if (n_heard < n_ranks)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      if (n_heard < n_ranks)
+        return false;
+      MPI_Waitall(sends.size(), sends.data(), MPI_STATUSES_IGNORE);
+      return true;
+    }
+  } // namespace
+
+
+  bool
+  mpi_is_running()
+  {
+    int initialized = 0, finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    return initialized && !finalized;
+  }
+
+
+  void
+  ensure_mpi_initialized()
+  {
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (initialized)
+      {
+        int finalized = 0;
+        MPI_Finalized(&finalized);
+        AssertThrow(!finalized,
+                    ExcMessage("MPI has already been finalized, and this "
+                               "solver needs it (Trilinos objects use MPI "
+                               "even in a serial program). Solve before "
+                               "MPI_Finalize, i.e. while the program's "
+                               "Utilities::MPI::MPI_InitFinalize object "
+                               "exists."));
+        return;
+      }
+    int provided = 0;
+    const int error =
+      MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    AssertThrow(error == MPI_SUCCESS,
+                ExcMessage("This solver needs MPI (Trilinos objects use it "
+                           "even in a serial program), and starting it "
+                           "failed with MPI error code " +
+                           std::to_string(error) +
+                           ". Create `dealii::Utilities::MPI::MPI_InitFinalize "
+                           "mpi(argc, argv, 1);' at the top of main()."));
+    std::atexit(finalize_mpi_at_exit);
+  }
+
+
+  CollectiveError::CollectiveError(const std::string &message,
+                                   const unsigned int origin_rank,
+                                   const unsigned int n_failed_ranks,
+                                   const unsigned int n_ranks)
+    : message(message)
+    , origin_rank(origin_rank)
+    , n_failed_ranks(n_failed_ranks)
+    , n_ranks(n_ranks)
+  {}
+
+
+  void
+  CollectiveError::print_info(std::ostream &out) const
+  {
+    if (n_failed_ranks < n_ranks)
+      out << "on rank " << origin_rank << " of " << n_ranks
+          << (n_failed_ranks > 1 ?
+                " (and " + std::to_string(n_failed_ranks - 1) + " more)" :
+                std::string())
+          << ": ";
+    out << message << '\n';
+  }
+
+
+  void
+  decide_collectively(const MPI_Comm &comm, const std::function<void()> &check)
+  {
+    std::exception_ptr error;
+    try
+      {
+        check();
+      }
+    catch (...)
+      {
+        error = std::current_exception();
+      }
+    const bool parallel =
+      mpi_is_running() && Utilities::MPI::n_mpi_processes(comm) > 1;
+    if (!parallel)
+      {
+        if (error)
+          throw CollectiveError(message_of(error), 0, 1, 1);
+        return;
+      }
+
+    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+    const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
+    const unsigned int origin =
+      Utilities::MPI::min(error ? rank : n_ranks, comm);
+    if (origin == n_ranks)
+      return;
+    const unsigned int n_failed = Utilities::MPI::sum(error ? 1u : 0u, comm);
+    const std::string  message  = Utilities::MPI::broadcast(
+      comm, error && rank == origin ? message_of(error) : std::string(), origin);
+    throw CollectiveError(message, origin, n_failed, n_ranks);
+  }
+
+
+  void
+  abort_on_lone_failure(const MPI_Comm &             comm,
+                        const std::string &          what,
+                        const std::function<void()> &work)
+  {
+    try
+      {
+        work();
+      }
+    catch (const CollectiveError &)
+      {
+        throw;
+      }
+    catch (...)
+      {
+        if (!mpi_is_running() || Utilities::MPI::n_mpi_processes(comm) == 1)
+          throw;
+        const std::exception_ptr error = std::current_exception();
+        if (all_ranks_failed(comm))
+          std::rethrow_exception(error);
+        const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
+        const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
+        std::cerr << "dealii-learned: error: " << what << " failed on rank "
+                  << rank << " of " << n_ranks << ": " << message_of(error)
+                  << "\n(The other ranks did not fail and wait in a "
+                     "collective operation; ending the job with MPI_Abort.)"
+                  << std::endl;
+        MPI_Abort(comm, 1);
+        std::abort(); // MPI_Abort does not return.
+      }
+  }
+} // namespace dealii_learned
