@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dealii-learned needs (only those missing),
-# then configures and builds it in Release under build/.
+# then configures and builds it in Release under build/ (or $BUILD_DIR).
 #   scripts/build.sh            # then: build/bin/dealii-learned run prm/default.prm
+#   BUILD_DIR=dir scripts/build.sh -DOPTION=VALUE ...   # extra CMake options
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j"$jobs"
+build_dir=${BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "$@"
+cmake --build "$build_dir" -j"$jobs"
