@@ -1,5 +1,22 @@
-# Install, configure examples/ against the installed package only, build,
-# run. Each step stops the test with its output if it fails.
+# dealii-learned as a user's project meets it: installed, then found by
+# find_package() from projects of their own, in Release and in Debug, in
+# both CMake orders.
+#
+#  1. This build (the Release variant) is installed into PREFIX. A Debug
+#     program configured against it is refused with a message that says
+#     what to do (it would link both deal.II libraries and crash at exit).
+#  2. The Debug variant is built from the same sources (library only) and
+#     installed into the same prefix, as scripts/install.sh does.
+#  3. examples/ (find_package() after project(), Release): adaptive_poisson
+#     on one and two ranks, switched to dcdm and to a plugin solver hook by
+#     its parameter file alone.
+#  4. examples/adaptive_poisson (deal.II's order: find_package() before
+#     project(); Debug, deal.II's default): it runs, exits cleanly, and
+#     links only the Debug deal.II and the Debug dealii-learned.
+#
+# Each step stops the test with its output if it fails.
+#   -DBINARY_DIR -DSOURCE_DIR -DEXAMPLES_DIR -DPREFIX -DWORK_DIR -DMPIEXEC
+#   -DMPIEXEC_FLAGS
 function(step _what)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE code
     OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -10,16 +27,7 @@ function(step _what)
   set(last_output "${out}${err}" PARENT_SCOPE)
 endfunction()
 
-file(REMOVE_RECURSE ${PREFIX} ${WORK_DIR})
-step("install" ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${PREFIX})
-# Only the install prefix is given: deal.II and Torch must be found by the
-# package itself.
-step("configure examples" ${CMAKE_COMMAND} -S ${EXAMPLES_DIR} -B ${WORK_DIR}
-  -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_BUILD_TYPE=Release)
-step("build examples" ${CMAKE_COMMAND} --build ${WORK_DIR} -j 2)
-
-set(_prm ${EXAMPLES_DIR}/adaptive_poisson/adaptive_poisson.prm)
-# Every cycle must report ", converged" (not ", NOT converged").
+# Every cycle of adaptive_poisson must report ", converged".
 function(expect_converged_cycles _method)
   foreach(_cycle 0 1 2 3 4)
     if(NOT last_output MATCHES
@@ -32,15 +40,69 @@ function(expect_converged_cycles _method)
   endif()
 endfunction()
 
-step("run example" ${WORK_DIR}/adaptive_poisson ${_prm})
+set(_prm_dir ${EXAMPLES_DIR}/adaptive_poisson)
+file(REMOVE_RECURSE ${PREFIX} ${WORK_DIR}/release ${WORK_DIR}/debug-order)
+
+# 1. The Release variant alone; a Debug program is refused.
+step("install" ${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${PREFIX})
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${EXAMPLES_DIR}/adaptive_poisson
+  -B ${WORK_DIR}/debug-order -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_BUILD_TYPE=Debug
+  RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("== configure a Debug program against the Release variant only (exit ${code})\n${out}${err}")
+if(code EQUAL 0 OR NOT "${out}${err}" MATCHES "has no debug variant")
+  message(FATAL_ERROR "a Debug program was not refused by a Release-only installation")
+endif()
+file(REMOVE_RECURSE ${WORK_DIR}/debug-order)
+
+# 2. The Debug variant of the library, installed next to the Release one.
+# Its build directory is kept between runs (it only rebuilds what changed).
+step("configure the Debug variant" ${CMAKE_COMMAND} -S ${SOURCE_DIR}
+  -B ${WORK_DIR}/debug-variant -DCMAKE_BUILD_TYPE=Debug
+  -DDEALII_LEARNED_BUILD_TESTS=OFF -DDEALII_LEARNED_BUILD_PROGRAMS=OFF)
+step("build the Debug variant" ${CMAKE_COMMAND} --build ${WORK_DIR}/debug-variant -j 2)
+step("install the Debug variant" ${CMAKE_COMMAND} --install ${WORK_DIR}/debug-variant
+  --prefix ${PREFIX})
+
+# 3. examples/: find_package() after project(), Release. Only the install
+# prefix is given: deal.II must be found by the package itself.
+step("configure examples (Release)" ${CMAKE_COMMAND} -S ${EXAMPLES_DIR}
+  -B ${WORK_DIR}/release -DCMAKE_PREFIX_PATH=${PREFIX} -DCMAKE_BUILD_TYPE=Release)
+step("build examples (Release)" ${CMAKE_COMMAND} --build ${WORK_DIR}/release -j 2)
+set(_program ${WORK_DIR}/release/adaptive_poisson)
+step("run example" ${_program} ${_prm_dir}/adaptive_poisson.prm)
 expect_converged_cycles("cg\\(amg\\)")
-step("run example on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2
-  ${WORK_DIR}/adaptive_poisson ${_prm})
+step("run example on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2 ${_program}
+  ${_prm_dir}/adaptive_poisson.prm)
 expect_converged_cycles("cg\\(amg\\)")
 # The same program switched to DCDM by its parameter file alone, with the
 # default model found in the installed tree.
-step("run example with dcdm" ${WORK_DIR}/adaptive_poisson
-  ${EXAMPLES_DIR}/adaptive_poisson/adaptive_poisson-dcdm.prm)
+step("run example with dcdm" ${_program} ${_prm_dir}/adaptive_poisson-dcdm.prm)
 expect_converged_cycles("dcdm\\(\\)")
+# And to a plugin's hook, loaded from the build directory of the examples.
+execute_process(COMMAND ${_program} ${_prm_dir}/adaptive_poisson-plugin.prm
+  WORKING_DIRECTORY ${WORK_DIR}/release
+  RESULT_VARIABLE code OUTPUT_VARIABLE last_output ERROR_VARIABLE err)
+message("== run example with the plugin hook (exit ${code})\n${last_output}${err}")
+if(NOT code EQUAL 0)
+  message(FATAL_ERROR "run example with the plugin hook failed")
+endif()
+expect_converged_cycles("cg-chebyshev\\(chebyshev\\)")
 # The installed driver works from the prefix too.
 step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
+
+# 4. deal.II's order and default build type (Debug).
+step("configure adaptive_poisson (deal.II's order, Debug)" ${CMAKE_COMMAND}
+  -S ${EXAMPLES_DIR}/adaptive_poisson -B ${WORK_DIR}/debug-order
+  -DCMAKE_PREFIX_PATH=${PREFIX})
+if(NOT last_output MATCHES "Build type: Debug|CMAKE_BUILD_TYPE.*Debug|-- Configuring done")
+  message(FATAL_ERROR "unexpected configure output")
+endif()
+step("build adaptive_poisson (Debug)" ${CMAKE_COMMAND} --build ${WORK_DIR}/debug-order -j 2)
+step("libraries of the Debug program" ldd ${WORK_DIR}/debug-order/adaptive_poisson)
+if(NOT last_output MATCHES "libdeal\\.ii\\.g\\.so" OR last_output MATCHES "libdeal\\.ii\\.so"
+    OR NOT last_output MATCHES "libdealii-learned\\.g\\.so")
+  message(FATAL_ERROR "the Debug program does not link exactly the Debug deal.II and dealii-learned")
+endif()
+step("run the Debug program" ${WORK_DIR}/debug-order/adaptive_poisson
+  ${_prm_dir}/adaptive_poisson.prm)
+expect_converged_cycles("cg\\(amg\\)")
