@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <unistd.h>
 
@@ -19,6 +20,15 @@ namespace dealii_learned
     for (std::size_t i = 0; i < items.size(); ++i)
       result += (i == 0 ? "" : separator) + items[i];
     return result;
+  }
+
+
+  std::string
+  format_number(const double x, const int digits)
+  {
+    std::ostringstream out;
+    out << std::setprecision(digits) << x;
+    return out.str();
   }
 
 

@@ -194,10 +194,75 @@ namespace dealii_learned
     solution = 0.;
     solver.solve(system_matrix, solution, system_rhs);
     distribute_solution(solution);
-    Vector<float> indicators;
     estimate(indicators);
     refine(indicators);
     assemble_system();
+  }
+
+
+  template <int dim>
+  unsigned int
+  Problem<dim>::n_steps() const
+  {
+    return settings.refinement_cycles;
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::advance(const unsigned int step, SolverHook &solver)
+  {
+    if (step == 0)
+      setup_system();
+    else
+      refine(indicators);
+    assemble_system();
+    solution = 0.;
+    solver.solve(system_matrix, solution, system_rhs);
+    distribute_solution(solution);
+    estimate(indicators);
+  }
+
+
+  template <int dim>
+  std::string
+  Problem<dim>::describe_step(const unsigned int step) const
+  {
+    return "Cycle " + std::to_string(step) + ": " +
+           std::to_string(triangulation.n_global_active_cells()) + " cells, " +
+           std::to_string(dof_handler.n_dofs()) + " DoFs";
+  }
+
+
+  template <int dim>
+  std::vector<std::pair<std::string, double>>
+  Problem<dim>::step_columns(const unsigned int) const
+  {
+    return {};
+  }
+
+
+  template <int dim>
+  bool
+  Problem<dim>::is_output_step(const unsigned int) const
+  {
+    return true;
+  }
+
+
+  template <int dim>
+  double
+  Problem<dim>::time() const
+  {
+    return 0.;
+  }
+
+
+  template <int dim>
+  const Vector<float> &
+  Problem<dim>::error_indicators() const
+  {
+    return indicators;
   }
 
 

@@ -1,4 +1,5 @@
-// `dealii-learned train` in-process: data produced online from the
+// `dealii-learned train` in-process, with the direction-network trainer
+// (the default of `Training/Model`): data produced online from the
 // problem's refinement cycles, progress per epoch, a model file with its
 // training metadata; the same parameters give the same file bit for bit; a
 // run resumed from a checkpoint continues after the last completed epoch;
@@ -8,6 +9,8 @@
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/driver/driver.h>
+#include <dealii-learned/models/direction_network.h>
+#include <dealii-learned/training/trainer.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -33,16 +36,21 @@ train(const std::string &model_file,
                                 "  set Model file = "
                              << model_file << "\n  set Epochs = " << epochs
                              << "\n  set Epochs per run = " << epochs_per_run
-                             << "\n  set Samples per matrix = 16\n"
-                                "  set Lanczos steps = 20\n"
-                                "  set Coefficient contrasts = 100\n"
+                             << "\n  subsection direction-network\n"
+                                "    set Samples per matrix = 16\n"
+                                "    set Lanczos steps = 20\n"
+                                "    set Coefficient contrasts = 100\n"
+                                "  end\n"
                                 "end\n";
   ParameterHandler prm;
   Driver::read_parameters("train.prm", prm);
   std::ostringstream out;
-  const auto         model = Driver::train(prm, out);
-  screen                   = out.str();
-  return model;
+  const TrainingSummary summary = Training::run(prm, out);
+  screen                        = out.str();
+  // A stopped run has written no model yet: its checkpoint's weights.
+  return DirectionNetworkModel::load(summary.finished ?
+                                       model_file :
+                                       model_file + ".checkpoint.model");
 }
 
 int
@@ -69,11 +77,15 @@ main(int argc, char **argv)
     else if (line.rfind("epoch ", 0) == 0)
       deallog << line.substr(0, line.find(':')) << std::endl;
 
-  const auto loaded = DirectionNetworkModel::load("first.dlm");
-  deallog << "file holds the returned model " << (loaded.flatten() == first.flatten())
-          << ", epochs_completed " << loaded.metadata.at("epochs_completed")
-          << ", problem " << loaded.metadata.at("problem")
-          << ", no checkpoint left " << !std::filesystem::exists("first.dlm.checkpoint")
+  deallog << "model file: trained " << first.metadata.at("trained")
+          << ", epochs_completed " << first.metadata.at("epochs_completed")
+          << ", problem " << first.metadata.at("problem")
+          << ", training_matrices " << first.metadata.at("training_matrices")
+          << ", seed " << first.metadata.at("seed")
+          << ", no checkpoint left "
+          << !(std::filesystem::exists("first.dlm.checkpoint") ||
+               std::filesystem::exists("first.dlm.checkpoint.model") ||
+               std::filesystem::exists("first.dlm.checkpoint.optimizer"))
           << std::endl;
 
   const auto again = train("again.dlm", 3, screen);
@@ -89,6 +101,7 @@ main(int argc, char **argv)
           << (screen.find("Stopped after epoch 3 of 5") != std::string::npos)
           << ", checkpoint kept "
           << (std::filesystem::exists("resumed.dlm.checkpoint") &&
+              std::filesystem::exists("resumed.dlm.checkpoint.model") &&
               std::filesystem::exists("resumed.dlm.checkpoint.optimizer"))
           << ", no model yet " << !std::filesystem::exists("resumed.dlm")
           << std::endl;
@@ -106,21 +119,24 @@ main(int argc, char **argv)
 
   // A checkpoint made with other parameters is refused.
   train("other.dlm", 5, screen, 1);
-  std::ofstream("train.prm", std::ios::app) << "subsection Training\n"
-                                               "  set Learning rate = 0.02\n"
-                                               "end\n";
+  std::ofstream("train.prm", std::ios::app)
+    << "subsection Training\n"
+       "  subsection direction-network\n"
+       "    set Learning rate = 0.02\n"
+       "  end\n"
+       "end\n";
   try
     {
       ParameterHandler prm;
       Driver::read_parameters("train.prm", prm);
       std::ostringstream out;
-      Driver::train(prm, out);
+      Training::run(prm, out);
       deallog << "no error (wrong)" << std::endl;
     }
   catch (const std::exception &e)
     {
       const std::string message = error_message(e);
-      deallog << "error: " << message.substr(0, message.find(" (configuration"))
+      deallog << "error: " << message.substr(0, message.find(" (trainer"))
               << std::endl;
     }
 

@@ -11,6 +11,10 @@ namespace dealii_learned
   std::string
   join(const std::vector<std::string> &items, const std::string &separator);
 
+  /** @p x with @p digits significant digits, for progress and messages. */
+  std::string
+  format_number(double x, int digits = 3);
+
   /**
    * The message of an exception as a user should read it: for deal.II
    * exceptions only their explanatory text (no source location or stack

@@ -3,7 +3,6 @@
 #include <deal.II/base/config.h>
 
 #include <dealii-learned/base/result_table.h>
-#include <dealii-learned/models/direction_network.h>
 
 #include <ostream>
 #include <string>
@@ -15,18 +14,27 @@ DEAL_II_NAMESPACE_CLOSE
 namespace dealii_learned
 {
   /**
-   * The `dealii-learned` program: runs a built-in problem through its
-   * refinement cycles with the solver hook and postprocessors named in a
-   * parameter file, and writes VTU files and a summary. The functions are
-   * in the library so that tests and user programs can drive a run
-   * in-process.
+   * The `dealii-learned` program: runs a built-in problem step after step
+   * (refinement cycles, or time steps) with the solver hook and
+   * postprocessors named in a parameter file, writes VTU files and a
+   * summary, and trains models. The functions are in the library so that
+   * tests and user programs can drive a run in-process. One file per
+   * concern: parameters.cc (declaring and reading), run_loop.cc (the
+   * steps), summary.cc (summary.json and the table), command_line.cc.
    */
   namespace Driver
   {
+    /** `subsection Output`. */
+    struct OutputSettings
+    {
+      std::string directory     = "output";
+      bool        print_timings = true;
+    };
+
     /**
      * Declares every parameter: `Additional shared libraries`, `Problem`,
-     * `Linear solver`, `Postprocessors`, `Output`, with the subsections of
-     * all registered components.
+     * `Linear solver`, `Postprocessors`, `Output`, `Training`, with the
+     * subsections of all registered components.
      */
     void
     declare_parameters(dealii::ParameterHandler &prm);
@@ -34,11 +42,15 @@ namespace dealii_learned
     /**
      * Loads the shared libraries the file lists, declares all parameters,
      * and parses the file. Any unknown entry or value outside its pattern
-     * throws with a message naming the line and the entry.
+     * throws with a message naming the line and the entry. Collective.
      */
     void
-    read_parameters(const std::string &parameter_file,
+    read_parameters(const std::string &       parameter_file,
                     dealii::ParameterHandler &prm);
+
+    /** Reads `subsection Output`. */
+    OutputSettings
+    parse_output_parameters(dealii::ParameterHandler &prm);
 
     /**
      * Runs the problem described by @p prm (already parsed). Progress and
@@ -51,19 +63,10 @@ namespace dealii_learned
     run(dealii::ParameterHandler &prm, std::ostream &out);
 
     /**
-     * Trains the direction network on the matrices of the problem in @p prm
-     * (every refinement cycle of every `Training/Coefficient contrasts`
-     * sample), reporting progress on @p out, checkpointing after every
-     * epoch, and writes `Training/Model file`. One MPI rank.
-     */
-    DirectionNetworkModel
-    train(dealii::ParameterHandler &prm, std::ostream &out);
-
-    /**
-     * The command line: `run FILE.prm`, `--print-parameters [FILE.prm]`,
-     * `--help`. Returns the process exit code (0 on success, 1 on a bad
-     * input or failed run, 2 on a usage error). Call between MPI
-     * initialization and finalization.
+     * The command line: `run FILE.prm`, `train FILE.prm`,
+     * `--print-parameters [FILE.prm]`, `--help`. Returns the process exit
+     * code (0 on success, 1 on a bad input or failed run, 2 on a usage
+     * error). Call between MPI initialization and finalization.
      */
     int
     main(int argc, char **argv);

@@ -109,6 +109,56 @@ namespace dealii_learned
     void
     solve_estimate_refine(SolverHook &solver);
 
+    /**
+     * @name The run: what the driver calls, step after step
+     *
+     * The driver knows steps, not refinement cycles or time steps: it calls
+     * advance() n_steps() times, runs the postprocessors after the steps
+     * for which is_output_step() holds, and adds step_columns() to the
+     * summary. A stationary problem (the default here) takes one step per
+     * refinement cycle; a time-dependent problem overrides these functions
+     * to take one step per time step, solving with the hook as often as
+     * its nonlinear iteration needs.
+     */
+    /** @{ */
+
+    /** Steps of the run. Default: `Refinement cycles`. */
+    virtual unsigned int
+    n_steps() const;
+
+    /**
+     * Step @p step of the run. Default: the first step sets the system up,
+     * later ones refine the mesh by the last step's error indicators; then
+     * the system is assembled, solved with @p solver from a zero start,
+     * its constraints applied, and the error estimated.
+     */
+    virtual void
+    advance(const unsigned int step, SolverHook &solver);
+
+    /** One line on screen for the step just taken. Default: "Cycle k: N
+     *  cells, M DoFs". */
+    virtual std::string
+    describe_step(const unsigned int step) const;
+
+    /** Summary columns of the step besides cycle, n_cells and n_dofs (a
+     *  time-dependent problem adds its time). Default: none. */
+    virtual std::vector<std::pair<std::string, double>>
+    step_columns(const unsigned int step) const;
+
+    /** Whether the postprocessors run after step @p step. Default: always. */
+    virtual bool
+    is_output_step(const unsigned int step) const;
+
+    /** Physical time reached (0 for a stationary problem). */
+    virtual double
+    time() const;
+
+    /** The error indicators of the last advance() (per active cell). */
+    const dealii::Vector<float> &
+    error_indicators() const;
+
+    /** @} */
+
     /** Cell-wise fields worth looking at in output (e.g. the coefficient). */
     virtual std::vector<std::pair<std::string, dealii::Vector<float>>>
     cell_data() const;
@@ -162,6 +212,8 @@ namespace dealii_learned
     dealii::AffineConstraints<double>                 constraints;
     dealii::IndexSet                                  owned_dofs;
     dealii::IndexSet                                  relevant_dofs;
+    /** Filled by advance(); refine() of the next step uses it. */
+    dealii::Vector<float> indicators;
   };
 
 

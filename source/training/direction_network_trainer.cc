@@ -1,0 +1,217 @@
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/utilities.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/problems/problem.h>
+#include <dealii-learned/solvers/solver_hook.h>
+#include <dealii-learned/training/direction_network_trainer.h>
+
+#include <type_traits>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  void
+  DirectionNetworkTrainer::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Coefficient contrasts",
+                      "100, 10000",
+                      Patterns::List(Patterns::Double(1e-12), 1),
+                      "Coefficient samples: for each, the problem runs its "
+                      "refinement cycles and every cycle's matrix becomes "
+                      "training data (produced online, nothing is read from "
+                      "disk).");
+    prm.declare_entry("Batch size",
+                      "16",
+                      Patterns::Integer(1),
+                      "Right-hand sides per Adam step.");
+    prm.declare_entry("Samples per matrix",
+                      "64",
+                      Patterns::Integer(1),
+                      "Right-hand sides drawn from each matrix's Ritz "
+                      "vectors.");
+    prm.declare_entry("Lanczos steps",
+                      "60",
+                      Patterns::Integer(2),
+                      "Ritz vectors per matrix.");
+    prm.declare_entry("Low spectrum weight",
+                      "9",
+                      Patterns::Double(0.),
+                      "Factor on the coefficients of the lower half of the "
+                      "Ritz spectrum.");
+    prm.declare_entry("Learning rate", "0.01", Patterns::Double(0.), "Adam's step size.");
+    prm.declare_entry("Hidden width",
+                      "8",
+                      Patterns::Integer(1, 256),
+                      "Hidden units of each smoother layer's perceptron.");
+    prm.declare_entry("Smoothing layers",
+                      "1",
+                      Patterns::Integer(1, 8),
+                      "Learned layers before and after the coarse correction "
+                      "on every level but the coarsest.");
+    prm.declare_entry("Cycle",
+                      "V",
+                      Patterns::Selection("V|W|K"),
+                      "Visits of each coarser level per visit of the finer "
+                      "one: V (one), W (two; fewer iterations, more work per "
+                      "iteration) or K (two, combined by two steps of "
+                      "flexible CG: Notay's K-cycle).");
+  }
+
+
+  void
+  DirectionNetworkTrainer::parse_parameters(ParameterHandler &prm)
+  {
+    settings.batch_size          = prm.get_integer("Batch size");
+    settings.samples_per_matrix  = prm.get_integer("Samples per matrix");
+    settings.lanczos_steps       = prm.get_integer("Lanczos steps");
+    settings.low_spectrum_weight = prm.get_double("Low spectrum weight");
+    settings.learning_rate       = prm.get_double("Learning rate");
+    hidden_width                 = prm.get_integer("Hidden width");
+    smoothing_layers             = prm.get_integer("Smoothing layers");
+    cycle                        = prm.get("Cycle");
+    contrasts.clear();
+    for (const auto &c :
+         Utilities::split_string_list(prm.get("Coefficient contrasts")))
+      contrasts.push_back(Utilities::string_to_double(c));
+  }
+
+
+  void
+  DirectionNetworkTrainer::initialize(const TrainingContext &context)
+  {
+    settings.seed = context.seed;
+    DirectionNetworkModel start =
+      DirectionNetworkModel::initial(hidden_width, settings.seed);
+    start.pre_layers = start.post_layers = smoothing_layers;
+    start.cycle_index                    = cycle == "V" ? 1 : 2;
+    start.krylov_cycle                   = cycle == "K";
+    if (!context.checkpoint.empty())
+      {
+        const std::string file = context.checkpoint + ".model";
+        start                  = DirectionNetworkModel::load(file);
+        AssertThrow(start.metadata["epochs_completed"] ==
+                        std::to_string(context.epochs_completed) &&
+                      start.pre.hidden == hidden_width &&
+                      start.pre_layers == smoothing_layers &&
+                      start.cycle_index == (cycle == "V" ? 1u : 2u) &&
+                      start.krylov_cycle == (cycle == "K"),
+                    ExcMessage("The checkpoint weights '" + file +
+                               "' do not belong to epoch " +
+                               std::to_string(context.epochs_completed) +
+                               " of this training (an interrupted write?). "
+                               "Delete the checkpoint files or set Resume = "
+                               "false."));
+      }
+    trainer = std::make_unique<DirectionTrainer>(settings, start);
+    if (!context.checkpoint.empty())
+      trainer->load_optimizer_state(context.checkpoint + ".optimizer",
+                                    context.epochs_completed);
+    produce_data(context);
+  }
+
+
+  void
+  DirectionNetworkTrainer::produce_data(const TrainingContext &context)
+  {
+    ProblemSettings problem = ProblemParameters::parse(context.prm);
+    AssertThrow(problem.dimension == 2 || problem.dimension == 3,
+                ExcMessage("Problem/Dimension must be 2 or 3."));
+    for (const double contrast : contrasts)
+      {
+        problem.coefficient_contrast = contrast;
+        const auto add = [&](auto dimension_tag) {
+          constexpr int dim = decltype(dimension_tag)::value;
+          auto p = ProblemParameters::create<dim>(problem, context.prm);
+          SolverSettings cg;
+          cg.preconditioner = "amg";
+          auto solver       = LinearSolver::create(cg, context.prm);
+          p->setup_system();
+          p->assemble_system();
+          for (unsigned int c = 0; c < problem.refinement_cycles; ++c)
+            {
+              trainer->add_matrix(p->system_matrix);
+              context.out << "  data: contrast " << contrast << ", cycle " << c
+                          << ", " << p->system_matrix.m() << " unknowns\n";
+              if (c + 1 < problem.refinement_cycles)
+                p->solve_estimate_refine(*solver);
+            }
+        };
+        if (problem.dimension == 2)
+          add(std::integral_constant<int, 2>());
+        else
+          add(std::integral_constant<int, 3>());
+      }
+    data_origin = {{"problem", problem.name},
+                   {"dimension", std::to_string(problem.dimension)},
+                   {"fe_degree", std::to_string(problem.fe_degree)},
+                   {"training_matrices", std::to_string(trainer->n_matrices())}};
+  }
+
+
+  std::string
+  DirectionNetworkTrainer::describe_data() const
+  {
+    return std::to_string(trainer->n_matrices()) + " matrices, " +
+           std::to_string(trainer->n_matrices() * settings.samples_per_matrix) +
+           " right-hand sides";
+  }
+
+
+  double
+  DirectionNetworkTrainer::train_epoch()
+  {
+    return trainer->train_epoch();
+  }
+
+
+  double
+  DirectionNetworkTrainer::evaluate() const
+  {
+    return trainer->evaluate();
+  }
+
+
+  void
+  DirectionNetworkTrainer::write_checkpoint(const std::string &  checkpoint,
+                                            const unsigned int   epochs_completed,
+                                            const ModelMetadata &metadata) const
+  {
+    AssertThrow(trainer->epochs_completed() == epochs_completed,
+                ExcInternalError());
+    DirectionNetworkModel model = trainer->model();
+    for (const auto &entry : metadata)
+      model.metadata[entry.first] = entry.second;
+    trainer->save_optimizer_state(checkpoint + ".optimizer");
+    model.save(checkpoint + ".model");
+  }
+
+
+  std::vector<std::string>
+  DirectionNetworkTrainer::checkpoint_files(const std::string &checkpoint) const
+  {
+    return {checkpoint + ".model", checkpoint + ".optimizer"};
+  }
+
+
+  void
+  DirectionNetworkTrainer::write_model(const std::string &  filename,
+                                       const ModelMetadata &metadata) const
+  {
+    DirectionNetworkModel model = trainer->model();
+    for (const auto &entry : metadata)
+      model.metadata[entry.first] = entry.second;
+    for (const auto &entry : data_origin)
+      model.metadata[entry.first] = entry.second;
+    model.save(filename);
+  }
+} // namespace dealii_learned
+
+DEALII_LEARNED_REGISTER_TRAINER(
+  dealii_learned::DirectionNetworkTrainer,
+  "direction-network",
+  "The direction network of the dcdm and fcg-neural solvers: multilevel "
+  "message passing on the matrix graph, trained without labels (DCDM loss) "
+  "on right-hand sides drawn from the Ritz vectors of the matrices that "
+  "the problem's refinement cycles produce.")
