@@ -136,68 +136,190 @@ namespace dealii_learned
      * ranks. With a DoF numbering that does not depend on the partition
      * (DoFRenumbering::hierarchical), the whole hierarchy does not either.
      */
-    Aggregation
-    aggregate(const TrilinosWrappers::SparseMatrix &      M,
-              const AggregationHierarchy::AdditionalData &data)
+    class GreedyAggregation
     {
-      constexpr long long free = -1, dropped = -2;
-      const MPI_Comm      comm    = M.get_mpi_communicator();
-      const unsigned int  n_ranks = Utilities::MPI::n_mpi_processes(comm);
-      const unsigned int  rank    = Utilities::MPI::this_mpi_process(comm);
-      const IndexSet &    owned   = M.locally_owned_range_indices();
+    public:
+      GreedyAggregation(const TrilinosWrappers::SparseMatrix &      M,
+                        const AggregationHierarchy::AdditionalData &data);
+
+      /** The passes in order, then the numbering. */
+      Aggregation
+      run();
+
+    private:
+      /** A row's state: the global index of its aggregate's seed, or: */
+      static constexpr long long free = -1, dropped = -2;
+
+      /** Which rank owns which rows (contiguous, ascending ranges). */
+      void
+      find_owners();
+
+      /** Strong neighbours of every owned row, strongest first (CSR), and
+       *  the slots of the ghost rows among them; decoupled rows dropped. */
+      void
+      find_strong_neighbours();
+
+      /** Tells each owner which of its rows this rank reads. */
+      void
+      subscribe_to_ghosts();
+
+      /** Pass 1: a row whose strong neighbours are all free seeds an
+       *  aggregate with up to max_aggregate_size - 1 of them. */
+      void
+      seed_pass(std::vector<unsigned int> &claimed_ghosts);
+
+      /** Pass 2: every row still free joins the aggregate of its strongest
+       *  aggregated neighbour (reading the state after pass 1 only). */
+      void
+      join_pass();
+
+      /** Pass 3: what is left seeds aggregates with its free strong
+       *  neighbours. */
+      void
+      leftover_pass(std::vector<unsigned int> &claimed_ghosts);
+
+      /** Runs a sequential pass rank after rank in index order. */
+      template <typename Pass>
+      void
+      in_turn(const Pass &pass);
+
+      /** Owners send the current state of the rows others read. */
+      void
+      refresh_ghosts();
+
+      /** The rank whose turn it was hands its decisions on other ranks'
+       *  rows to their owners. */
+      void
+      push_claims(const std::vector<unsigned int> &claimed_ghosts);
+
+      /** Coarse unknowns numbered in the order of their seeds; the coarse
+       *  index of every row; the size of the largest aggregate. */
+      Aggregation
+      number_aggregates() const;
+
+      unsigned int
+      owner_of(const Index row) const;
+
+      unsigned int
+      slot_of(const Index row);
+
+      /** The strong neighbours (slots) of owned row @p i. */
+      std::pair<const unsigned int *, const unsigned int *>
+      strong(const Index i) const
+      {
+        return {strong_slots.data() + strong_start[i],
+                strong_slots.data() + strong_start[i + 1]};
+      }
+
+      const TrilinosWrappers::SparseMatrix &      M;
+      const AggregationHierarchy::AdditionalData &data;
+      const MPI_Comm                              comm;
+      const unsigned int                          n_ranks, rank;
+      /** Owned rows: [first, first + n). */
+      Index first = 0, n = 0;
+      /** (first row, number of rows) of every rank. */
+      std::vector<std::pair<Index, Index>> ranges;
+      /** Starts of the non-empty ranges (ascending) and their ranks. */
+      std::vector<Index>        starts;
+      std::vector<unsigned int> start_rank;
+      /** Slots: owned rows 0..n-1, then ghost rows (strong neighbours of
+       *  owned rows on other ranks). */
+      std::unordered_map<Index, unsigned int> ghost_slot;
+      std::vector<Index>                      ghost_index;
+      /** Strong neighbours, row after row (CSR): a million small vectors
+       *  would cost more than the aggregation itself. */
+      std::vector<std::size_t>  strong_start;
+      std::vector<unsigned int> strong_slots;
+      std::vector<bool>         decoupled;
+      /** The state of every slot (see free, dropped). */
+      std::vector<long long> state;
+      /** Who reads which of my rows; where the answers about my ghosts go. */
+      std::map<unsigned int, std::vector<Index>>        subscribers;
+      std::map<unsigned int, std::vector<unsigned int>> request_slots;
+    };
+
+
+    GreedyAggregation::GreedyAggregation(
+      const TrilinosWrappers::SparseMatrix &      M,
+      const AggregationHierarchy::AdditionalData &data)
+      : M(M)
+      , data(data)
+      , comm(M.get_mpi_communicator())
+      , n_ranks(Utilities::MPI::n_mpi_processes(comm))
+      , rank(Utilities::MPI::this_mpi_process(comm))
+    {}
+
+
+    Aggregation
+    GreedyAggregation::run()
+    {
+      find_owners();
+      find_strong_neighbours();
+      subscribe_to_ghosts();
+      refresh_ghosts();
+      in_turn([this](std::vector<unsigned int> &claimed) { seed_pass(claimed); });
+      join_pass();
+      in_turn([this](std::vector<unsigned int> &claimed) { leftover_pass(claimed); });
+      return number_aggregates();
+    }
+
+
+    void
+    GreedyAggregation::find_owners()
+    {
+      const IndexSet &owned = M.locally_owned_range_indices();
       AssertThrow(owned.is_contiguous(),
                   ExcMessage("AggregationHierarchy needs each MPI rank to "
                              "own a contiguous range of rows."));
-      const Index n     = owned.n_elements();
-      const Index first = n > 0 ? owned.nth_index_in_set(0) : 0;
-
-      // Who owns what: contiguous ranges, ascending with the rank.
-      const auto ranges = Utilities::MPI::all_gather(comm, std::make_pair(first, n));
+      n     = owned.n_elements();
+      first = n > 0 ? owned.nth_index_in_set(0) : 0;
+      ranges = Utilities::MPI::all_gather(comm, std::make_pair(first, n));
       for (unsigned int r = 1; r < n_ranks; ++r)
         AssertThrow(ranges[r].second == 0 || ranges[r - 1].second == 0 ||
                       ranges[r].first >= ranges[r - 1].first + ranges[r - 1].second,
                     ExcMessage("AggregationHierarchy needs row ranges that "
                                "ascend with the MPI rank."));
-      // Starts of the non-empty ranges (ascending) and their ranks.
-      std::vector<Index>        starts;
-      std::vector<unsigned int> start_rank;
       for (unsigned int r = 0; r < n_ranks; ++r)
         if (ranges[r].second > 0)
           {
             starts.push_back(ranges[r].first);
             start_rank.push_back(r);
           }
-      const auto owner_of = [&](const Index j) {
-        const auto it = std::upper_bound(starts.begin(), starts.end(), j);
-        AssertThrow(it != starts.begin(), ExcInternalError());
-        const unsigned int r = start_rank[it - starts.begin() - 1];
-        AssertThrow(j < ranges[r].first + ranges[r].second, ExcInternalError());
-        return r;
-      };
+    }
 
-      // Slots: owned rows 0..n-1, then the ghost rows that are strong
-      // neighbours of owned ones.
-      std::unordered_map<Index, unsigned int> ghost_slot;
-      std::vector<Index>                      ghost_index;
-      const auto slot_of = [&](const Index j) -> unsigned int {
-        if (j >= first && j < first + n)
-          return j - first;
-        const auto it = ghost_slot.find(j);
-        if (it != ghost_slot.end())
-          return it->second;
-        const unsigned int s = n + ghost_index.size();
-        ghost_slot[j]        = s;
-        ghost_index.push_back(j);
-        return s;
-      };
 
-      // Strong neighbours (slots), strongest first, ties by larger index.
-      // Stored row after row (CSR), not as a vector per row: a million
-      // small allocations cost more than the aggregation itself.
-      std::vector<std::size_t>  strong_start(n + 1, 0);
-      std::vector<unsigned int> strong_slots;
+    unsigned int
+    GreedyAggregation::owner_of(const Index row) const
+    {
+      const auto it = std::upper_bound(starts.begin(), starts.end(), row);
+      AssertThrow(it != starts.begin(), ExcInternalError());
+      const unsigned int r = start_rank[it - starts.begin() - 1];
+      AssertThrow(row < ranges[r].first + ranges[r].second, ExcInternalError());
+      return r;
+    }
+
+
+    unsigned int
+    GreedyAggregation::slot_of(const Index row)
+    {
+      if (row >= first && row < first + n)
+        return row - first;
+      const auto it = ghost_slot.find(row);
+      if (it != ghost_slot.end())
+        return it->second;
+      const unsigned int s = n + ghost_index.size();
+      ghost_slot[row]      = s;
+      ghost_index.push_back(row);
+      return s;
+    }
+
+
+    void
+    GreedyAggregation::find_strong_neighbours()
+    {
+      strong_start.assign(n + 1, 0);
       strong_slots.reserve(4 * n);
-      std::vector<bool>                        decoupled(n);
+      decoupled.assign(n, false);
       std::vector<std::pair<long long, Index>> list;
       for (Index i = 0; i < n; ++i)
         {
@@ -214,13 +336,12 @@ namespace dealii_learned
               // largest entry: values equal in exact arithmetic (1/3 and
               // 1/3 in a Q1 stencil) may differ in their last bits when
               // assembled on different partitions, and must not sort
-              // differently.
+              // differently. Ties go to the larger index.
               list.clear();
               for_each_entry_in_row(M, row, [&](const Index column, const double value) {
                 const long long key =
                   std::llround(std::abs(value) / largest * 1048576.);
-                if (column != row &&
-                    key >= data.strength_threshold * 1048576.)
+                if (column != row && key >= data.strength_threshold * 1048576.)
                   list.emplace_back(key, column);
               });
               std::sort(list.begin(), list.end(), std::greater<>());
@@ -229,151 +350,147 @@ namespace dealii_learned
             }
           strong_start[i + 1] = strong_slots.size();
         }
-      struct Neighbours
-      {
-        const unsigned int *first, *last;
-        const unsigned int *
-        begin() const
-        {
-          return first;
-        }
-        const unsigned int *
-        end() const
-        {
-          return last;
-        }
-        bool
-        empty() const
-        {
-          return first == last;
-        }
-      };
-      const auto strong = [&](const Index i) {
-        return Neighbours{strong_slots.data() + strong_start[i],
-                          strong_slots.data() + strong_start[i + 1]};
-      };
-      std::vector<long long> state(n + ghost_index.size(), free);
+      state.assign(n + ghost_index.size(), free);
       for (Index i = 0; i < n; ++i)
         if (decoupled[i])
           state[i] = dropped;
+    }
 
-      // Subscriptions: tell each owner which of its rows this rank reads.
-      std::map<unsigned int, std::vector<Index>>        requests;
-      std::map<unsigned int, std::vector<unsigned int>> request_slots;
+
+    void
+    GreedyAggregation::subscribe_to_ghosts()
+    {
+      std::map<unsigned int, std::vector<Index>> requests;
       for (unsigned int g = 0; g < ghost_index.size(); ++g)
         {
           const unsigned int r = owner_of(ghost_index[g]);
           requests[r].push_back(ghost_index[g]);
           request_slots[r].push_back(n + g);
         }
-      const auto subscribers = Utilities::MPI::some_to_some(comm, requests);
+      subscribers = Utilities::MPI::some_to_some(comm, requests);
+    }
 
-      // Owners send the current state of the rows others read.
-      const auto refresh_ghosts = [&]() {
-        std::map<unsigned int, std::vector<long long>> answers;
-        for (const auto &[r, rows] : subscribers)
-          for (const Index j : rows)
-            answers[r].push_back(state[j - first]);
-        for (const auto &[r, values] : Utilities::MPI::some_to_some(comm, answers))
+
+    void
+    GreedyAggregation::refresh_ghosts()
+    {
+      std::map<unsigned int, std::vector<long long>> answers;
+      for (const auto &[r, rows] : subscribers)
+        for (const Index j : rows)
+          answers[r].push_back(state[j - first]);
+      for (const auto &[r, values] : Utilities::MPI::some_to_some(comm, answers))
+        {
+          const auto &slots = request_slots.at(r);
+          AssertThrow(values.size() == slots.size(), ExcInternalError());
+          for (unsigned int k = 0; k < slots.size(); ++k)
+            state[slots[k]] = values[k];
+        }
+    }
+
+
+    void
+    GreedyAggregation::push_claims(const std::vector<unsigned int> &claimed_ghosts)
+    {
+      std::map<unsigned int, std::vector<std::pair<Index, long long>>> claims;
+      for (const unsigned int s : claimed_ghosts)
+        claims[owner_of(ghost_index[s - n])].emplace_back(ghost_index[s - n],
+                                                         state[s]);
+      for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, claims))
+        for (const auto &[j, value] : list)
           {
-            const auto &slots = request_slots.at(r);
-            AssertThrow(values.size() == slots.size(), ExcInternalError());
-            for (unsigned int k = 0; k < slots.size(); ++k)
-              state[slots[k]] = values[k];
+            AssertThrow(state[j - first] == free, ExcInternalError());
+            state[j - first] = value;
           }
-      };
-      // The rank whose turn it was hands its decisions on others' rows to
-      // their owners.
-      const auto push_claims = [&](const std::vector<unsigned int> &touched) {
-        std::map<unsigned int, std::vector<std::pair<Index, long long>>> claims;
-        for (const unsigned int s : touched)
-          claims[owner_of(ghost_index[s - n])].emplace_back(ghost_index[s - n],
-                                                           state[s]);
-        for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, claims))
-          for (const auto &[j, value] : list)
+    }
+
+
+    template <typename Pass>
+    void
+    GreedyAggregation::in_turn(const Pass &pass)
+    {
+      for (unsigned int turn = 0; turn < n_ranks; ++turn)
+        {
+          std::vector<unsigned int> claimed_ghosts;
+          if (turn == rank)
+            pass(claimed_ghosts);
+          push_claims(claimed_ghosts);
+          refresh_ghosts();
+        }
+    }
+
+
+    void
+    GreedyAggregation::seed_pass(std::vector<unsigned int> &claimed_ghosts)
+    {
+      for (Index i = 0; i < n; ++i)
+        {
+          const auto [begin, end] = strong(i);
+          if (state[i] != free || begin == end ||
+              !std::all_of(begin, end, [&](const unsigned int s) {
+                return state[s] == free;
+              }))
+            continue;
+          const long long seed = first + i;
+          state[i]             = seed;
+          unsigned int size    = 1;
+          for (auto s = begin; s != end && size < data.max_aggregate_size; ++s, ++size)
             {
-              AssertThrow(state[j - first] == free, ExcInternalError());
-              state[j - first] = value;
+              state[*s] = seed;
+              if (*s >= n)
+                claimed_ghosts.push_back(*s);
             }
-      };
-      // A sequential pass, rank after rank in index order.
-      const auto in_turn = [&](const auto &pass) {
-        for (unsigned int turn = 0; turn < n_ranks; ++turn)
+        }
+    }
+
+
+    void
+    GreedyAggregation::join_pass()
+    {
+      std::vector<long long> joined(n, free);
+      for (Index i = 0; i < n; ++i)
+        if (state[i] == free)
           {
-            std::vector<unsigned int> touched;
-            if (turn == rank)
-              pass(touched);
-            push_claims(touched);
-            refresh_ghosts();
+            const auto [begin, end] = strong(i);
+            for (auto s = begin; s != end; ++s)
+              if (state[*s] >= 0)
+                {
+                  joined[i] = state[*s];
+                  break;
+                }
           }
-      };
-      const auto claim = [&](const unsigned int s, const long long seed,
-                             std::vector<unsigned int> &touched) {
-        state[s] = seed;
-        if (s >= n)
-          touched.push_back(s);
-      };
-
+      for (Index i = 0; i < n; ++i)
+        if (joined[i] != free)
+          state[i] = joined[i];
       refresh_ghosts();
+    }
 
-      // Pass 1.
-      in_turn([&](std::vector<unsigned int> &touched) {
-        for (Index i = 0; i < n; ++i)
+
+    void
+    GreedyAggregation::leftover_pass(std::vector<unsigned int> &claimed_ghosts)
+    {
+      for (Index i = 0; i < n; ++i)
+        if (state[i] == free)
           {
-            if (state[i] != free || strong(i).empty())
-              continue;
-            const Neighbours neighbours = strong(i);
-            if (!std::all_of(neighbours.begin(), neighbours.end(),
-                             [&](const unsigned int s) { return state[s] == free; }))
-              continue;
             const long long seed = first + i;
             state[i]             = seed;
             unsigned int size    = 1;
-            for (const unsigned int s : strong(i))
-              if (size < data.max_aggregate_size)
+            const auto [begin, end] = strong(i);
+            for (auto s = begin; s != end; ++s)
+              if (state[*s] == free && size < data.max_aggregate_size)
                 {
-                  claim(s, seed, touched);
+                  state[*s] = seed;
+                  if (*s >= n)
+                    claimed_ghosts.push_back(*s);
                   ++size;
                 }
           }
-      });
+    }
 
-      // Pass 2 (reads the state after pass 1 only, so all ranks at once).
-      {
-        std::vector<long long> joined(n, free);
-        for (Index i = 0; i < n; ++i)
-          if (state[i] == free)
-            for (const unsigned int s : strong(i))
-              if (state[s] >= 0)
-                {
-                  joined[i] = state[s];
-                  break;
-                }
-        for (Index i = 0; i < n; ++i)
-          if (joined[i] != free)
-            state[i] = joined[i];
-        refresh_ghosts();
-      }
 
-      // Pass 3.
-      in_turn([&](std::vector<unsigned int> &touched) {
-        for (Index i = 0; i < n; ++i)
-          if (state[i] == free)
-            {
-              const long long seed = first + i;
-              state[i]             = seed;
-              unsigned int size    = 1;
-              for (const unsigned int s : strong(i))
-                if (state[s] == free && size < data.max_aggregate_size)
-                  {
-                    claim(s, seed, touched);
-                    ++size;
-                  }
-            }
-      });
-
-      // Number the aggregates in the order of their seeds.
-      Aggregation result;
+    Aggregation
+    GreedyAggregation::number_aggregates() const
+    {
+      Aggregation        result;
       std::vector<Index> local_number(n, numbers::invalid_dof_index);
       for (Index i = 0; i < n; ++i)
         if (state[i] == static_cast<long long>(first + i))
@@ -417,15 +534,15 @@ namespace dealii_learned
       // Aggregate sizes: every rank counts its rows per seed and sends the
       // counts to the seeds' owners.
       {
-        std::map<unsigned int, std::vector<std::pair<Index, Index>>> counts;
+        std::map<unsigned int, std::vector<std::pair<Index, Index>>> counts_to_send;
         std::map<Index, Index> rows_per_seed;
         for (Index i = 0; i < n; ++i)
           if (state[i] >= 0)
             ++rows_per_seed[state[i]];
         for (const auto &[seed, count] : rows_per_seed)
-          counts[owner_of(seed)].emplace_back(seed, count);
+          counts_to_send[owner_of(seed)].emplace_back(seed, count);
         std::map<Index, Index> size_of_seed;
-        for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, counts))
+        for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, counts_to_send))
           for (const auto &[seed, count] : list)
             size_of_seed[seed] += count;
         Index largest = 0;
@@ -445,6 +562,14 @@ namespace dealii_learned
                 remote_coarse.at(seed);
           }
       return result;
+    }
+
+
+    Aggregation
+    aggregate(const TrilinosWrappers::SparseMatrix &      M,
+              const AggregationHierarchy::AdditionalData &data)
+    {
+      return GreedyAggregation(M, data).run();
     }
   } // namespace
 

@@ -351,28 +351,25 @@ namespace dealii_learned
   {
     model = new_model;
     hierarchy.initialize(A, model.hierarchy);
-    const unsigned int L    = hierarchy.n_levels();
-    const MPI_Comm     comm = A.get_mpi_communicator();
-    v.resize(L);
-    y.resize(L);
-    rho.resize(L);
-    g.resize(L);
-    c.resize(L);
-    w.resize(L);
-    t.resize(L);
-    for (unsigned int l = 0; l < L; ++l)
+    const unsigned int n_levels = hierarchy.n_levels();
+    const MPI_Comm     comm     = A.get_mpi_communicator();
+    for (Vectors *vectors : {&rhs, &solution, &residual, &message,
+                             &coarse_correction, &saved_rhs, &accumulated,
+                             &first_direction, &first_image, &second_image})
+      vectors->assign(n_levels, TrilinosWrappers::MPI::Vector());
+    const bool w_cycle = model.cycle_index > 1 && !model.krylov_cycle;
+    for (unsigned int l = 0; l < n_levels; ++l)
       {
-        v[l].reinit(hierarchy.locally_owned(l), comm);
-        y[l].reinit(v[l]);
-        rho[l].reinit(v[l]);
-        g[l].reinit(v[l]);
-        if (model.cycle_index > 1)
-          {
-            c[l].reinit(v[l]);
-            w[l].reinit(v[l]);
-            if (model.krylov_cycle)
-              t[l].reinit(v[l]);
-          }
+        rhs[l].reinit(hierarchy.locally_owned(l), comm);
+        for (Vectors *vectors : {&solution, &residual, &message, &coarse_correction})
+          (*vectors)[l].reinit(rhs[l]);
+        if (w_cycle)
+          for (Vectors *vectors : {&saved_rhs, &accumulated})
+            (*vectors)[l].reinit(rhs[l]);
+        if (model.krylov_cycle)
+          for (Vectors *vectors :
+               {&saved_rhs, &first_direction, &first_image, &second_image})
+            (*vectors)[l].reinit(rhs[l]);
       }
   }
 
@@ -388,42 +385,43 @@ namespace dealii_learned
   DirectionNetwork::smooth(const SmootherWeights &weights,
                            const unsigned int     level,
                            const unsigned int     n_layers,
-                           const bool             y_is_zero) const
+                           const bool             solution_is_zero) const
   {
-    const auto &M     = hierarchy.matrix(level);
+    const auto & M = hierarchy.matrix(level);
     const double sigma =
-      v[level].l2_norm() / std::sqrt(static_cast<double>(v[level].size()));
+      rhs[level].l2_norm() / std::sqrt(static_cast<double>(rhs[level].size()));
     if (!(sigma > 0.))
-      return; // zero right-hand side: y stays 0
+      return; // zero right-hand side: the solution stays 0
 
-    const unsigned int H = weights.hidden;
+    const unsigned int n_hidden = weights.hidden;
     for (unsigned int k = 0; k < n_layers; ++k)
       {
-        if (k == 0 && y_is_zero)
-          rho[level] = v[level]; // v - M 0, without the product
+        if (k == 0 && solution_is_zero)
+          residual[level] = rhs[level]; // rhs - M 0, without the product
         else
           {
-            M.vmult(rho[level], y[level]);
-            rho[level].sadd(-1., 1., v[level]);
+            M.vmult(residual[level], solution[level]);
+            residual[level].sadd(-1., 1., rhs[level]);
           }
-        M.vmult(g[level], rho[level]);
+        M.vmult(message[level], residual[level]);
 
-        const double *r  = rho[level].begin();
-        const double *gg = g[level].begin();
-        double *      yy = y[level].begin();
-        const std::size_t n = rho[level].locally_owned_size();
+        // The per-node perceptron on (residual, message) / sigma.
+        const double *    r = residual[level].begin();
+        const double *    m = message[level].begin();
+        double *          y = solution[level].begin();
+        const std::size_t n = residual[level].locally_owned_size();
         for (std::size_t i = 0; i < n; ++i)
           {
-            const double f0 = r[i] / sigma, f1 = gg[i] / sigma;
+            const double f0 = r[i] / sigma, f1 = m[i] / sigma;
             double       update = weights.a * f0 + weights.b * f1;
-            for (unsigned int c = 0; c < H; ++c)
+            for (unsigned int j = 0; j < n_hidden; ++j)
               {
-                const double h = weights.W[2 * c] * f0 +
-                                 weights.W[2 * c + 1] * f1 + weights.bias[c];
+                const double h = weights.W[2 * j] * f0 +
+                                 weights.W[2 * j + 1] * f1 + weights.bias[j];
                 if (h > 0.)
-                  update += weights.w[c] * h;
+                  update += weights.w[j] * h;
               }
-            yy[i] += sigma * update;
+            y[i] += sigma * update;
           }
       }
   }
@@ -432,7 +430,7 @@ namespace dealii_learned
   void
   DirectionNetwork::cycle(const unsigned int level) const
   {
-    y[level] = 0.;
+    solution[level] = 0.;
     if (level + 1 == hierarchy.n_levels())
       {
         smooth(model.coarse, level, model.coarse_layers, true);
@@ -440,37 +438,39 @@ namespace dealii_learned
       }
     smooth(model.pre, level, model.pre_layers, true);
 
-    const auto &P = hierarchy.prolongation(level);
-    const auto &S = hierarchy.inverse_sqrt_diagonal(level + 1);
-    hierarchy.matrix(level).vmult(rho[level], y[level]);
-    rho[level].sadd(-1., 1., v[level]);
-    P.Tvmult(v[level + 1], rho[level]);
-    v[level + 1].scale(S);
+    // Restriction of the residual: coarse rhs = S P^T (rhs - M solution).
+    const unsigned int coarse = level + 1;
+    const auto &       P      = hierarchy.prolongation(level);
+    const auto &       S      = hierarchy.inverse_sqrt_diagonal(coarse);
+    hierarchy.matrix(level).vmult(residual[level], solution[level]);
+    residual[level].sadd(-1., 1., rhs[level]);
+    P.Tvmult(rhs[coarse], residual[level]);
+    rhs[coarse].scale(S);
 
-    cycle(level + 1);
-    if (model.krylov_cycle && level + 2 < hierarchy.n_levels())
-      krylov_correction(level + 1);
-    else if (model.cycle_index > 1 && level + 2 < hierarchy.n_levels())
+    cycle(coarse);
+    if (model.krylov_cycle && coarse + 1 < hierarchy.n_levels())
+      krylov_correction(coarse);
+    else if (model.cycle_index > 1 && coarse + 1 < hierarchy.n_levels())
       {
-        // More cycles on the coarse problem, each on the residual left by
-        // the ones before.
-        const auto &M = hierarchy.matrix(level + 1);
-        c[level + 1]  = v[level + 1];
-        w[level + 1]  = y[level + 1];
+        // More visits of the coarse level, each on the residual the ones
+        // before left.
+        const auto &M       = hierarchy.matrix(coarse);
+        saved_rhs[coarse]   = rhs[coarse];
+        accumulated[coarse] = solution[coarse];
         for (unsigned int k = 1; k < model.cycle_index; ++k)
           {
-            M.vmult(v[level + 1], w[level + 1]);
-            v[level + 1].sadd(-1., 1., c[level + 1]);
-            cycle(level + 1);
-            w[level + 1] += y[level + 1];
+            M.vmult(rhs[coarse], accumulated[coarse]);
+            rhs[coarse].sadd(-1., 1., saved_rhs[coarse]);
+            cycle(coarse);
+            accumulated[coarse] += solution[coarse];
           }
-        y[level + 1] = w[level + 1];
+        solution[coarse] = accumulated[coarse];
       }
 
-    g[level + 1] = y[level + 1];
-    g[level + 1].scale(S);
-    P.vmult(g[level], g[level + 1]);
-    y[level].add(model.coarse_correction_scale, g[level]);
+    // Prolongation: solution += gamma P S (coarse solution).
+    solution[coarse].scale(S);
+    P.vmult(coarse_correction[level], solution[coarse]);
+    solution[level].add(model.coarse_correction_scale, coarse_correction[level]);
 
     smooth(model.post, level, model.post_layers, false);
   }
@@ -479,38 +479,40 @@ namespace dealii_learned
   void
   DirectionNetwork::krylov_correction(const unsigned int l) const
   {
-    // On entry y[l] = B v[l], the output of one cycle. Two steps of
-    // flexible CG on M z = v[l] preconditioned by the cycle, from z = 0:
+    // On entry solution[l] = B rhs[l], the output of one cycle. Two steps
+    // of flexible CG on M z = v (v = rhs[l]) preconditioned by the cycle B,
+    // from z = 0:
     //   c = B v, t = M c, v' = v - (c.v / c.t) t, d = B v', u = M d,
     //   z = (c.v/rho - gamma (d.v')/(rho beta)) c + (d.v'/beta) d
     // with rho = c.t, gamma = d.t, beta = d.u - gamma^2/rho.
-    const auto &M = hierarchy.matrix(l);
-    c[l]          = y[l];
-    M.vmult(t[l], c[l]);
-    const double rho    = c[l] * t[l];
-    const double alpha1 = c[l] * v[l];
+    const auto &M      = hierarchy.matrix(l);
+    first_direction[l] = solution[l];
+    M.vmult(first_image[l], first_direction[l]);
+    const double rho    = first_direction[l] * first_image[l];
+    const double alpha1 = first_direction[l] * rhs[l];
     // A degenerate first direction (zero right-hand side, or a cycle that
     // is not positive on it): keep the plain cycle.
     if (!(rho > 0.) || !std::isfinite(rho))
       return;
-    w[l] = v[l];
-    v[l].add(-alpha1 / rho, t[l]);
+    saved_rhs[l] = rhs[l];
+    rhs[l].add(-alpha1 / rho, first_image[l]);
     cycle(l);
-    // Now y[l] = d = B v'; v[l] = v'.
-    M.vmult(g[l], y[l]);
-    const double gamma  = y[l] * t[l];
-    const double du     = y[l] * g[l];
+    // Now solution[l] = d = B v' and rhs[l] = v'.
+    M.vmult(second_image[l], solution[l]);
+    const double gamma  = solution[l] * first_image[l];
+    const double du     = solution[l] * second_image[l];
     const double beta   = du - gamma * gamma / rho;
-    const double alpha2 = y[l] * v[l];
-    v[l]                = w[l];
+    const double alpha2 = solution[l] * rhs[l];
+    rhs[l]              = saved_rhs[l];
     if (!(beta > 1e-12 * du) || !std::isfinite(beta))
       {
-        y[l] = c[l];
-        y[l] *= alpha1 / rho;
+        solution[l] = first_direction[l];
+        solution[l] *= alpha1 / rho;
         return;
       }
-    y[l] *= alpha2 / beta;
-    y[l].add(alpha1 / rho - gamma * alpha2 / (rho * beta), c[l]);
+    solution[l] *= alpha2 / beta;
+    solution[l].add(alpha1 / rho - gamma * alpha2 / (rho * beta),
+                    first_direction[l]);
   }
 
 
@@ -518,19 +520,19 @@ namespace dealii_learned
   DirectionNetwork::vmult(TrilinosWrappers::MPI::Vector &      q,
                           const TrilinosWrappers::MPI::Vector &r) const
   {
-    AssertThrow(!v.empty(),
+    AssertThrow(!rhs.empty(),
                 ExcMessage("DirectionNetwork::vmult() before initialize()."));
-    AssertThrow(r.size() == v[0].size() && q.size() == v[0].size(),
+    AssertThrow(r.size() == rhs[0].size() && q.size() == rhs[0].size(),
                 ExcMessage("DirectionNetwork: vectors of size " +
                            std::to_string(r.size()) + " and " +
                            std::to_string(q.size()) +
                            " for a network set up on a matrix of size " +
-                           std::to_string(v[0].size()) + "."));
+                           std::to_string(rhs[0].size()) + "."));
     const auto &s = hierarchy.inverse_sqrt_diagonal(0);
-    v[0]          = r;
-    v[0].scale(s);
+    rhs[0]          = r;
+    rhs[0].scale(s);
     cycle(0);
-    q = y[0];
+    q = solution[0];
     q.scale(s);
   }
 
@@ -538,23 +540,23 @@ namespace dealii_learned
   void
   DirectionNetwork::vmult(Vector<double> &q, const Vector<double> &r) const
   {
-    AssertThrow(!v.empty(),
+    AssertThrow(!rhs.empty(),
                 ExcMessage("DirectionNetwork::vmult() before initialize()."));
-    AssertThrow(v[0].locally_owned_size() == v[0].size(),
+    AssertThrow(rhs[0].locally_owned_size() == rhs[0].size(),
                 ExcMessage("DirectionNetwork: serial vectors need a network "
                            "set up on one MPI rank; use Trilinos MPI vectors "
                            "in parallel."));
-    if (serial_in.size() != v[0].size())
+    if (serial_in.size() != rhs[0].size())
       {
-        serial_in.reinit(v[0]);
-        serial_out.reinit(v[0]);
+        serial_in.reinit(rhs[0]);
+        serial_out.reinit(rhs[0]);
       }
-    AssertThrow(r.size() == v[0].size() && q.size() == v[0].size(),
+    AssertThrow(r.size() == rhs[0].size() && q.size() == rhs[0].size(),
                 ExcMessage("DirectionNetwork: vectors of size " +
                            std::to_string(r.size()) + " and " +
                            std::to_string(q.size()) +
                            " for a network set up on a matrix of size " +
-                           std::to_string(v[0].size()) + "."));
+                           std::to_string(rhs[0].size()) + "."));
     std::copy(r.begin(), r.end(), serial_in.begin());
     vmult(serial_out, serial_in);
     std::copy(serial_out.begin(), serial_out.end(), q.begin());

@@ -146,7 +146,8 @@ namespace dealii_learned
     TrainingSettings      settings;
     DirectionNetworkModel start;
     LayerParameters       pre, post, coarse;
-    torch::Tensor         gamma;
+    /** The learned factor on the coarse correction. */
+    torch::Tensor coarse_correction_scale;
     std::unique_ptr<torch::optim::Adam> optimizer;
     torch::Generator                    generator;
     unsigned int                        epochs = 0;
@@ -166,11 +167,12 @@ namespace dealii_learned
       , pre(start.pre)
       , post(start.post)
       , coarse(start.coarse)
-      , gamma(torch::tensor({start.coarse_correction_scale}, f64))
+      , coarse_correction_scale(
+          torch::tensor({start.coarse_correction_scale}, f64))
       , generator(at::detail::createCPUGenerator(settings.seed))
     {
-      gamma.set_requires_grad(true);
-      std::vector<torch::Tensor> parameters{gamma};
+      coarse_correction_scale.set_requires_grad(true);
+      std::vector<torch::Tensor> parameters{coarse_correction_scale};
       for (const auto *p : {&pre, &post, &coarse})
         for (const auto &t : p->list())
           parameters.push_back(t);
@@ -194,9 +196,9 @@ namespace dealii_learned
       sigma              = torch::where(sigma > 0, sigma, torch::ones_like(sigma));
       for (unsigned int k = 0; k < n_layers; ++k)
         {
-          const auto rho = v - torch::matmul(M, y);
-          const auto g   = torch::matmul(M, rho);
-          const auto f0  = rho / sigma, f1 = g / sigma;
+          const auto residual = v - torch::matmul(M, y);
+          const auto message  = torch::matmul(M, residual);
+          const auto f0 = residual / sigma, f1 = message / sigma;
           const auto h   = torch::relu(f0.unsqueeze(-1) * p.W.select(1, 0) +
                                      f1.unsqueeze(-1) * p.W.select(1, 1) + p.bias);
           const auto update = p.a * f0 + p.b * f1 + (h * p.w).sum(-1);
@@ -215,8 +217,8 @@ namespace dealii_learned
         return smooth(coarse, data.levels[l].M, v, y, start.coarse_layers);
       y              = smooth(pre, M, v, y, start.pre_layers);
       const auto &L  = data.levels[l];
-      const auto rho = v - torch::matmul(M, y);
-      const auto vc  = L.S * torch::matmul(L.PT, rho);
+      const auto residual = v - torch::matmul(M, y);
+      const auto vc       = L.S * torch::matmul(L.PT, residual);
       auto       yc  = cycle(data, l + 1, vc);
       if (start.krylov_cycle && l + 2 < data.levels.size())
         yc = krylov_correction(data, l + 1, vc, yc);
@@ -224,7 +226,7 @@ namespace dealii_learned
       else if (l + 2 < data.levels.size())
         for (unsigned int k = 1; k < start.cycle_index; ++k)
           yc = yc + cycle(data, l + 1, vc - torch::matmul(data.levels[l + 1].M, yc));
-      y              = y + gamma * torch::matmul(L.P, L.S * yc);
+      y = y + coarse_correction_scale * torch::matmul(L.P, L.S * yc);
       return smooth(post, M, v, y, start.post_layers);
     }
 
@@ -527,7 +529,7 @@ namespace dealii_learned
     impl->pre.store(m.pre);
     impl->post.store(m.post);
     impl->coarse.store(m.coarse);
-    m.coarse_correction_scale = impl->gamma.item<double>();
+    m.coarse_correction_scale = impl->coarse_correction_scale.item<double>();
     m.metadata["trained"]     = "yes";
     return m;
   }

@@ -148,13 +148,13 @@ namespace dealii_learned
     get_hierarchy() const;
 
   private:
-    /** @p y_is_zero: y[level] is known to be 0, which saves the first
-     *  residual's matrix-vector product. */
+    /** @p solution_is_zero: solution[level] is known to be 0, which saves
+     *  the first residual's matrix-vector product. */
     void
     smooth(const SmootherWeights &weights,
            const unsigned int     level,
            const unsigned int     n_layers,
-           const bool             y_is_zero) const;
+           const bool             solution_is_zero) const;
 
     void
     cycle(const unsigned int level) const;
@@ -164,12 +164,20 @@ namespace dealii_learned
 
     DirectionNetworkModel model;
     AggregationHierarchy  hierarchy;
-    // Per level: right-hand side v, iterate y, residual rho, message g.
-    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> v, y, rho, g;
-    // Per level, for cycle_index > 1: the visit's right-hand side and the
-    // accumulated correction (for the K-cycle: the first cycle's output
-    // and its product with the level matrix).
-    mutable std::vector<dealii::TrilinosWrappers::MPI::Vector> c, w, t;
+
+    /** The vectors of one level. */
+    using Vectors = std::vector<dealii::TrilinosWrappers::MPI::Vector>;
+    // Per level: the right-hand side of the level's visit, its solution
+    // (the network's output on that level), the residual rhs - M solution,
+    // the message M residual a layer reads, and the prolongated coarse
+    // correction.
+    mutable Vectors rhs, solution, residual, message, coarse_correction;
+    // Per level, for more than one coarse visit: the right-hand side the
+    // visits share; the W-cycle's sum of the visits' solutions; the
+    // K-cycle's first direction, its image under M, and the image of the
+    // second direction.
+    mutable Vectors saved_rhs, accumulated, first_direction, first_image,
+      second_image;
     mutable dealii::TrilinosWrappers::MPI::Vector              serial_in, serial_out;
   };
 } // namespace dealii_learned
