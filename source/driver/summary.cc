@@ -10,6 +10,27 @@ namespace dealii_learned
 {
   namespace Driver
   {
+    namespace
+    {
+      /** Columns of solver statistics that only summary.json shows. */
+      bool
+      is_detail(const std::string &column)
+      {
+        static const std::vector<std::string> details = {
+          "network_levels",
+          "coarsest_level_size",
+          "largest_aggregate",
+          "setup_scaling_seconds",
+          "setup_aggregation_seconds",
+          "setup_prolongation_seconds",
+          "setup_galerkin_seconds",
+          "network_seconds",
+          "torchscript"};
+        return std::find(details.begin(), details.end(), column) != details.end();
+      }
+    } // namespace
+
+
     void
     add_solver_columns(ResultTable &table, const SolverReport &r)
     {
@@ -71,14 +92,15 @@ namespace dealii_learned
                   const bool         print_timings)
     {
       std::vector<std::string> columns = table.column_names();
-      if (!print_timings)
-        columns.erase(std::remove_if(columns.begin(),
-                                     columns.end(),
-                                     [](const std::string &c) {
-                                       return c.find("seconds") !=
-                                              std::string::npos;
-                                     }),
-                      columns.end());
+      columns.erase(std::remove_if(columns.begin(),
+                                   columns.end(),
+                                   [&](const std::string &c) {
+                                     return is_detail(c) ||
+                                            (!print_timings &&
+                                             c.find("seconds") !=
+                                               std::string::npos);
+                                   }),
+                    columns.end());
       table.write_text(out, columns);
     }
   } // namespace Driver

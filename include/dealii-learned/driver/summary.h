@@ -33,8 +33,12 @@ namespace dealii_learned
                   const unsigned int     n_ranks,
                   const ResultTable &    table);
 
-    /** The table on screen, without the time columns unless
-     *  @p print_timings. */
+    /**
+     * The table on screen: every column but the methods' detailed
+     * statistics (hierarchy sizes, setup phases: summary.json has them all;
+     * fallback_steps stays, as it says whether a learned method worked as
+     * designed), and without the time columns unless @p print_timings.
+     */
     void
     print_summary(std::ostream &     out,
                   const ResultTable &table,
