@@ -8,10 +8,10 @@
  * network. It prints one table row per (problem, size, method) as it goes,
  * and at the end writes
  *   <dir>/rows.json (or --json FILE)   the rows,
- *   <dir>/residuals-<problem>.png      residual against iteration (largest size),
- *   <dir>/time_vs_dofs.png             total time against DoFs,
- * the plots through gnuplot when it is installed (the data files and
- * gnuplot scripts are written either way).
+ *   <dir>/residuals-<problem>.png      residual against iteration (largest
+ * size), <dir>/time_vs_dofs.png             total time against DoFs, the plots
+ * through gnuplot when it is installed (the data files and gnuplot scripts are
+ * written either way).
  *
  *   benchmark_solver_comparison [--quick] [--json FILE] [--output DIR]
  *                               [--model FILE] [--methods LIST]
@@ -29,13 +29,12 @@
 #include <deal.II/base/timer.h>
 
 #include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/vector.h>
 
 #include <dealii-learned/base/result_table.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_hook.h>
-
-#include <deal.II/lac/vector.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -74,22 +73,24 @@ namespace
   };
 
   const std::vector<Method> all_methods = {{"cg", "none", "cg"},
-                                       {"cg", "jacobi", "cg+jacobi"},
-                                       {"cg", "ssor", "cg+ssor"},
-                                       {"cg", "ic", "cg+ic"},
-                                       {"cg", "amg", "cg+amg"},
-                                       {"dcdm", "none", "dcdm"},
-                                       {"fcg-neural", "none", "fcg+neural"}};
+                                           {"cg", "jacobi", "cg+jacobi"},
+                                           {"cg", "ssor", "cg+ssor"},
+                                           {"cg", "ic", "cg+ic"},
+                                           {"cg", "amg", "cg+amg"},
+                                           {"dcdm", "none", "dcdm"},
+                                           {"fcg-neural",
+                                            "none",
+                                            "fcg+neural"}};
 
   template <int dim>
   void
-  run_case(const Case &              c,
-           const Size &              size,
-           const std::vector<Method> &methods,
-           const std::string &       model,
-           ResultTable &             table,
+  run_case(const Case                                 &c,
+           const Size                                 &size,
+           const std::vector<Method>                  &methods,
+           const std::string                          &model,
+           ResultTable                                &table,
            std::map<std::string, std::vector<double>> &histories,
-           std::ostream &            out)
+           std::ostream                               &out)
   {
     ParameterHandler prm;
     ProblemParameters::declare_parameters(prm);
@@ -117,13 +118,13 @@ namespace
     for (unsigned int cycle = 0; cycle < size.adaptive_cycles; ++cycle)
       {
         SolverSettings s;
-        s.preconditioner  = "amg";
-        auto hook         = LinearSolver::create(s, prm);
+        s.preconditioner = "amg";
+        auto hook        = LinearSolver::create(s, prm);
         problem->solve_estimate_refine(*hook);
       }
     const auto n_dofs = problem->get_dof_handler().n_dofs();
 
-    double amg_total = 0.;
+    double                                       amg_total = 0.;
     std::vector<std::pair<Method, SolverReport>> reports;
     for (const auto &m : methods)
       {
@@ -137,7 +138,9 @@ namespace
         SolverReport r;
         try
           {
-            r = hook->solve(problem->system_matrix, problem->solution, problem->system_rhs);
+            r = hook->solve(problem->system_matrix,
+                            problem->solution,
+                            problem->system_rhs);
           }
         catch (const SolverControl::NoConvergence &)
           {
@@ -165,8 +168,9 @@ namespace
           if (name.find("seconds") != std::string::npos)
             table.set(name, value);
         out << "  " << c.name << ", " << n_dofs << " DoFs, " << m.label << ": "
-            << r.iterations << " iterations" << (r.converged ? "" : " (NOT converged)")
-            << ", setup " << r.setup_seconds << " s, solve " << r.solve_seconds
+            << r.iterations << " iterations"
+            << (r.converged ? "" : " (NOT converged)") << ", setup "
+            << r.setup_seconds << " s, solve " << r.solve_seconds
             << " s, total/amg " << total / amg_total << std::endl;
         std::vector<double> h = r.residual_history;
         for (auto &v : h)
@@ -177,17 +181,20 @@ namespace
 
 
   void
-  write_plots(const std::string &dir, const ResultTable &table,
+  write_plots(const std::string                                &dir,
+              const ResultTable                                &table,
               const std::map<std::string, std::vector<double>> &histories)
   {
     // Residual histories of the largest size: one plot per problem, one
     // curve per method.
-    std::map<std::string, std::vector<std::pair<std::string, const std::vector<double> *>>>
+    std::map<std::string,
+             std::vector<std::pair<std::string, const std::vector<double> *>>>
       by_problem;
     for (const auto &[name, h] : histories)
       {
         const auto space = name.find(' ');
-        by_problem[name.substr(0, space)].emplace_back(name.substr(space + 1), &h);
+        by_problem[name.substr(0, space)].emplace_back(name.substr(space + 1),
+                                                       &h);
       }
     std::vector<std::string> scripts;
     for (const auto &[problem, curves] : by_problem)
@@ -215,22 +222,25 @@ namespace
       }
     // Total time against DoFs: one panel per problem, one curve per method.
     {
-      std::map<std::string, std::map<std::string, std::vector<std::pair<double, double>>>>
+      std::map<std::string,
+               std::map<std::string, std::vector<std::pair<double, double>>>>
         series;
       for (std::size_t r = 0; r < table.n_rows(); ++r)
         series[std::get<std::string>(table.get(r, "problem"))]
               [std::get<std::string>(table.get(r, "method"))]
-                .emplace_back(double(std::get<long long>(table.get(r, "n_dofs"))),
+                .emplace_back(double(
+                                std::get<long long>(table.get(r, "n_dofs"))),
                               std::get<double>(table.get(r, "total_seconds")));
       std::ofstream      data(dir + "/time_vs_dofs.dat");
       std::ofstream      gp(dir + "/time_vs_dofs.gp");
       const unsigned int columns = series.size() > 1 ? 2 : 1;
       const unsigned int rows    = (series.size() + columns - 1) / columns;
-      gp << "set terminal pngcairo size " << 700 * columns << ',' << 500 * rows
-         << "\nset output '" << dir << "/time_vs_dofs.png'\nset multiplot layout "
-         << rows << ',' << columns
-         << "\nset logscale xy\nset xlabel 'DoFs'\nset ylabel 'setup + solve [s]'\n"
-            "set key top left\n";
+      gp
+        << "set terminal pngcairo size " << 700 * columns << ',' << 500 * rows
+        << "\nset output '" << dir
+        << "/time_vs_dofs.png'\nset multiplot layout " << rows << ',' << columns
+        << "\nset logscale xy\nset xlabel 'DoFs'\nset ylabel 'setup + solve [s]'\n"
+           "set key top left\n";
       unsigned int block = 0;
       for (const auto &[problem, methods] : series)
         {
@@ -241,8 +251,9 @@ namespace
               for (const auto &p : points)
                 data << p.first << ' ' << p.second << '\n';
               data << "\n\n";
-              gp << (first ? "" : ", ") << "'" << dir << "/time_vs_dofs.dat' index "
-                 << block << " with linespoints lw 2 title '" << method << "'";
+              gp << (first ? "" : ", ") << "'" << dir
+                 << "/time_vs_dofs.dat' index " << block
+                 << " with linespoints lw 2 title '" << method << "'";
               first = false;
               ++block;
             }
@@ -256,11 +267,11 @@ namespace
         bool ok = true;
         for (const auto &script : scripts)
           ok &= std::system(("gnuplot " + script).c_str()) == 0;
-        std::cout << (ok ? "Plots written to " + dir +
-                             "/residuals-<problem>.png and " + dir +
-                             "/time_vs_dofs.png" :
-                           std::string("gnuplot failed; the .gp scripts are in ") + dir)
-                  << std::endl;
+        std::cout
+          << (ok ? "Plots written to " + dir + "/residuals-<problem>.png and " +
+                     dir + "/time_vs_dofs.png" :
+                   std::string("gnuplot failed; the .gp scripts are in ") + dir)
+          << std::endl;
       }
     else
       std::cout << "gnuplot not found: plot data and scripts are in " << dir
@@ -295,9 +306,10 @@ main(int argc, char **argv)
             problem_list = argv[++i];
           else
             {
-              std::cerr << "usage: " << argv[0]
-                        << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
-                           " [--methods LIST] [--problems LIST]\n";
+              std::cerr
+                << "usage: " << argv[0]
+                << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
+                   " [--methods LIST] [--problems LIST]\n";
               return 2;
             }
         }
@@ -310,18 +322,42 @@ main(int argc, char **argv)
       // >= 250k in 3-D. The largest size is a uniform mesh plus one
       // adaptive cycle (Kelly), which gives the size without the next
       // uniform refinement's 4x (8x in 3-D) and includes hanging nodes.
-      std::vector<Case> cases = {
-        {"lshape-q1-contrast100", "jump-coefficient", 2, 1, 100., {{4}, {7}, {9, 1}}, 0.15},
-        {"fichera-q1-contrast100", "jump-coefficient", 3, 1, 100., {{2}, {4}, {5, 1}}, 0.02},
-        {"random-q1-contrast1e4", "random-coefficient", 2, 1, 1e4, {{4}, {7}, {10}}},
-        {"lshape-q2-contrast100", "jump-coefficient", 2, 2, 100., {{3}, {6}, {8, 1}}, 0.15}};
+      std::vector<Case> cases = {{"lshape-q1-contrast100",
+                                  "jump-coefficient",
+                                  2,
+                                  1,
+                                  100.,
+                                  {{4}, {7}, {9, 1}},
+                                  0.15},
+                                 {"fichera-q1-contrast100",
+                                  "jump-coefficient",
+                                  3,
+                                  1,
+                                  100.,
+                                  {{2}, {4}, {5, 1}},
+                                  0.02},
+                                 {"random-q1-contrast1e4",
+                                  "random-coefficient",
+                                  2,
+                                  1,
+                                  1e4,
+                                  {{4}, {7}, {10}}},
+                                 {"lshape-q2-contrast100",
+                                  "jump-coefficient",
+                                  2,
+                                  2,
+                                  100.,
+                                  {{3}, {6}, {8, 1}},
+                                  0.15}};
       if (quick)
         for (auto &c : cases)
           c.sizes = {{c.dimension == 2 ? 4u : 2u}};
 
       // Selections: every name must be known; the order of the table stays.
-      const auto select = [](const std::string &list, auto items,
-                             const auto &name_of, const std::string &what) {
+      const auto select = [](const std::string &list,
+                             auto               items,
+                             const auto        &name_of,
+                             const std::string &what) {
         if (list.empty())
           return items;
         std::vector<std::string> known;
@@ -332,20 +368,25 @@ main(int argc, char **argv)
           AssertThrow(std::find(known.begin(), known.end(), n) != known.end(),
                       ExcMessage("--" + what + ": unknown name '" + n +
                                  "'; known are: " + join(known, ", ") + "."));
-        items.erase(std::remove_if(items.begin(), items.end(),
+        items.erase(std::remove_if(items.begin(),
+                                   items.end(),
                                    [&](const auto &item) {
-                                     return std::find(names.begin(), names.end(),
-                                                      name_of(item)) == names.end();
+                                     return std::find(names.begin(),
+                                                      names.end(),
+                                                      name_of(item)) ==
+                                            names.end();
                                    }),
                     items.end());
         return items;
       };
-      cases = select(problem_list, cases,
-                     [](const Case &c) { return c.name; }, "problems");
+      cases = select(
+        problem_list, cases, [](const Case &c) { return c.name; }, "problems");
       // cg+amg always runs: it is the reference of ratio_to_amg.
-      const std::vector<Method> methods =
-        select(method_list.empty() ? method_list : method_list + ",cg+amg",
-               all_methods, [](const Method &m) { return m.label; }, "methods");
+      const std::vector<Method> methods = select(
+        method_list.empty() ? method_list : method_list + ",cg+amg",
+        all_methods,
+        [](const Method &m) { return m.label; },
+        "methods");
 
       ResultTable                                table;
       std::map<std::string, std::vector<double>> histories;
@@ -368,8 +409,14 @@ main(int argc, char **argv)
 
       std::cout << '\n';
       table.write_text(std::cout,
-                       {"problem", "n_dofs", "method", "iterations", "setup_seconds",
-                        "solve_seconds", "total_seconds", "ratio_to_amg"});
+                       {"problem",
+                        "n_dofs",
+                        "method",
+                        "iterations",
+                        "setup_seconds",
+                        "solve_seconds",
+                        "total_seconds",
+                        "ratio_to_amg"});
       // Where the learned methods' time goes: building the network's
       // hierarchy (setup, and its phases: diagonal scaling with the spectrum
       // estimate, aggregation, prolongation, Galerkin products), applying
@@ -382,21 +429,25 @@ main(int argc, char **argv)
           const auto method = std::get<std::string>(table.get(r, "method"));
           if (method != "dcdm" && method != "fcg+neural")
             continue;
-          const double setup   = std::get<double>(table.get(r, "setup_seconds"));
-          const double solve   = std::get<double>(table.get(r, "solve_seconds"));
-          const double network = std::get<double>(table.get(r, "network_seconds"));
-          const long long its  = std::get<long long>(table.get(r, "iterations"));
+          const double setup = std::get<double>(table.get(r, "setup_seconds"));
+          const double solve = std::get<double>(table.get(r, "solve_seconds"));
+          const double network =
+            std::get<double>(table.get(r, "network_seconds"));
+          const long long its = std::get<long long>(table.get(r, "iterations"));
           profile.new_row();
-          profile.set("problem", std::get<std::string>(table.get(r, "problem")));
+          profile.set("problem",
+                      std::get<std::string>(table.get(r, "problem")));
           profile.set("n_dofs", std::get<long long>(table.get(r, "n_dofs")));
           profile.set("method", method);
           profile.set("iterations", its);
           profile.set("hierarchy_setup", setup);
           // The hierarchy's phases (the rest of setup is the copy of the
           // matrix and the network's vectors).
-          for (const std::string phase : {"scaling", "aggregation", "prolongation", "galerkin"})
+          for (const std::string phase :
+               {"scaling", "aggregation", "prolongation", "galerkin"})
             profile.set("setup_" + phase,
-                        std::get<double>(table.get(r, "setup_" + phase + "_seconds")));
+                        std::get<double>(
+                          table.get(r, "setup_" + phase + "_seconds")));
           profile.set("network_apply", network);
           profile.set("krylov_rest", solve - network);
           profile.set("network_per_iteration", its > 0 ? network / its : 0.);
@@ -414,10 +465,11 @@ main(int argc, char **argv)
       std::vector<std::string> failed;
       for (unsigned int r = 0; r < table.n_rows(); ++r)
         if (!std::get<bool>(table.get(r, "converged")))
-          failed.push_back(std::get<std::string>(table.get(r, "method")) + " on " +
-                           std::get<std::string>(table.get(r, "problem")) + " (" +
-                           std::to_string(std::get<long long>(table.get(r, "n_dofs"))) +
-                           " DoFs)");
+          failed.push_back(
+            std::get<std::string>(table.get(r, "method")) + " on " +
+            std::get<std::string>(table.get(r, "problem")) + " (" +
+            std::to_string(std::get<long long>(table.get(r, "n_dofs"))) +
+            " DoFs)");
       if (!failed.empty())
         {
           std::cerr << "benchmark: error: " << failed.size()

@@ -10,8 +10,8 @@
  * registered method is a change in the parameter file, not in this file.
  *
  * Run:   ./adaptive_poisson adaptive_poisson.prm        (CG + AMG)
- *        ./adaptive_poisson adaptive_poisson-dcdm.prm   (DCDM, neural directions)
- *        mpirun -np 2 ./adaptive_poisson adaptive_poisson.prm
+ *        ./adaptive_poisson adaptive_poisson-dcdm.prm   (DCDM, neural
+ * directions) mpirun -np 2 ./adaptive_poisson adaptive_poisson.prm
  */
 
 #include <deal.II/base/conditional_ostream.h>
@@ -51,7 +51,8 @@ main(int argc, char **argv)
 {
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   const MPI_Comm                   comm = MPI_COMM_WORLD;
-  ConditionalOStream pcout(std::cout, Utilities::MPI::this_mpi_process(comm) == 0);
+  ConditionalOStream               pcout(std::cout,
+                           Utilities::MPI::this_mpi_process(comm) == 0);
 
   try
     {
@@ -94,17 +95,23 @@ main(int argc, char **argv)
           constraints.close();
           DynamicSparsityPattern dsp(relevant);
           DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
-          SparsityTools::distribute_sparsity_pattern(dsp, owned, comm, relevant);
+          SparsityTools::distribute_sparsity_pattern(dsp,
+                                                     owned,
+                                                     comm,
+                                                     relevant);
           TrilinosWrappers::SparseMatrix A;
           A.reinit(owned, owned, dsp, comm);
-          TrilinosWrappers::MPI::Vector  b(owned, comm), x(owned, comm);
+          TrilinosWrappers::MPI::Vector b(owned, comm), x(owned, comm);
 
           // 4. Assemble.
-          const QGauss<2> quadrature(2);
-          FEValues<2>     fe_values(fe, quadrature,
-                                update_values | update_gradients | update_JxW_values);
-          FullMatrix<double> cell_matrix(fe.n_dofs_per_cell(), fe.n_dofs_per_cell());
-          Vector<double>     cell_rhs(fe.n_dofs_per_cell());
+          const QGauss<2>                      quadrature(2);
+          FEValues<2>                          fe_values(fe,
+                                quadrature,
+                                update_values | update_gradients |
+                                  update_JxW_values);
+          FullMatrix<double>                   cell_matrix(fe.n_dofs_per_cell(),
+                                         fe.n_dofs_per_cell());
+          Vector<double>                       cell_rhs(fe.n_dofs_per_cell());
           std::vector<types::global_dof_index> indices(fe.n_dofs_per_cell());
           for (const auto &cell : dof_handler.active_cell_iterators())
             if (cell->is_locally_owned())
@@ -112,18 +119,20 @@ main(int argc, char **argv)
                 fe_values.reinit(cell);
                 cell_matrix = 0.;
                 cell_rhs    = 0.;
-                for (const unsigned int q : fe_values.quadrature_point_indices())
+                for (const unsigned int q :
+                     fe_values.quadrature_point_indices())
                   for (const unsigned int i : fe_values.dof_indices())
                     {
                       for (const unsigned int j : fe_values.dof_indices())
                         cell_matrix(i, j) += fe_values.shape_grad(i, q) *
                                              fe_values.shape_grad(j, q) *
                                              fe_values.JxW(q);
-                      cell_rhs(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
+                      cell_rhs(i) +=
+                        fe_values.shape_value(i, q) * fe_values.JxW(q);
                     }
                 cell->get_dof_indices(indices);
-                constraints.distribute_local_to_global(cell_matrix, cell_rhs,
-                                                       indices, A, b);
+                constraints.distribute_local_to_global(
+                  cell_matrix, cell_rhs, indices, A, b);
               }
           A.compress(VectorOperation::add);
           b.compress(VectorOperation::add);
@@ -131,30 +140,31 @@ main(int argc, char **argv)
           // 5. Solve with the hook the parameter file selected.
           const dealii_learned::SolverReport report = solver->solve(A, x, b);
           constraints.distribute(x);
-          pcout << "cycle " << cycle << ": " << dof_handler.n_dofs() << " DoFs, "
-                << report.method << "(" << report.preconditioner << ") "
-                << report.iterations << " iterations, relative residual "
-                << report.relative_residual
-                << (report.converged ? ", converged" : ", NOT converged") << "\n";
+          pcout << "cycle " << cycle << ": " << dof_handler.n_dofs()
+                << " DoFs, " << report.method << "(" << report.preconditioner
+                << ") " << report.iterations
+                << " iterations, relative residual " << report.relative_residual
+                << (report.converged ? ", converged" : ", NOT converged")
+                << "\n";
 
           // 6. Estimate and refine.
           TrilinosWrappers::MPI::Vector ghosted(owned, relevant, comm);
           ghosted = x;
           Vector<float> indicators(tria.n_active_cells());
-          KellyErrorEstimator<2>::estimate(dof_handler, QGauss<1>(2), {}, ghosted,
-                                           indicators);
+          KellyErrorEstimator<2>::estimate(
+            dof_handler, QGauss<1>(2), {}, ghosted, indicators);
           if (cycle + 1 < prm.get_integer("Refinement cycles"))
             {
-              parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
-                tria, indicators, 0.3, 0.03);
+              parallel::distributed::GridRefinement::
+                refine_and_coarsen_fixed_number(tria, indicators, 0.3, 0.03);
               tria.execute_coarsening_and_refinement();
             }
         }
     }
   catch (const std::exception &e)
     {
-      std::cerr << "adaptive_poisson: error: " << dealii_learned::error_message(e)
-                << std::endl;
+      std::cerr << "adaptive_poisson: error: "
+                << dealii_learned::error_message(e) << std::endl;
       return 1;
     }
   return 0;

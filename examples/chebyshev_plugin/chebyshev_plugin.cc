@@ -60,16 +60,16 @@ namespace
 
     dealii_learned::SolverReport
     solve(const SparseMatrix<double> &A,
-          Vector<double> &            x,
-          const Vector<double> &      b) override
+          Vector<double>             &x,
+          const Vector<double>       &b) override
     {
       return run(A, x, b);
     }
 
     dealii_learned::SolverReport
     solve(const TrilinosWrappers::SparseMatrix &A,
-          TrilinosWrappers::MPI::Vector &       x,
-          const TrilinosWrappers::MPI::Vector & b) override
+          TrilinosWrappers::MPI::Vector        &x,
+          const TrilinosWrappers::MPI::Vector  &b) override
     {
       return run(A, x, b);
     }
@@ -91,7 +91,8 @@ namespace
             std::is_same<MatrixType, SparseMatrix<double>>::value,
             PreconditionJacobi<SparseMatrix<double>>,
             TrilinosWrappers::PreconditionJacobi>;
-          using Chebyshev = PreconditionChebyshev<MatrixType, VectorType, Jacobi>;
+          using Chebyshev =
+            PreconditionChebyshev<MatrixType, VectorType, Jacobi>;
           typename Chebyshev::AdditionalData data;
           data.degree          = degree;
           data.smoothing_range = 1e3;

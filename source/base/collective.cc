@@ -34,7 +34,8 @@ namespace dealii_learned
         return;
       // Pooled Trilinos vectors hold MPI objects; deal.II's MPI_InitFinalize
       // releases them before MPI_Finalize for the same reason.
-      GrowingVectorMemory<TrilinosWrappers::MPI::Vector>::release_unused_memory();
+      GrowingVectorMemory<
+        TrilinosWrappers::MPI::Vector>::release_unused_memory();
       MPI_Finalize();
     }
 
@@ -66,23 +67,23 @@ namespace dealii_learned
     bool
     all_ranks_failed(const MPI_Comm &comm)
     {
-      const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
-      const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
-      static const char  failed  = 1;
+      const unsigned int       rank    = Utilities::MPI::this_mpi_process(comm);
+      const unsigned int       n_ranks = Utilities::MPI::n_mpi_processes(comm);
+      static const char        failed  = 1;
       std::vector<MPI_Request> sends;
       for (unsigned int r = 0; r < n_ranks; ++r)
         if (r != rank)
           {
             sends.emplace_back();
-            MPI_Isend(&failed, 1, MPI_CHAR, r, failure_tag, comm, &sends.back());
+            MPI_Isend(
+              &failed, 1, MPI_CHAR, r, failure_tag, comm, &sends.back());
           }
 
       std::vector<bool> heard(n_ranks, false);
-      heard[rank]          = true;
-      unsigned int n_heard = 1;
-      const auto   deadline =
-        std::chrono::steady_clock::now() +
-        std::chrono::duration<double>(lone_failure_timeout);
+      heard[rank]           = true;
+      unsigned int n_heard  = 1;
+      const auto   deadline = std::chrono::steady_clock::now() +
+                            std::chrono::duration<double>(lone_failure_timeout);
       while (n_heard < n_ranks && std::chrono::steady_clock::now() < deadline)
         {
           for (unsigned int r = 0; r < n_ranks; ++r)
@@ -93,7 +94,12 @@ namespace dealii_learned
                 if (arrived)
                   {
                     char value = 0;
-                    MPI_Recv(&value, 1, MPI_CHAR, r, failure_tag, comm,
+                    MPI_Recv(&value,
+                             1,
+                             MPI_CHAR,
+                             r,
+                             failure_tag,
+                             comm,
                              MPI_STATUS_IGNORE);
                     heard[r] = true;
                     ++n_heard;
@@ -138,7 +144,7 @@ namespace dealii_learned
                                "exists."));
         return;
       }
-    int provided = 0;
+    int       provided = 0;
     const int error =
       MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
     AssertThrow(error == MPI_SUCCESS,
@@ -204,15 +210,18 @@ namespace dealii_learned
     if (origin == n_ranks)
       return;
     const unsigned int n_failed = Utilities::MPI::sum(error ? 1u : 0u, comm);
-    const std::string  message  = Utilities::MPI::broadcast(
-      comm, error && rank == origin ? message_of(error) : std::string(), origin);
+    const std::string  message =
+      Utilities::MPI::broadcast(comm,
+                                error && rank == origin ? message_of(error) :
+                                                          std::string(),
+                                origin);
     throw CollectiveError(message, origin, n_failed, n_ranks);
   }
 
 
   void
-  abort_on_lone_failure(const MPI_Comm &             comm,
-                        const std::string &          what,
+  abort_on_lone_failure(const MPI_Comm              &comm,
+                        const std::string           &what,
                         const std::function<void()> &work)
   {
     try

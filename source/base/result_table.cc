@@ -11,35 +11,35 @@ namespace dealii_learned
 {
   std::string
   json_string(const std::string &s)
-    {
-      std::string out = "\"";
-      for (const char c : s)
-        switch (c)
-          {
-            case '"':
-              out += "\\\"";
-              break;
-            case '\\':
-              out += "\\\\";
-              break;
-            case '\n':
-              out += "\\n";
-              break;
-            case '\t':
-              out += "\\t";
-              break;
-            default:
-              if (static_cast<unsigned char>(c) < 0x20)
-                {
-                  char buffer[8];
-                  std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
-                  out += buffer;
-                }
-              else
-                out += c;
-          }
-      return out + "\"";
-    }
+  {
+    std::string out = "\"";
+    for (const char c : s)
+      switch (c)
+        {
+          case '"':
+            out += "\\\"";
+            break;
+          case '\\':
+            out += "\\\\";
+            break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
+          default:
+            if (static_cast<unsigned char>(c) < 0x20)
+              {
+                char buffer[8];
+                std::snprintf(buffer, sizeof(buffer), "\\u%04x", c);
+                out += buffer;
+              }
+            else
+              out += c;
+        }
+    return out + "\"";
+  }
 
 
   namespace
@@ -159,17 +159,20 @@ namespace dealii_learned
               << format(rows[r][c].second, true);
         out << "}";
       }
-    out << (rows.empty() ? "]" : "\n" + pad.substr(0, indent >= 2 ? indent - 2 : 0) + "]");
+    out << (rows.empty() ?
+              "]" :
+              "\n" + pad.substr(0, indent >= 2 ? indent - 2 : 0) + "]");
   }
 
 
   void
-  ResultTable::write_text(std::ostream &                  out,
+  ResultTable::write_text(std::ostream                   &out,
                           const std::vector<std::string> &selected) const
   {
-    const std::vector<std::string> &names = selected.empty() ? columns : selected;
-    std::vector<std::vector<std::string>> cells(rows.size(),
-                                                std::vector<std::string>(names.size()));
+    const std::vector<std::string> &names =
+      selected.empty() ? columns : selected;
+    std::vector<std::vector<std::string>> cells(
+      rows.size(), std::vector<std::string>(names.size()));
     std::vector<std::size_t> width(names.size());
     for (std::size_t c = 0; c < names.size(); ++c)
       {

@@ -6,6 +6,7 @@
 #include <dealii-learned/base/shared_libraries.h>
 
 #include <dlfcn.h>
+
 #include <fstream>
 
 namespace dealii_learned
@@ -29,7 +30,7 @@ namespace dealii_learned
 
   std::vector<std::string>
   read_shared_library_list(const std::string &parameter_file,
-                           const MPI_Comm &   comm)
+                           const MPI_Comm    &comm)
   {
     std::vector<std::string> libraries;
     decide_collectively(comm, [&]() {
@@ -51,7 +52,7 @@ namespace dealii_learned
 
   void
   load_shared_libraries(const std::vector<std::string> &libraries,
-                        const MPI_Comm &                comm)
+                        const MPI_Comm                 &comm)
   {
     decide_collectively(comm, [&]() { load_shared_libraries_here(libraries); });
   }
@@ -68,7 +69,7 @@ namespace dealii_learned
         // directory part is taken as a path, which is what users mean.
         const std::string path =
           library.find('/') == std::string::npos ? "./" + library : library;
-        void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+        void       *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
         const char *reason = handle == nullptr ? dlerror() : nullptr;
         AssertThrow(handle != nullptr,
                     ExcMessage("Cannot load the shared library '" + library +

@@ -12,7 +12,7 @@ namespace dealii_learned
   TrilinosWrappers::MPI::Vector
   inverse_sqrt_diagonal(const TrilinosWrappers::SparseMatrix &A)
   {
-    const IndexSet &              owned = A.locally_owned_range_indices();
+    const IndexSet               &owned = A.locally_owned_range_indices();
     TrilinosWrappers::MPI::Vector s(owned, A.get_mpi_communicator());
     types::global_dof_index       first_bad = A.m();
     for (const auto i : owned)

@@ -2,6 +2,8 @@
 
 #include <dealii-learned/base/utilities.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,7 +11,6 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
-#include <unistd.h>
 
 namespace dealii_learned
 {
@@ -69,15 +70,17 @@ namespace dealii_learned
       filename + ".tmp." + std::to_string(::getpid());
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      AssertThrow(out, dealii::ExcMessage("Cannot write '" + temporary +
-                                          "': " + std::strerror(errno)));
+      AssertThrow(out,
+                  dealii::ExcMessage("Cannot write '" + temporary +
+                                     "': " + std::strerror(errno)));
       out << content;
       out.close();
       if (!out)
         {
           std::remove(temporary.c_str());
-          AssertThrow(false, dealii::ExcMessage("Writing '" + temporary +
-                                                "' failed (disk full?)."));
+          AssertThrow(false,
+                      dealii::ExcMessage("Writing '" + temporary +
+                                         "' failed (disk full?)."));
         }
     }
     if (std::rename(temporary.c_str(), filename.c_str()) != 0)
@@ -110,8 +113,8 @@ namespace dealii_learned
     // write would fail (read-only file systems).
     const std::string probe =
       directory + "/.dealii-learned-probe." + std::to_string(::getpid());
-    std::ofstream out(probe);
-    const bool    ok = static_cast<bool>(out);
+    std::ofstream     out(probe);
+    const bool        ok     = static_cast<bool>(out);
     const std::string reason = ok ? "" : std::strerror(errno);
     out.close();
     std::remove(probe.c_str());

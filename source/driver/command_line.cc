@@ -53,7 +53,8 @@ namespace dealii_learned
               print_usage(std::cout);
             return 0;
           }
-        if (!args.empty() && args[0] == "--print-parameters" && args.size() <= 2)
+        if (!args.empty() && args[0] == "--print-parameters" &&
+            args.size() <= 2)
           {
             ParameterHandler prm;
             if (args.size() == 2)

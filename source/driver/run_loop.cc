@@ -27,12 +27,13 @@ namespace dealii_learned
       template <int dim>
       struct Run
       {
-        ProblemSettings                        problem_settings;
-        OutputSettings                         output;
-        SolverSettings                         solver_settings;
-        std::unique_ptr<SolverHook>            solver;
+        ProblemSettings                          problem_settings;
+        OutputSettings                           output;
+        SolverSettings                           solver_settings;
+        std::unique_ptr<SolverHook>              solver;
         std::vector<std::unique_ptr<SolverHook>> comparisons;
-        std::vector<std::pair<std::string, std::unique_ptr<PostprocessorHook<dim>>>>
+        std::vector<
+          std::pair<std::string, std::unique_ptr<PostprocessorHook<dim>>>>
                                       postprocessors;
         std::unique_ptr<Problem<dim>> problem;
       };
@@ -72,7 +73,7 @@ namespace dealii_learned
       /** The output directory, writable by every rank (VTU pieces), and the
        *  parameters as used. */
       void
-      prepare_output(const OutputSettings &output,
+      prepare_output(const OutputSettings   &output,
                      const ParameterHandler &prm,
                      const MPI_Comm          comm)
       {
@@ -95,8 +96,8 @@ namespace dealii_learned
       Statistics
       postprocess(Run<dim> &run, const unsigned int step, const MPI_Comm comm)
       {
-        Problem<dim> &problem   = *run.problem;
-        const auto    cell_data = problem.cell_data();
+        Problem<dim>     &problem   = *run.problem;
+        const auto        cell_data = problem.cell_data();
         FieldContext<dim> context{comm,
                                   problem.get_dof_handler(),
                                   problem.get_mapping(),
@@ -130,15 +131,15 @@ namespace dealii_learned
        */
       template <int dim>
       void
-      run_step(Run<dim> &              run,
-               SolverWithComparisons & solver,
-               const unsigned int      step,
-               TimerOutput &           timer,
-               ResultTable &           table,
-               std::ostream &          out,
-               const MPI_Comm          comm)
+      run_step(Run<dim>              &run,
+               SolverWithComparisons &solver,
+               const unsigned int     step,
+               TimerOutput           &timer,
+               ResultTable           &table,
+               std::ostream          &out,
+               const MPI_Comm         comm)
       {
-        Problem<dim> &     problem = *run.problem;
+        Problem<dim>      &problem = *run.problem;
         const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
         {
           TimerSection section(&timer, "step");
@@ -165,8 +166,9 @@ namespace dealii_learned
             statistics = postprocess(run, step, comm);
           }
 
-        const auto n_cells = problem.get_triangulation().n_global_active_cells();
-        const auto n_dofs  = problem.get_dof_handler().n_dofs();
+        const auto n_cells =
+          problem.get_triangulation().n_global_active_cells();
+        const auto n_dofs = problem.get_dof_handler().n_dofs();
         for (unsigned int k = 0; k < reports.size(); ++k)
           {
             table.new_row();
@@ -212,10 +214,10 @@ namespace dealii_learned
         ResultTable        table;
         std::exception_ptr failure;
         {
-          TimerOutput timer(comm,
+          TimerOutput           timer(comm,
                             pcout,
                             run.output.print_timings ? TimerOutput::summary :
-                                                       TimerOutput::never,
+                                                                 TimerOutput::never,
                             TimerOutput::wall_times);
           SolverWithComparisons solver(std::move(run.solver),
                                        std::move(run.comparisons),

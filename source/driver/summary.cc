@@ -26,7 +26,8 @@ namespace dealii_learned
           "setup_galerkin_seconds",
           "network_seconds",
           "torchscript"};
-        return std::find(details.begin(), details.end(), column) != details.end();
+        return std::find(details.begin(), details.end(), column) !=
+               details.end();
       }
     } // namespace
 
@@ -66,10 +67,10 @@ namespace dealii_learned
 
 
     void
-    write_summary(const std::string &    directory,
+    write_summary(const std::string     &directory,
                   const ProblemSettings &problem,
                   const unsigned int     n_ranks,
-                  const ResultTable &    table)
+                  const ResultTable     &table)
     {
       std::ostringstream json;
       json << "{\n"
@@ -87,7 +88,7 @@ namespace dealii_learned
 
 
     void
-    print_summary(std::ostream &     out,
+    print_summary(std::ostream      &out,
                   const ResultTable &table,
                   const bool         print_timings)
     {

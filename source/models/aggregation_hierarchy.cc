@@ -14,11 +14,11 @@
 #include <Epetra_FEVector.h>
 
 #include <algorithm>
-#include <utility>
-#include <unordered_map>
-#include <map>
 #include <cmath>
 #include <cstdint>
+#include <map>
+#include <unordered_map>
+#include <utility>
 
 namespace dealii_learned
 {
@@ -87,7 +87,7 @@ namespace dealii_learned
      */
     double
     normalize_spectrum(TrilinosWrappers::SparseMatrix &M,
-                       TrilinosWrappers::MPI::Vector & s)
+                       TrilinosWrappers::MPI::Vector  &s)
     {
       const double lambda = estimate_largest_eigenvalue(M);
       if (!(lambda > 0.) || !std::isfinite(lambda))
@@ -139,7 +139,7 @@ namespace dealii_learned
     class GreedyAggregation
     {
     public:
-      GreedyAggregation(const TrilinosWrappers::SparseMatrix &      M,
+      GreedyAggregation(const TrilinosWrappers::SparseMatrix       &M,
                         const AggregationHierarchy::AdditionalData &data);
 
       /** The passes in order, then the numbering. */
@@ -211,7 +211,7 @@ namespace dealii_learned
                 strong_slots.data() + strong_start[i + 1]};
       }
 
-      const TrilinosWrappers::SparseMatrix &      M;
+      const TrilinosWrappers::SparseMatrix       &M;
       const AggregationHierarchy::AdditionalData &data;
       const MPI_Comm                              comm;
       const unsigned int                          n_ranks, rank;
@@ -240,7 +240,7 @@ namespace dealii_learned
 
 
     GreedyAggregation::GreedyAggregation(
-      const TrilinosWrappers::SparseMatrix &      M,
+      const TrilinosWrappers::SparseMatrix       &M,
       const AggregationHierarchy::AdditionalData &data)
       : M(M)
       , data(data)
@@ -257,9 +257,11 @@ namespace dealii_learned
       find_strong_neighbours();
       subscribe_to_ghosts();
       refresh_ghosts();
-      in_turn([this](std::vector<unsigned int> &claimed) { seed_pass(claimed); });
+      in_turn(
+        [this](std::vector<unsigned int> &claimed) { seed_pass(claimed); });
       join_pass();
-      in_turn([this](std::vector<unsigned int> &claimed) { leftover_pass(claimed); });
+      in_turn(
+        [this](std::vector<unsigned int> &claimed) { leftover_pass(claimed); });
       return number_aggregates();
     }
 
@@ -271,12 +273,13 @@ namespace dealii_learned
       AssertThrow(owned.is_contiguous(),
                   ExcMessage("AggregationHierarchy needs each MPI rank to "
                              "own a contiguous range of rows."));
-      n     = owned.n_elements();
-      first = n > 0 ? owned.nth_index_in_set(0) : 0;
+      n      = owned.n_elements();
+      first  = n > 0 ? owned.nth_index_in_set(0) : 0;
       ranges = Utilities::MPI::all_gather(comm, std::make_pair(first, n));
       for (unsigned int r = 1; r < n_ranks; ++r)
         AssertThrow(ranges[r].second == 0 || ranges[r - 1].second == 0 ||
-                      ranges[r].first >= ranges[r - 1].first + ranges[r - 1].second,
+                      ranges[r].first >=
+                        ranges[r - 1].first + ranges[r - 1].second,
                     ExcMessage("AggregationHierarchy needs row ranges that "
                                "ascend with the MPI rank."));
       for (unsigned int r = 0; r < n_ranks; ++r)
@@ -325,10 +328,13 @@ namespace dealii_learned
         {
           const Index row     = first + i;
           double      largest = 0.;
-          for_each_entry_in_row(M, row, [&](const Index column, const double value) {
-            if (column != row)
-              largest = std::max(largest, std::abs(value));
-          });
+          for_each_entry_in_row(M,
+                                row,
+                                [&](const Index column, const double value) {
+                                  if (column != row)
+                                    largest =
+                                      std::max(largest, std::abs(value));
+                                });
           decoupled[i] = (largest == 0.);
           if (!decoupled[i])
             {
@@ -338,12 +344,14 @@ namespace dealii_learned
               // assembled on different partitions, and must not sort
               // differently. Ties go to the larger index.
               list.clear();
-              for_each_entry_in_row(M, row, [&](const Index column, const double value) {
-                const long long key =
-                  std::llround(std::abs(value) / largest * 1048576.);
-                if (column != row && key >= data.strength_threshold * 1048576.)
-                  list.emplace_back(key, column);
-              });
+              for_each_entry_in_row(
+                M, row, [&](const Index column, const double value) {
+                  const long long key =
+                    std::llround(std::abs(value) / largest * 1048576.);
+                  if (column != row &&
+                      key >= data.strength_threshold * 1048576.)
+                    list.emplace_back(key, column);
+                });
               std::sort(list.begin(), list.end(), std::greater<>());
               for (const auto &e : list)
                 strong_slots.push_back(slot_of(e.second));
@@ -378,7 +386,8 @@ namespace dealii_learned
       for (const auto &[r, rows] : subscribers)
         for (const Index j : rows)
           answers[r].push_back(state[j - first]);
-      for (const auto &[r, values] : Utilities::MPI::some_to_some(comm, answers))
+      for (const auto &[r, values] :
+           Utilities::MPI::some_to_some(comm, answers))
         {
           const auto &slots = request_slots.at(r);
           AssertThrow(values.size() == slots.size(), ExcInternalError());
@@ -389,12 +398,13 @@ namespace dealii_learned
 
 
     void
-    GreedyAggregation::push_claims(const std::vector<unsigned int> &claimed_ghosts)
+    GreedyAggregation::push_claims(
+      const std::vector<unsigned int> &claimed_ghosts)
     {
       std::map<unsigned int, std::vector<std::pair<Index, long long>>> claims;
       for (const unsigned int s : claimed_ghosts)
         claims[owner_of(ghost_index[s - n])].emplace_back(ghost_index[s - n],
-                                                         state[s]);
+                                                          state[s]);
       for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, claims))
         for (const auto &[j, value] : list)
           {
@@ -433,7 +443,8 @@ namespace dealii_learned
           const long long seed = first + i;
           state[i]             = seed;
           unsigned int size    = 1;
-          for (auto s = begin; s != end && size < data.max_aggregate_size; ++s, ++size)
+          for (auto s = begin; s != end && size < data.max_aggregate_size;
+               ++s, ++size)
             {
               state[*s] = seed;
               if (*s >= n)
@@ -471,9 +482,9 @@ namespace dealii_learned
       for (Index i = 0; i < n; ++i)
         if (state[i] == free)
           {
-            const long long seed = first + i;
-            state[i]             = seed;
-            unsigned int size    = 1;
+            const long long seed    = first + i;
+            state[i]                = seed;
+            unsigned int size       = 1;
             const auto [begin, end] = strong(i);
             for (auto s = begin; s != end; ++s)
               if (state[*s] == free && size < data.max_aggregate_size)
@@ -507,7 +518,8 @@ namespace dealii_learned
       // from their owners.
       std::map<unsigned int, std::vector<Index>> seed_requests;
       for (Index i = 0; i < n; ++i)
-        if (state[i] >= 0 && (Index(state[i]) < first || Index(state[i]) >= first + n))
+        if (state[i] >= 0 &&
+            (Index(state[i]) < first || Index(state[i]) >= first + n))
           seed_requests[owner_of(state[i])].push_back(state[i]);
       for (auto &[r, list] : seed_requests)
         {
@@ -515,15 +527,19 @@ namespace dealii_learned
           list.erase(std::unique(list.begin(), list.end()), list.end());
         }
       std::map<unsigned int, std::vector<Index>> seed_answers;
-      for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, seed_requests))
+      for (const auto &[r, list] :
+           Utilities::MPI::some_to_some(comm, seed_requests))
         for (const Index seed : list)
           {
-            AssertThrow(local_number[seed - first] != numbers::invalid_dof_index,
+            AssertThrow(local_number[seed - first] !=
+                          numbers::invalid_dof_index,
                         ExcInternalError());
-            seed_answers[r].push_back(result.offset + local_number[seed - first]);
+            seed_answers[r].push_back(result.offset +
+                                      local_number[seed - first]);
           }
       std::unordered_map<Index, Index> remote_coarse;
-      for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, seed_answers))
+      for (const auto &[r, list] :
+           Utilities::MPI::some_to_some(comm, seed_answers))
         {
           const auto &asked = seed_requests.at(r);
           AssertThrow(list.size() == asked.size(), ExcInternalError());
@@ -534,7 +550,8 @@ namespace dealii_learned
       // Aggregate sizes: every rank counts its rows per seed and sends the
       // counts to the seeds' owners.
       {
-        std::map<unsigned int, std::vector<std::pair<Index, Index>>> counts_to_send;
+        std::map<unsigned int, std::vector<std::pair<Index, Index>>>
+                               counts_to_send;
         std::map<Index, Index> rows_per_seed;
         for (Index i = 0; i < n; ++i)
           if (state[i] >= 0)
@@ -542,7 +559,8 @@ namespace dealii_learned
         for (const auto &[seed, count] : rows_per_seed)
           counts_to_send[owner_of(seed)].emplace_back(seed, count);
         std::map<Index, Index> size_of_seed;
-        for (const auto &[r, list] : Utilities::MPI::some_to_some(comm, counts_to_send))
+        for (const auto &[r, list] :
+             Utilities::MPI::some_to_some(comm, counts_to_send))
           for (const auto &[seed, count] : list)
             size_of_seed[seed] += count;
         Index largest = 0;
@@ -555,18 +573,17 @@ namespace dealii_learned
       for (Index i = 0; i < n; ++i)
         if (state[i] >= 0)
           {
-            const Index seed = state[i];
-            result.coarse_of[i] =
-              (seed >= first && seed < first + n) ?
-                result.offset + local_number[seed - first] :
-                remote_coarse.at(seed);
+            const Index seed    = state[i];
+            result.coarse_of[i] = (seed >= first && seed < first + n) ?
+                                    result.offset + local_number[seed - first] :
+                                    remote_coarse.at(seed);
           }
       return result;
     }
 
 
     Aggregation
-    aggregate(const TrilinosWrappers::SparseMatrix &      M,
+    aggregate(const TrilinosWrappers::SparseMatrix       &M,
               const AggregationHierarchy::AdditionalData &data)
     {
       return GreedyAggregation(M, data).run();
@@ -576,7 +593,7 @@ namespace dealii_learned
 
   void
   AggregationHierarchy::initialize(const TrilinosWrappers::SparseMatrix &A,
-                                   const AdditionalData &                data)
+                                   const AdditionalData                 &data)
   {
     AssertThrow(A.m() == A.n(),
                 ExcMessage("AggregationHierarchy: the matrix is not square (" +
@@ -596,7 +613,7 @@ namespace dealii_learned
     stop_reason.clear();
 
     const auto normalize = [&](TrilinosWrappers::SparseMatrix &M,
-                               TrilinosWrappers::MPI::Vector & s) {
+                               TrilinosWrappers::MPI::Vector  &s) {
       if (!data.normalize_spectrum)
         return;
       const double lambda = normalize_spectrum(M, s);
@@ -621,8 +638,8 @@ namespace dealii_learned
     while (matrices.size() < data.max_levels &&
            matrices.back().m() > data.coarsest_size)
       {
-        const TrilinosWrappers::SparseMatrix &fine = matrices.back();
-        const IndexSet &fine_owned                 = owned.back();
+        const TrilinosWrappers::SparseMatrix &fine       = matrices.back();
+        const IndexSet                       &fine_owned = owned.back();
         const Aggregation aggregation = aggregate(fine, data);
         const Index       n_coarse    = aggregation.n_global;
         lap(times.aggregation);
@@ -641,10 +658,13 @@ namespace dealii_learned
 
         // Piecewise-constant prolongation; its columns may belong to
         // aggregates seeded on other ranks.
-        TrilinosWrappers::SparsityPattern pattern(fine_owned, coarse_owned, comm);
+        TrilinosWrappers::SparsityPattern pattern(fine_owned,
+                                                  coarse_owned,
+                                                  comm);
         for (unsigned int i = 0; i < aggregation.coarse_of.size(); ++i)
           if (aggregation.coarse_of[i] != numbers::invalid_dof_index)
-            pattern.add(fine_owned.nth_index_in_set(i), aggregation.coarse_of[i]);
+            pattern.add(fine_owned.nth_index_in_set(i),
+                        aggregation.coarse_of[i]);
         pattern.compress();
         TrilinosWrappers::SparseMatrix P;
         // Its columns are the level's near-kernel vector restricted to the
@@ -676,7 +696,8 @@ namespace dealii_learned
           }
         else
           prolongations.push_back(std::move(P));
-        const TrilinosWrappers::SparseMatrix &prolongation = prolongations.back();
+        const TrilinosWrappers::SparseMatrix &prolongation =
+          prolongations.back();
         lap(times.prolongation);
 
         TrilinosWrappers::SparseMatrix AP, coarse;
@@ -708,13 +729,12 @@ namespace dealii_learned
                        " (the matrix may not be symmetric positive "
                        "definite)");
     if (!stop_reason.empty())
-      result.push_back("coarsening stopped with " +
-                       std::to_string(matrices.back().m()) +
-                       " unknowns on the coarsest level (asked: at most " +
-                       std::to_string(coarsest_size_asked) + ") because " +
-                       stop_reason +
-                       "; the coarsest level's layers then act on a large "
-                       "level and the network is weaker");
+      result.push_back(
+        "coarsening stopped with " + std::to_string(matrices.back().m()) +
+        " unknowns on the coarsest level (asked: at most " +
+        std::to_string(coarsest_size_asked) + ") because " + stop_reason +
+        "; the coarsest level's layers then act on a large "
+        "level and the network is weaker");
     return result;
   }
 

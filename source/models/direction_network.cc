@@ -5,11 +5,11 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <type_traits>
 #include <fstream>
 #include <iomanip>
 #include <random>
 #include <sstream>
+#include <type_traits>
 
 namespace dealii_learned
 {
@@ -38,7 +38,7 @@ namespace dealii_learned
 
   void
   SmootherWeights::unflatten(const std::vector<double> &values,
-                             std::size_t &              position)
+                             std::size_t               &position)
   {
     AssertThrow(position + n_parameters() <= values.size(),
                 ExcMessage("Too few parameters for a smoother layer."));
@@ -126,7 +126,8 @@ namespace dealii_learned
         << "max_levels " << hierarchy.max_levels << '\n'
         << "prolongation_damping " << std::hexfloat
         << hierarchy.prolongation_damping << std::defaultfloat << '\n'
-        << "normalize_spectrum " << (hierarchy.normalize_spectrum ? 1 : 0) << '\n'
+        << "normalize_spectrum " << (hierarchy.normalize_spectrum ? 1 : 0)
+        << '\n'
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
         << "coarse_layers " << coarse_layers << '\n'
@@ -204,15 +205,17 @@ namespace dealii_learned
       ++line_number;
       const auto first = line.find_first_not_of(" \t\r");
       const auto space = line.find_first_of(" \t", first);
-      key   = first == std::string::npos ? "" : line.substr(first, space - first);
-      value = space == std::string::npos ? "" : line.substr(space);
+      key = first == std::string::npos ? "" : line.substr(first, space - first);
+      value            = space == std::string::npos ? "" : line.substr(space);
       const auto begin = value.find_first_not_of(" \t");
       const auto end   = value.find_last_not_of(" \t\r");
-      value = begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
+      value =
+        begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
       return true;
     };
     const auto fail_here = [&](const std::string &what) {
-      fail("line " + std::to_string(line_number) + " ('" + line + "'): " + what);
+      fail("line " + std::to_string(line_number) + " ('" + line +
+           "'): " + what);
     };
     const auto read = [&](auto &target) {
       if (!parse_number(value, target))
@@ -275,8 +278,8 @@ namespace dealii_learned
           read_flag(model.krylov_cycle);
         else if (key == "meta")
           {
-            const auto space = value.find_first_of(" \t");
-            const std::string name = value.substr(0, space);
+            const auto        space = value.find_first_of(" \t");
+            const std::string name  = value.substr(0, space);
             model.metadata[name] =
               space == std::string::npos ?
                 "" :
@@ -326,8 +329,8 @@ namespace dealii_learned
           fail_here("a parameter must be one finite number.");
       }
     if (!next_line() || key != "end")
-      fail("is truncated (no 'end' line after the " +
-           std::to_string(n_values) + " parameters).");
+      fail("is truncated (no 'end' line after the " + std::to_string(n_values) +
+           " parameters).");
 
     for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
       s->hidden = hidden;
@@ -347,21 +350,29 @@ namespace dealii_learned
 
   void
   DirectionNetwork::initialize(const TrilinosWrappers::SparseMatrix &A,
-                               const DirectionNetworkModel &         new_model)
+                               const DirectionNetworkModel          &new_model)
   {
     model = new_model;
     hierarchy.initialize(A, model.hierarchy);
     const unsigned int n_levels = hierarchy.n_levels();
     const MPI_Comm     comm     = A.get_mpi_communicator();
-    for (Vectors *vectors : {&rhs, &solution, &residual, &message,
-                             &coarse_correction, &saved_rhs, &accumulated,
-                             &first_direction, &first_image, &second_image})
+    for (Vectors *vectors : {&rhs,
+                             &solution,
+                             &residual,
+                             &message,
+                             &coarse_correction,
+                             &saved_rhs,
+                             &accumulated,
+                             &first_direction,
+                             &first_image,
+                             &second_image})
       vectors->assign(n_levels, TrilinosWrappers::MPI::Vector());
     const bool w_cycle = model.cycle_index > 1 && !model.krylov_cycle;
     for (unsigned int l = 0; l < n_levels; ++l)
       {
         rhs[l].reinit(hierarchy.locally_owned(l), comm);
-        for (Vectors *vectors : {&solution, &residual, &message, &coarse_correction})
+        for (Vectors *vectors :
+             {&solution, &residual, &message, &coarse_correction})
           (*vectors)[l].reinit(rhs[l]);
         if (w_cycle)
           for (Vectors *vectors : {&saved_rhs, &accumulated})
@@ -387,7 +398,7 @@ namespace dealii_learned
                            const unsigned int     n_layers,
                            const bool             solution_is_zero) const
   {
-    const auto & M = hierarchy.matrix(level);
+    const auto  &M = hierarchy.matrix(level);
     const double sigma =
       rhs[level].l2_norm() / std::sqrt(static_cast<double>(rhs[level].size()));
     if (!(sigma > 0.))
@@ -406,9 +417,9 @@ namespace dealii_learned
         M.vmult(message[level], residual[level]);
 
         // The per-node perceptron on (residual, message) / sigma.
-        const double *    r = residual[level].begin();
-        const double *    m = message[level].begin();
-        double *          y = solution[level].begin();
+        const double     *r = residual[level].begin();
+        const double     *m = message[level].begin();
+        double           *y = solution[level].begin();
         const std::size_t n = residual[level].locally_owned_size();
         for (std::size_t i = 0; i < n; ++i)
           {
@@ -440,8 +451,8 @@ namespace dealii_learned
 
     // Restriction of the residual: coarse rhs = S P^T (rhs - M solution).
     const unsigned int coarse = level + 1;
-    const auto &       P      = hierarchy.prolongation(level);
-    const auto &       S      = hierarchy.inverse_sqrt_diagonal(coarse);
+    const auto        &P      = hierarchy.prolongation(level);
+    const auto        &S      = hierarchy.inverse_sqrt_diagonal(coarse);
     hierarchy.matrix(level).vmult(residual[level], solution[level]);
     residual[level].sadd(-1., 1., rhs[level]);
     P.Tvmult(rhs[coarse], residual[level]);
@@ -470,7 +481,8 @@ namespace dealii_learned
     // Prolongation: solution += gamma P S (coarse solution).
     solution[coarse].scale(S);
     P.vmult(coarse_correction[level], solution[coarse]);
-    solution[level].add(model.coarse_correction_scale, coarse_correction[level]);
+    solution[level].add(model.coarse_correction_scale,
+                        coarse_correction[level]);
 
     smooth(model.post, level, model.post_layers, false);
   }
@@ -517,7 +529,7 @@ namespace dealii_learned
 
 
   void
-  DirectionNetwork::vmult(TrilinosWrappers::MPI::Vector &      q,
+  DirectionNetwork::vmult(TrilinosWrappers::MPI::Vector       &q,
                           const TrilinosWrappers::MPI::Vector &r) const
   {
     AssertThrow(!rhs.empty(),
@@ -529,7 +541,7 @@ namespace dealii_learned
                            " for a network set up on a matrix of size " +
                            std::to_string(rhs[0].size()) + "."));
     const auto &s = hierarchy.inverse_sqrt_diagonal(0);
-    rhs[0]          = r;
+    rhs[0]        = r;
     rhs[0].scale(s);
     cycle(0);
     q = solution[0];

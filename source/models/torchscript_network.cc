@@ -29,16 +29,16 @@ namespace dealii_learned
 
     /** Runs the module; throws naming @p file if the contract is broken. */
     torch::Tensor
-    run(torch::jit::Module &      module,
-        const std::string &       file,
-        const torch::Tensor &     rows,
-        const torch::Tensor &     cols,
-        const torch::Tensor &     values,
-        const torch::Tensor &     diagonal,
-        const torch::Tensor &     residual)
+    run(torch::jit::Module  &module,
+        const std::string   &file,
+        const torch::Tensor &rows,
+        const torch::Tensor &cols,
+        const torch::Tensor &values,
+        const torch::Tensor &diagonal,
+        const torch::Tensor &residual)
     {
-      torch::NoGradGuard   no_grad;
-      torch::jit::IValue   output;
+      torch::NoGradGuard no_grad;
+      torch::jit::IValue output;
       try
         {
           output = module.forward({rows, cols, values, diagonal, residual});
@@ -59,21 +59,19 @@ namespace dealii_learned
                                  contract + "."));
         }
       const auto n = residual.size(0);
-      AssertThrow(output.isTensor() &&
-                    output.toTensor().scalar_type() == torch::kFloat64 &&
-                    output.toTensor().numel() == n,
-                  ExcMessage("The TorchScript model '" + file +
-                             "' returned " +
-                             (output.isTensor() ?
-                                "a tensor of " +
-                                  std::to_string(output.toTensor().numel()) +
-                                  " " +
-                                  std::string(c10::toString(
-                                    output.toTensor().scalar_type())) +
-                                  " values" :
-                                std::string("something that is not a tensor")) +
-                             " for a residual of " + std::to_string(n) +
-                             " values; the contract is " + contract + "."));
+      AssertThrow(
+        output.isTensor() &&
+          output.toTensor().scalar_type() == torch::kFloat64 &&
+          output.toTensor().numel() == n,
+        ExcMessage(
+          "The TorchScript model '" + file + "' returned " +
+          (output.isTensor() ?
+             "a tensor of " + std::to_string(output.toTensor().numel()) + " " +
+               std::string(c10::toString(output.toTensor().scalar_type())) +
+               " values" :
+             std::string("something that is not a tensor")) +
+          " for a residual of " + std::to_string(n) +
+          " values; the contract is " + contract + "."));
       return output.toTensor().reshape({n}).contiguous();
     }
   } // namespace
@@ -112,7 +110,8 @@ namespace dealii_learned
                                   e.what()) +
                                "). Save the network with "
                                "torch.jit.script(net).save(file); its "
-                               "forward must be " + contract + "."));
+                               "forward must be " +
+                               contract + "."));
       }
     loaded->module.eval();
 
@@ -177,18 +176,18 @@ namespace dealii_learned
   };
 
 
-  TorchScriptDirectionNetwork::TorchScriptDirectionNetwork() = default;
+  TorchScriptDirectionNetwork::TorchScriptDirectionNetwork()  = default;
   TorchScriptDirectionNetwork::~TorchScriptDirectionNetwork() = default;
 
 
   void
   TorchScriptDirectionNetwork::initialize(
     const TrilinosWrappers::SparseMatrix &A,
-    const TorchScriptModel &              model)
+    const TorchScriptModel               &model)
   {
-    data         = std::make_unique<Data>();
-    data->module = model.module().module;
-    data->file   = model.file();
+    data                  = std::make_unique<Data>();
+    data->module          = model.module().module;
+    data->file            = model.file();
     const IndexSet &owned = A.locally_owned_range_indices();
     AssertThrow(owned.is_contiguous(),
                 ExcMessage("A TorchScript direction network needs each MPI "
@@ -198,8 +197,9 @@ namespace dealii_learned
     data->first    = data->n > 0 ? owned.nth_index_in_set(0) : 0;
 
     // Collective check of the diagonal (throws on every rank).
-    const TrilinosWrappers::MPI::Vector s = dealii_learned::inverse_sqrt_diagonal(A);
-    std::vector<double>                 d(data->n);
+    const TrilinosWrappers::MPI::Vector s =
+      dealii_learned::inverse_sqrt_diagonal(A);
+    std::vector<double> d(data->n);
     data->inverse_sqrt_diagonal.resize(data->n);
     for (std::size_t i = 0; i < data->n; ++i)
       {
@@ -209,15 +209,16 @@ namespace dealii_learned
     std::vector<int64_t> rows, cols;
     std::vector<double>  values;
     for (std::size_t i = 0; i < data->n; ++i)
-      for_each_entry_in_row(A, data->first + i, [&](const auto column, const double value) {
-        if (column < data->first || column >= data->first + data->n)
-          return; // coupling to another rank: left out (block Jacobi)
-        const std::size_t j = column - data->first;
-        rows.push_back(i);
-        cols.push_back(j);
-        values.push_back(value * data->inverse_sqrt_diagonal[i] *
-                         data->inverse_sqrt_diagonal[j]);
-      });
+      for_each_entry_in_row(
+        A, data->first + i, [&](const auto column, const double value) {
+          if (column < data->first || column >= data->first + data->n)
+            return; // coupling to another rank: left out (block Jacobi)
+          const std::size_t j = column - data->first;
+          rows.push_back(i);
+          cols.push_back(j);
+          values.push_back(value * data->inverse_sqrt_diagonal[i] *
+                           data->inverse_sqrt_diagonal[j]);
+        });
     const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
     const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
     data->rows     = torch::tensor(rows, i64);
@@ -229,8 +230,9 @@ namespace dealii_learned
 
 
   void
-  TorchScriptDirectionNetwork::vmult(TrilinosWrappers::MPI::Vector &      q,
-                                     const TrilinosWrappers::MPI::Vector &r) const
+  TorchScriptDirectionNetwork::vmult(
+    TrilinosWrappers::MPI::Vector       &q,
+    const TrilinosWrappers::MPI::Vector &r) const
   {
     AssertThrow(data != nullptr,
                 ExcMessage("TorchScriptDirectionNetwork::vmult() before "
@@ -240,7 +242,8 @@ namespace dealii_learned
                   q.locally_owned_size() == data->n,
                 ExcMessage("TorchScriptDirectionNetwork: vectors of size " +
                            std::to_string(r.size()) + " and " +
-                           std::to_string(q.size()) + " for a network set up "
+                           std::to_string(q.size()) +
+                           " for a network set up "
                            "on a matrix of size " +
                            std::to_string(data->global_n) + "."));
     data->apply(r.begin(), q.begin());
@@ -248,7 +251,8 @@ namespace dealii_learned
 
 
   void
-  TorchScriptDirectionNetwork::vmult(Vector<double> &q, const Vector<double> &r) const
+  TorchScriptDirectionNetwork::vmult(Vector<double>       &q,
+                                     const Vector<double> &r) const
   {
     AssertThrow(data != nullptr,
                 ExcMessage("TorchScriptDirectionNetwork::vmult() before "
@@ -260,9 +264,10 @@ namespace dealii_learned
     AssertThrow(r.size() == data->n && q.size() == data->n,
                 ExcMessage("TorchScriptDirectionNetwork: vectors of size " +
                            std::to_string(r.size()) + " and " +
-                           std::to_string(q.size()) + " for a network set up "
-                           "on a matrix of size " + std::to_string(data->n) +
-                           "."));
+                           std::to_string(q.size()) +
+                           " for a network set up "
+                           "on a matrix of size " +
+                           std::to_string(data->n) + "."));
     data->apply(r.begin(), q.begin());
   }
 } // namespace dealii_learned

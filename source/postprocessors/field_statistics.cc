@@ -22,12 +22,12 @@ namespace dealii_learned
 
   template <int dim>
   Statistics
-  FieldStatistics<dim>::execute(const FieldContext<dim> &      context,
+  FieldStatistics<dim>::execute(const FieldContext<dim>       &context,
                                 TrilinosWrappers::MPI::Vector &field)
   {
     const TrilinosWrappers::MPI::Vector u = ghosted_copy(context, field);
 
-    FEValues<dim> fe_values(context.mapping,
+    FEValues<dim>       fe_values(context.mapping,
                             context.dof_handler.get_fe(),
                             context.quadrature,
                             update_values | update_JxW_values);

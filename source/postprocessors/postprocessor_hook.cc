@@ -34,7 +34,7 @@ namespace dealii_learned
 
   template <int dim>
   TrilinosWrappers::MPI::Vector
-  ghosted_copy(const FieldContext<dim> &context,
+  ghosted_copy(const FieldContext<dim>             &context,
                const TrilinosWrappers::MPI::Vector &field)
   {
     TrilinosWrappers::MPI::Vector ghosted(context.locally_owned_dofs,
@@ -55,14 +55,14 @@ namespace dealii_learned
     class GuardedPostprocessor : public PostprocessorHook<dim>
     {
     public:
-      GuardedPostprocessor(const std::string &                     name,
+      GuardedPostprocessor(const std::string                      &name,
                            std::unique_ptr<PostprocessorHook<dim>> hook)
         : name(name)
         , hook(std::move(hook))
       {}
 
       Statistics
-      execute(const FieldContext<dim> &      context,
+      execute(const FieldContext<dim>       &context,
               TrilinosWrappers::MPI::Vector &field) override
       {
         Statistics statistics;
@@ -116,7 +116,8 @@ namespace dealii_learned
         {
           std::unique_ptr<PostprocessorHook<dim>> hook;
           decide_collectively(comm, [&]() {
-            hook = Registry<PostprocessorHook<dim>>::instance().get(name).create();
+            hook =
+              Registry<PostprocessorHook<dim>>::instance().get(name).create();
             prm.enter_subsection("Postprocessors");
             prm.enter_subsection(name);
             try
@@ -132,9 +133,9 @@ namespace dealii_learned
             prm.leave_subsection();
             prm.leave_subsection();
           });
-          result.emplace_back(name,
-                              std::make_unique<GuardedPostprocessor<dim>>(
-                                name, std::move(hook)));
+          result.emplace_back(
+            name,
+            std::make_unique<GuardedPostprocessor<dim>>(name, std::move(hook)));
         }
       return result;
     }

@@ -48,7 +48,7 @@ namespace dealii_learned
 
   template <int dim>
   Statistics
-  VtuOutput<dim>::execute(const FieldContext<dim> &      context,
+  VtuOutput<dim>::execute(const FieldContext<dim>       &context,
                           TrilinosWrappers::MPI::Vector &field)
   {
     const TrilinosWrappers::MPI::Vector u = ghosted_copy(context, field);
@@ -89,7 +89,8 @@ namespace dealii_learned
     // Fast compression: the best zlib level costs seconds per million
     // cells and saves little on floating-point data.
     DataOutBase::VtkFlags flags;
-    flags.compression_level = DataOutBase::VtkFlags::ZlibCompressionLevel::best_speed;
+    flags.compression_level =
+      DataOutBase::VtkFlags::ZlibCompressionLevel::best_speed;
     data_out.set_flags(flags);
 
     std::ostringstream vtu;

@@ -398,14 +398,15 @@ namespace dealii_learned
     {
       ProblemSettings s;
       prm.enter_subsection("Problem");
-      s.name                      = prm.get("Name");
-      s.dimension                 = prm.get_integer("Dimension");
-      s.refinement_cycles         = prm.get_integer("Refinement cycles");
-      s.initial_global_refinement = prm.get_integer("Initial global refinement");
-      s.fe_degree                 = prm.get_integer("Finite element degree");
-      s.coefficient_contrast      = prm.get_double("Coefficient contrast");
-      s.refinement_fraction       = prm.get_double("Refinement fraction");
-      s.coarsening_fraction       = prm.get_double("Coarsening fraction");
+      s.name              = prm.get("Name");
+      s.dimension         = prm.get_integer("Dimension");
+      s.refinement_cycles = prm.get_integer("Refinement cycles");
+      s.initial_global_refinement =
+        prm.get_integer("Initial global refinement");
+      s.fe_degree            = prm.get_integer("Finite element degree");
+      s.coefficient_contrast = prm.get_double("Coefficient contrast");
+      s.refinement_fraction  = prm.get_double("Refinement fraction");
+      s.coarsening_fraction  = prm.get_double("Coarsening fraction");
       prm.leave_subsection();
       AssertThrow(s.refinement_fraction + s.coarsening_fraction <= 1.,
                   ExcMessage("Problem/Refinement fraction + Problem/"
@@ -417,7 +418,7 @@ namespace dealii_learned
     template <int dim>
     std::unique_ptr<Problem<dim>>
     create(const ProblemSettings &settings,
-           ParameterHandler &     prm,
+           ParameterHandler      &prm,
            MPI_Comm               mpi_communicator)
     {
       const auto &entry = Registry<Problem<dim>>::instance().get(settings.name);

@@ -54,7 +54,8 @@ namespace dealii_learned
           std::clamp(std::floor(t), 0., double(blocks - 1)));
         block = block * blocks + k;
       }
-    const double xi = hash_to_unit_interval((std::uint64_t(seed) << 32) + block);
+    const double xi =
+      hash_to_unit_interval((std::uint64_t(seed) << 32) + block);
     return std::pow(this->settings.coefficient_contrast, xi);
   }
 

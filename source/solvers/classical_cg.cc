@@ -44,12 +44,12 @@ namespace dealii_learned
      */
     template <typename MatrixType, typename VectorType, typename Run>
     void
-    precondition_and_run(const MatrixType &                 A,
-                         VectorType &                       x,
-                         const VectorType &                 b,
+    precondition_and_run(const MatrixType                  &A,
+                         VectorType                        &x,
+                         const VectorType                  &b,
                          const ClassicalCG::AdditionalData &data,
-                         const SolverSettings &             settings,
-                         const Run &                        run_frame)
+                         const SolverSettings              &settings,
+                         const Run                         &run_frame)
     {
       constexpr bool serial =
         std::is_same<MatrixType, SparseMatrix<double>>::value;
@@ -123,7 +123,8 @@ namespace dealii_learned
       else
         AssertThrow(false,
                     ExcMessage("Linear solver 'cg': unknown preconditioner '" +
-                               name + "'; choose one of none|jacobi|ssor|ic|amg."));
+                               name +
+                               "'; choose one of none|jacobi|ssor|ic|amg."));
     }
   } // namespace
 
@@ -180,20 +181,21 @@ namespace dealii_learned
   void
   ClassicalCG::parse_parameters(ParameterHandler &prm)
   {
-    data.jacobi_relaxation         = prm.get_double("Jacobi relaxation");
-    data.ssor_relaxation           = prm.get_double("SSOR relaxation");
-    data.ic_fill                   = prm.get_integer("IC fill");
-    data.amg_elliptic              = prm.get_bool("AMG elliptic");
-    data.amg_higher_order          = prm.get_bool("AMG higher order elements");
-    data.amg_smoother_sweeps       = prm.get_integer("AMG smoother sweeps");
-    data.amg_aggregation_threshold = prm.get_double("AMG aggregation threshold");
+    data.jacobi_relaxation   = prm.get_double("Jacobi relaxation");
+    data.ssor_relaxation     = prm.get_double("SSOR relaxation");
+    data.ic_fill             = prm.get_integer("IC fill");
+    data.amg_elliptic        = prm.get_bool("AMG elliptic");
+    data.amg_higher_order    = prm.get_bool("AMG higher order elements");
+    data.amg_smoother_sweeps = prm.get_integer("AMG smoother sweeps");
+    data.amg_aggregation_threshold =
+      prm.get_double("AMG aggregation threshold");
   }
 
 
   SolverReport
   ClassicalCG::solve(const SparseMatrix<double> &A,
-                     Vector<double> &            x,
-                     const Vector<double> &      b)
+                     Vector<double>             &x,
+                     const Vector<double>       &b)
   {
     solve_and_report(
       settings,
@@ -211,8 +213,8 @@ namespace dealii_learned
 
   SolverReport
   ClassicalCG::solve(const TrilinosWrappers::SparseMatrix &A,
-                     TrilinosWrappers::MPI::Vector &       x,
-                     const TrilinosWrappers::MPI::Vector & b)
+                     TrilinosWrappers::MPI::Vector        &x,
+                     const TrilinosWrappers::MPI::Vector  &b)
   {
     solve_and_report(
       settings,

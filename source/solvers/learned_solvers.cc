@@ -17,6 +17,7 @@
 #include <dealii-learned/solvers/solver_dcdm.h>
 
 #include <dlfcn.h>
+
 #include <filesystem>
 #include <type_traits>
 
@@ -56,8 +57,8 @@ namespace dealii_learned
     template <typename Function>
     void
     with_model(const std::shared_ptr<TorchScriptModel> &torchscript,
-               const DirectionNetworkModel &            model,
-               const Function &                         f)
+               const DirectionNetworkModel             &model,
+               const Function                          &f)
     {
       if (torchscript)
         f(*torchscript);
@@ -77,12 +78,12 @@ namespace dealii_learned
               typename Iterate>
     void
     run_learned(const SolverSettings &settings,
-                const Model &         model,
-                const MatrixType &    A,
-                VectorType &          x,
-                const VectorType &    b,
-                const Iterate &       iterate,
-                SolverReport &        report)
+                const Model          &model,
+                const MatrixType     &A,
+                VectorType           &x,
+                const VectorType     &b,
+                const Iterate        &iterate,
+                SolverReport         &report)
     {
       solve_and_report(
         settings,
@@ -109,12 +110,13 @@ namespace dealii_learned
               r.warnings.push_back(
                 std::to_string(statistics.fallbacks) +
                 " network output(s) were not finite or zero and were "
-                "replaced by the residual (steepest descent) for that "
-                "step.");
+                         "replaced by the residual (steepest descent) for that "
+                         "step.");
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
               {
                 const auto &h = network.get_hierarchy();
-                r.statistics.emplace_back("network_levels", double(h.n_levels()));
+                r.statistics.emplace_back("network_levels",
+                                          double(h.n_levels()));
                 r.statistics.emplace_back("coarsest_level_size",
                                           double(h.level_sizes().back()));
                 r.statistics.emplace_back("largest_aggregate",
@@ -155,12 +157,12 @@ namespace dealii_learned
     template <typename Model, typename MatrixType, typename VectorType>
     void
     dcdm(const SolverSettings &settings,
-         const Model &         model,
-         const unsigned int           kept,
-         const MatrixType &           A,
-         VectorType &                 x,
-         const VectorType &           b,
-         SolverReport &               report)
+         const Model          &model,
+         const unsigned int    kept,
+         const MatrixType     &A,
+         VectorType           &x,
+         const VectorType     &b,
+         SolverReport         &report)
     {
       run_learned(
         settings,
@@ -168,8 +170,8 @@ namespace dealii_learned
         A,
         x,
         b,
-        [&](SolverControl &      control,
-            const auto &         network,
+        [&](SolverControl       &control,
+            const auto          &network,
             IterationStatistics &statistics) {
           SolverDCDM<VectorType> solver(control, {kept});
           const auto             collect = [&]() {
@@ -194,11 +196,11 @@ namespace dealii_learned
     template <typename Model, typename MatrixType, typename VectorType>
     void
     fcg(const SolverSettings &settings,
-        const Model &         model,
-        const MatrixType &           A,
-        VectorType &                 x,
-        const VectorType &           b,
-        SolverReport &               report)
+        const Model          &model,
+        const MatrixType     &A,
+        VectorType           &x,
+        const VectorType     &b,
+        SolverReport         &report)
     {
       run_learned(
         settings,
@@ -206,13 +208,13 @@ namespace dealii_learned
         A,
         x,
         b,
-        [&](SolverControl &      control,
-            const auto &         network,
+        [&](SolverControl       &control,
+            const auto          &network,
             IterationStatistics &statistics) {
           NeuralPreconditioner<std::decay_t<decltype(network)>> preconditioner(
             network);
           SolverFlexibleCG<VectorType> solver(control);
-          const auto collect = [&]() {
+          const auto                   collect = [&]() {
             statistics.fallbacks += preconditioner.n_fallbacks();
             statistics.network_seconds += preconditioner.network_seconds();
           };
@@ -240,8 +242,8 @@ namespace dealii_learned
     // The library's own location decides: installed, the model sits at
     // the install's data directory; in the build tree, in the sources.
     Dl_info info;
-    AssertThrow(dladdr(reinterpret_cast<void *>(&default_model_file),
-                       &info) != 0 &&
+    AssertThrow(dladdr(reinterpret_cast<void *>(&default_model_file), &info) !=
+                    0 &&
                   info.dli_fname != nullptr,
                 ExcMessage("Cannot determine where the dealii-learned "
                            "library was loaded from, to find the default "
@@ -251,9 +253,8 @@ namespace dealii_learned
     const bool in_build_tree =
       library_dir == fs::weakly_canonical(DEALII_LEARNED_BUILD_LIBRARY_DIR);
     const fs::path place =
-      in_build_tree ?
-        fs::path(DEALII_LEARNED_SOURCE_MODEL_DIR) / name :
-        library_dir / DEALII_LEARNED_LIBRARY_TO_MODEL_DIR / name;
+      in_build_tree ? fs::path(DEALII_LEARNED_SOURCE_MODEL_DIR) / name :
+                      library_dir / DEALII_LEARNED_LIBRARY_TO_MODEL_DIR / name;
     AssertThrow(fs::exists(place),
                 ExcMessage("The default direction network '" + name +
                            "' was not found at " + place.string() +
@@ -331,8 +332,8 @@ namespace dealii_learned
 
   SolverReport
   NeuralDCDM::solve(const SparseMatrix<double> &A,
-                    Vector<double> &            x,
-                    const Vector<double> &      b)
+                    Vector<double>             &x,
+                    const Vector<double>       &b)
   {
     with_model(torchscript, *model, [&](const auto &m) {
       dcdm(settings, m, kept_directions, A, x, b, report);
@@ -343,8 +344,8 @@ namespace dealii_learned
 
   SolverReport
   NeuralDCDM::solve(const TrilinosWrappers::SparseMatrix &A,
-                    TrilinosWrappers::MPI::Vector &       x,
-                    const TrilinosWrappers::MPI::Vector & b)
+                    TrilinosWrappers::MPI::Vector        &x,
+                    const TrilinosWrappers::MPI::Vector  &b)
   {
     with_model(torchscript, *model, [&](const auto &m) {
       dcdm(settings, m, kept_directions, A, x, b, report);
@@ -355,8 +356,8 @@ namespace dealii_learned
 
   SolverReport
   NeuralFCG::solve(const SparseMatrix<double> &A,
-                   Vector<double> &            x,
-                   const Vector<double> &      b)
+                   Vector<double>             &x,
+                   const Vector<double>       &b)
   {
     with_model(torchscript, *model, [&](const auto &m) {
       fcg(settings, m, A, x, b, report);
@@ -367,8 +368,8 @@ namespace dealii_learned
 
   SolverReport
   NeuralFCG::solve(const TrilinosWrappers::SparseMatrix &A,
-                   TrilinosWrappers::MPI::Vector &       x,
-                   const TrilinosWrappers::MPI::Vector & b)
+                   TrilinosWrappers::MPI::Vector        &x,
+                   const TrilinosWrappers::MPI::Vector  &b)
   {
     with_model(torchscript, *model, [&](const auto &m) {
       fcg(settings, m, A, x, b, report);

@@ -42,7 +42,7 @@ namespace dealii_learned
 
 
   SolverNoConvergence::SolverNoConvergence(const SolverSettings &settings,
-                                           const SolverReport &  report)
+                                           const SolverReport   &report)
     : SolverControl::NoConvergence(report.iterations, report.residual)
     , solver(report.preconditioner.empty() ?
                report.method :
@@ -124,8 +124,8 @@ namespace dealii_learned
 
       SolverReport
       solve(const SparseMatrix<double> &A,
-            Vector<double> &            x,
-            const Vector<double> &      b) override
+            Vector<double>             &x,
+            const Vector<double>       &b) override
       {
         // Each rank solves a system of its own: nothing to agree on.
         return forward([&]() { hook->solve(A, x, b); });
@@ -133,8 +133,8 @@ namespace dealii_learned
 
       SolverReport
       solve(const TrilinosWrappers::SparseMatrix &A,
-            TrilinosWrappers::MPI::Vector &       x,
-            const TrilinosWrappers::MPI::Vector & b) override
+            TrilinosWrappers::MPI::Vector        &x,
+            const TrilinosWrappers::MPI::Vector  &b) override
       {
         return forward([&]() {
           abort_on_lone_failure(A.get_mpi_communicator(),
@@ -195,7 +195,8 @@ namespace dealii_learned
         prm.declare_entry(
           "Preconditioner",
           "amg",
-          Patterns::Selection(dealii_learned::join(preconditioner_names(), "|")),
+          Patterns::Selection(
+            dealii_learned::join(preconditioner_names(), "|")),
           "Preconditioner of the classical `cg' method: none, jacobi, ssor, "
           "ic (incomplete Cholesky) or amg (algebraic multigrid, Trilinos "
           "ML). Learned methods ignore it.");
@@ -272,7 +273,7 @@ namespace dealii_learned
       std::vector<SolverSettings> result;
       for (const auto &item : items)
         {
-          SolverSettings s = base;
+          SolverSettings s     = base;
           const auto     colon = item.find(':');
           s.method             = Utilities::trim(item.substr(0, colon));
           if (colon != std::string::npos)
@@ -285,13 +286,12 @@ namespace dealii_learned
                         Registry<SolverHook>::instance().selection_pattern() +
                         "."));
           const auto &p = preconditioner_names();
-          AssertThrow(std::find(p.begin(), p.end(), s.preconditioner) !=
-                        p.end(),
-                      ExcMessage(
-                        "Linear solver/Compare with: unknown preconditioner '" +
-                        s.preconditioner + "' in '" + item +
-                        "'. Known preconditioners: " +
-                        dealii_learned::join(p, "|") + "."));
+          AssertThrow(
+            std::find(p.begin(), p.end(), s.preconditioner) != p.end(),
+            ExcMessage("Linear solver/Compare with: unknown preconditioner '" +
+                       s.preconditioner + "' in '" + item +
+                       "'. Known preconditioners: " +
+                       dealii_learned::join(p, "|") + "."));
           result.push_back(s);
         }
       return result;
@@ -300,13 +300,14 @@ namespace dealii_learned
 
     std::unique_ptr<SolverHook>
     create(const SolverSettings &settings,
-           ParameterHandler &    prm,
-           const MPI_Comm &      comm)
+           ParameterHandler     &prm,
+           const MPI_Comm       &comm)
     {
       std::unique_ptr<SolverHook> hook;
       decide_collectively(comm, [&]() {
-        const auto &entry = Registry<SolverHook>::instance().get(settings.method);
-        hook              = entry.create();
+        const auto &entry =
+          Registry<SolverHook>::instance().get(settings.method);
+        hook = entry.create();
         prm.enter_subsection("Linear solver");
         prm.enter_subsection(settings.method);
         try

@@ -38,16 +38,18 @@ namespace dealii_learned
     total.restarts += next.restarts;
     total.setup_seconds += next.setup_seconds;
     total.solve_seconds += next.solve_seconds;
-    total.residual          = std::max(total.residual, next.residual);
-    total.relative_residual = std::max(total.relative_residual, next.relative_residual);
+    total.residual = std::max(total.residual, next.residual);
+    total.relative_residual =
+      std::max(total.relative_residual, next.relative_residual);
     total.residual_history.insert(total.residual_history.end(),
                                   next.residual_history.begin(),
                                   next.residual_history.end());
     for (const auto &[name, value] : next.statistics)
       {
-        const auto it = std::find_if(total.statistics.begin(),
-                                     total.statistics.end(),
-                                     [&](const auto &s) { return s.first == name; });
+        const auto it =
+          std::find_if(total.statistics.begin(),
+                       total.statistics.end(),
+                       [&](const auto &s) { return s.first == name; });
         if (it == total.statistics.end())
           total.statistics.emplace_back(name, value);
         else if (ends_with(name, "seconds") || ends_with(name, "steps"))
@@ -65,7 +67,7 @@ namespace dealii_learned
   SolverWithComparisons::SolverWithComparisons(
     std::unique_ptr<SolverHook>              primary,
     std::vector<std::unique_ptr<SolverHook>> comparisons,
-    TimerOutput *                            timer)
+    TimerOutput                             *timer)
     : primary(std::move(primary))
     , comparisons(std::move(comparisons))
     , timer(timer)
@@ -78,7 +80,7 @@ namespace dealii_learned
   template <typename MatrixType, typename VectorType>
   SolverReport
   SolverWithComparisons::solve_all(const MatrixType &A,
-                                   VectorType &      x,
+                                   VectorType       &x,
                                    const VectorType &b)
   {
     ++solves;
@@ -118,8 +120,8 @@ namespace dealii_learned
 
   SolverReport
   SolverWithComparisons::solve(const SparseMatrix<double> &A,
-                               Vector<double> &            x,
-                               const Vector<double> &      b)
+                               Vector<double>             &x,
+                               const Vector<double>       &b)
   {
     return solve_all(A, x, b);
   }
@@ -127,8 +129,8 @@ namespace dealii_learned
 
   SolverReport
   SolverWithComparisons::solve(const TrilinosWrappers::SparseMatrix &A,
-                               TrilinosWrappers::MPI::Vector &       x,
-                               const TrilinosWrappers::MPI::Vector & b)
+                               TrilinosWrappers::MPI::Vector        &x,
+                               const TrilinosWrappers::MPI::Vector  &b)
   {
     return solve_all(A, x, b);
   }

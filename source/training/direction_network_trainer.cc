@@ -40,7 +40,10 @@ namespace dealii_learned
                       Patterns::Double(0.),
                       "Factor on the coefficients of the lower half of the "
                       "Ritz spectrum.");
-    prm.declare_entry("Learning rate", "0.01", Patterns::Double(0.), "Adam's step size.");
+    prm.declare_entry("Learning rate",
+                      "0.01",
+                      Patterns::Double(0.),
+                      "Adam's step size.");
     prm.declare_entry("Hidden width",
                       "8",
                       Patterns::Integer(1, 256),
@@ -121,7 +124,7 @@ namespace dealii_learned
     for (const double contrast : contrasts)
       {
         problem.coefficient_contrast = contrast;
-        const auto add = [&](auto dimension_tag) {
+        const auto add               = [&](auto dimension_tag) {
           constexpr int dim = decltype(dimension_tag)::value;
           auto p = ProblemParameters::create<dim>(problem, context.prm);
           SolverSettings cg;
@@ -146,7 +149,8 @@ namespace dealii_learned
     data_origin = {{"problem", problem.name},
                    {"dimension", std::to_string(problem.dimension)},
                    {"fe_degree", std::to_string(problem.fe_degree)},
-                   {"training_matrices", std::to_string(trainer->n_matrices())}};
+                   {"training_matrices",
+                    std::to_string(trainer->n_matrices())}};
   }
 
 
@@ -174,8 +178,8 @@ namespace dealii_learned
 
 
   void
-  DirectionNetworkTrainer::write_checkpoint(const std::string &  checkpoint,
-                                            const unsigned int   epochs_completed,
+  DirectionNetworkTrainer::write_checkpoint(const std::string &checkpoint,
+                                            const unsigned int epochs_completed,
                                             const ModelMetadata &metadata) const
   {
     AssertThrow(trainer->epochs_completed() == epochs_completed,
@@ -196,7 +200,7 @@ namespace dealii_learned
 
 
   void
-  DirectionNetworkTrainer::write_model(const std::string &  filename,
+  DirectionNetworkTrainer::write_model(const std::string   &filename,
                                        const ModelMetadata &metadata) const
   {
     DirectionNetworkModel model = trainer->model();

@@ -28,19 +28,20 @@ namespace dealii_learned
       std::vector<double>  values;
       for (unsigned int i = 0; i < M.m(); ++i)
         {
-          for_each_entry_in_row(M, i, [&](const auto column, const double value) {
-            cols.push_back(column);
-            values.push_back(value);
-          });
+          for_each_entry_in_row(M,
+                                i,
+                                [&](const auto column, const double value) {
+                                  cols.push_back(column);
+                                  values.push_back(value);
+                                });
           rows.push_back(cols.size());
         }
       const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
-      return torch::sparse_csr_tensor(
-        torch::tensor(rows, i64),
-        torch::tensor(cols, i64),
-        torch::tensor(values, f64),
-        {int64_t(M.m()), int64_t(M.n())},
-        f64);
+      return torch::sparse_csr_tensor(torch::tensor(rows, i64),
+                                      torch::tensor(cols, i64),
+                                      torch::tensor(values, f64),
+                                      {int64_t(M.m()), int64_t(M.n())},
+                                      f64);
     }
 
 
@@ -147,7 +148,7 @@ namespace dealii_learned
     DirectionNetworkModel start;
     LayerParameters       pre, post, coarse;
     /** The learned factor on the coarse correction. */
-    torch::Tensor coarse_correction_scale;
+    torch::Tensor                       coarse_correction_scale;
     std::unique_ptr<torch::optim::Adam> optimizer;
     torch::Generator                    generator;
     unsigned int                        epochs = 0;
@@ -161,7 +162,8 @@ namespace dealii_learned
     std::vector<MatrixData> matrices;
     std::vector<Sample>     samples;
 
-    Implementation(const TrainingSettings &settings, const DirectionNetworkModel &start)
+    Implementation(const TrainingSettings      &settings,
+                   const DirectionNetworkModel &start)
       : settings(settings)
       , start(start)
       , pre(start.pre)
@@ -184,8 +186,8 @@ namespace dealii_learned
     /** The same layer as DirectionNetwork::smooth(), on a batch. */
     torch::Tensor
     smooth(const LayerParameters &p,
-           const torch::Tensor &  M,
-           const torch::Tensor &  v,
+           const torch::Tensor   &M,
+           const torch::Tensor   &v,
            torch::Tensor          y,
            const unsigned int     n_layers) const
     {
@@ -193,39 +195,44 @@ namespace dealii_learned
       auto         sigma = (v.pow(2).sum(0, true) / n).sqrt();
       // A zero right-hand side leaves y = 0, as in DirectionNetwork.
       const auto nonzero = (sigma > 0).to(torch::kFloat64);
-      sigma              = torch::where(sigma > 0, sigma, torch::ones_like(sigma));
+      sigma = torch::where(sigma > 0, sigma, torch::ones_like(sigma));
       for (unsigned int k = 0; k < n_layers; ++k)
         {
           const auto residual = v - torch::matmul(M, y);
           const auto message  = torch::matmul(M, residual);
           const auto f0 = residual / sigma, f1 = message / sigma;
-          const auto h   = torch::relu(f0.unsqueeze(-1) * p.W.select(1, 0) +
-                                     f1.unsqueeze(-1) * p.W.select(1, 1) + p.bias);
+          const auto h =
+            torch::relu(f0.unsqueeze(-1) * p.W.select(1, 0) +
+                        f1.unsqueeze(-1) * p.W.select(1, 1) + p.bias);
           const auto update = p.a * f0 + p.b * f1 + (h * p.w).sum(-1);
-          y = y + nonzero * sigma * update;
+          y                 = y + nonzero * sigma * update;
         }
       return y;
     }
 
 
     torch::Tensor
-    cycle(const MatrixData &data, const unsigned int l, const torch::Tensor &v) const
+    cycle(const MatrixData    &data,
+          const unsigned int   l,
+          const torch::Tensor &v) const
     {
-      const auto &M = l < data.levels.size() ? data.levels[l].M : torch::Tensor();
-      auto        y = torch::zeros_like(v);
+      const auto &M =
+        l < data.levels.size() ? data.levels[l].M : torch::Tensor();
+      auto y = torch::zeros_like(v);
       if (l + 1 == data.levels.size())
         return smooth(coarse, data.levels[l].M, v, y, start.coarse_layers);
-      y              = smooth(pre, M, v, y, start.pre_layers);
-      const auto &L  = data.levels[l];
-      const auto residual = v - torch::matmul(M, y);
-      const auto vc       = L.S * torch::matmul(L.PT, residual);
-      auto       yc  = cycle(data, l + 1, vc);
+      y                    = smooth(pre, M, v, y, start.pre_layers);
+      const auto &L        = data.levels[l];
+      const auto  residual = v - torch::matmul(M, y);
+      const auto  vc       = L.S * torch::matmul(L.PT, residual);
+      auto        yc       = cycle(data, l + 1, vc);
       if (start.krylov_cycle && l + 2 < data.levels.size())
         yc = krylov_correction(data, l + 1, vc, yc);
       // W-cycle and beyond: more coarse cycles on the residual left.
       else if (l + 2 < data.levels.size())
         for (unsigned int k = 1; k < start.cycle_index; ++k)
-          yc = yc + cycle(data, l + 1, vc - torch::matmul(data.levels[l + 1].M, yc));
+          yc = yc +
+               cycle(data, l + 1, vc - torch::matmul(data.levels[l + 1].M, yc));
       y = y + coarse_correction_scale * torch::matmul(L.P, L.S * yc);
       return smooth(post, M, v, y, start.post_layers);
     }
@@ -234,7 +241,7 @@ namespace dealii_learned
     /** The same as DirectionNetwork::krylov_correction(), column by
      *  column: two flexible CG steps on M z = v with c = B v given. */
     torch::Tensor
-    krylov_correction(const MatrixData &   data,
+    krylov_correction(const MatrixData    &data,
                       const unsigned int   l,
                       const torch::Tensor &v,
                       const torch::Tensor &c) const
@@ -252,10 +259,12 @@ namespace dealii_learned
       const auto  du     = (d * u).sum(0, true);
       const auto  beta   = du - gamma * gamma / rho_s;
       const auto  alpha2 = (d * v2).sum(0, true);
-      const auto  second = (beta > 1e-12 * du).logical_and(torch::isfinite(beta));
-      const auto  beta_s = torch::where(second, beta, torch::ones_like(beta));
-      const auto  two    = (alpha1 / rho_s - gamma * alpha2 / (rho_s * beta_s)) * c +
-                       alpha2 / beta_s * d;
+      const auto  second =
+        (beta > 1e-12 * du).logical_and(torch::isfinite(beta));
+      const auto beta_s = torch::where(second, beta, torch::ones_like(beta));
+      const auto two =
+        (alpha1 / rho_s - gamma * alpha2 / (rho_s * beta_s)) * c +
+        alpha2 / beta_s * d;
       const auto one = alpha1 / rho_s * c;
       return torch::where(usable, torch::where(second, two, one), c);
     }
@@ -291,18 +300,18 @@ namespace dealii_learned
       auto          V = torch::zeros({n, k}, f64);
       auto          T = torch::zeros({k, k}, f64);
       auto          q = torch::randn({n, 1}, generator, f64);
-      q             = q / q.norm();
-      int64_t m     = 0;
+      q               = q / q.norm();
+      int64_t m       = 0;
       for (; m < k; ++m)
         {
           V.index_put_({torch::indexing::Slice(), m}, q.squeeze(1));
           auto w = torch::matmul(A, q);
           T.index_put_({m, m}, (w * q).sum());
           // Full reorthogonalisation against all previous vectors.
-          const auto Vm = V.index({torch::indexing::Slice(),
-                                   torch::indexing::Slice(0, m + 1)});
-          w             = w - torch::matmul(Vm, torch::matmul(Vm.t(), w));
-          w             = w - torch::matmul(Vm, torch::matmul(Vm.t(), w));
+          const auto Vm = V.index(
+            {torch::indexing::Slice(), torch::indexing::Slice(0, m + 1)});
+          w                 = w - torch::matmul(Vm, torch::matmul(Vm.t(), w));
+          w                 = w - torch::matmul(Vm, torch::matmul(Vm.t(), w));
           const double beta = w.norm().item<double>();
           if (m + 1 == k || beta < 1e-12)
             {
@@ -313,8 +322,8 @@ namespace dealii_learned
           T.index_put_({m + 1, m}, beta);
           q = w / beta;
         }
-      const auto Tm = T.index({torch::indexing::Slice(0, m),
-                               torch::indexing::Slice(0, m)});
+      const auto Tm =
+        T.index({torch::indexing::Slice(0, m), torch::indexing::Slice(0, m)});
       const auto [eigenvalues, eigenvectors] = torch::linalg::eigh(Tm, "L");
       (void)eigenvalues;
       return torch::matmul(V.index({torch::indexing::Slice(),
@@ -324,7 +333,7 @@ namespace dealii_learned
   };
 
 
-  DirectionTrainer::DirectionTrainer(const TrainingSettings &     settings,
+  DirectionTrainer::DirectionTrainer(const TrainingSettings      &settings,
                                      const DirectionNetworkModel &start)
     : impl(std::make_unique<Implementation>(settings, start))
   {
@@ -344,7 +353,7 @@ namespace dealii_learned
     AssertThrow(A.locally_owned_range_indices().n_elements() == A.m(),
                 ExcMessage("DirectionTrainer: training matrices must live on "
                            "one MPI rank."));
-    torch::NoGradGuard no_grad;
+    torch::NoGradGuard   no_grad;
     AggregationHierarchy hierarchy;
     hierarchy.initialize(A, impl->start.hierarchy);
 
@@ -367,9 +376,9 @@ namespace dealii_learned
 
     // Right-hand sides: random combinations of Ritz vectors, the lower half
     // of the spectrum weighted up, normalised.
-    const auto V = impl->ritz_vectors(data.A, impl->settings.lanczos_steps);
+    const auto    V = impl->ritz_vectors(data.A, impl->settings.lanczos_steps);
     const int64_t k = V.size(1);
-    auto weights    = torch::ones({k, 1}, f64);
+    auto          weights = torch::ones({k, 1}, f64);
     weights.index_put_({torch::indexing::Slice(0, k / 2)},
                        impl->settings.low_spectrum_weight);
     for (unsigned int s = 0; s < impl->settings.samples_per_matrix; ++s)
@@ -402,7 +411,8 @@ namespace dealii_learned
     auto shuffle = at::detail::createCPUGenerator(
       std::uint64_t(impl->settings.seed) * 1000003u + impl->epochs);
     const auto order =
-      torch::randperm(int64_t(impl->samples.size()), shuffle,
+      torch::randperm(int64_t(impl->samples.size()),
+                      shuffle,
                       torch::TensorOptions().dtype(torch::kInt64));
     const auto *index = order.data_ptr<int64_t>();
 
@@ -412,7 +422,7 @@ namespace dealii_learned
     for (unsigned int m = 0; m < impl->matrices.size(); ++m)
       {
         std::vector<torch::Tensor> batch;
-        const auto step = [&]() {
+        const auto                 step = [&]() {
           impl->optimizer->zero_grad();
           const auto L = impl->loss(impl->matrices[m], torch::cat(batch, 1));
           L.backward();
@@ -420,7 +430,7 @@ namespace dealii_learned
           const double value = L.item<double>();
           AssertThrow(std::isfinite(value),
                       ExcMessage("Training produced a non-finite loss; lower "
-                                 "the learning rate."));
+                                                 "the learning rate."));
           total += value * batch.size();
           count += batch.size();
           batch.clear();
@@ -468,8 +478,8 @@ namespace dealii_learned
                                temporary + "': " + e.what_without_backtrace()));
       }
     AssertThrow(std::rename(temporary.c_str(), filename.c_str()) == 0,
-                ExcMessage("Cannot rename '" + temporary + "' to '" +
-                           filename + "'."));
+                ExcMessage("Cannot rename '" + temporary + "' to '" + filename +
+                           "'."));
   }
 
 
@@ -515,8 +525,9 @@ namespace dealii_learned
         for (const auto &s : impl->samples)
           if (s.matrix == m)
             columns.push_back(s.b);
-        total += impl->loss(impl->matrices[m], torch::cat(columns, 1)).item<double>() *
-                 columns.size();
+        total +=
+          impl->loss(impl->matrices[m], torch::cat(columns, 1)).item<double>() *
+          columns.size();
       }
     return total / impl->samples.size();
   }
@@ -543,6 +554,7 @@ namespace dealii_learned
     torch::NoGradGuard no_grad;
     const auto input = torch::tensor(r, f64).reshape({int64_t(r.size()), 1});
     const auto q = impl->forward(impl->matrices[matrix], input).contiguous();
-    return std::vector<double>(q.data_ptr<double>(), q.data_ptr<double>() + q.numel());
+    return std::vector<double>(q.data_ptr<double>(),
+                               q.data_ptr<double>() + q.numel());
   }
 } // namespace dealii_learned

@@ -106,8 +106,10 @@ namespace dealii_learned
         std::string                        key, value;
         while (in >> key >> value)
           entries[key] = value;
-        for (const char *required :
-             {"trainer", "configuration", "epochs_completed", "last_epoch_loss"})
+        for (const char *required : {"trainer",
+                                     "configuration",
+                                     "epochs_completed",
+                                     "last_epoch_loss"})
           AssertThrow(entries.count(required),
                       ExcMessage("The checkpoint '" + filename + "' has no '" +
                                  required +
@@ -141,7 +143,10 @@ namespace dealii_learned
                         "After every epoch a checkpoint goes to <Model "
                         "file>.checkpoint and the files next to it; they "
                         "are removed when training ends.");
-      prm.declare_entry("Epochs", "20", Patterns::Integer(1), "Passes over the data.");
+      prm.declare_entry("Epochs",
+                        "20",
+                        Patterns::Integer(1),
+                        "Passes over the data.");
       prm.declare_entry("Seed",
                         "1",
                         Patterns::Integer(0),
@@ -170,7 +175,8 @@ namespace dealii_learned
     std::string
     configuration(const ParameterHandler &prm)
     {
-      const std::string trainer = prm.get(std::vector<std::string>{"Training"}, "Model");
+      const std::string trainer =
+        prm.get(std::vector<std::string>{"Training"}, "Model");
       std::ostringstream all;
       prm.print_parameters(all, ParameterHandler::ShortPRM);
       std::istringstream       lines(all.str());
@@ -209,7 +215,7 @@ namespace dealii_learned
       AssertThrow(Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD) == 1,
                   ExcMessage("`dealii-learned train' runs on one MPI rank; "
                              "the trained model then runs on any number."));
-      const LoopSettings settings = parse_loop_settings(prm);
+      const LoopSettings       settings = parse_loop_settings(prm);
       std::unique_ptr<Trainer> trainer =
         Registry<Trainer>::instance().get(settings.trainer).create();
       prm.enter_subsection("Training");
@@ -242,10 +248,10 @@ namespace dealii_learned
                         saved.configuration == state.configuration,
                       ExcMessage("The checkpoint '" + checkpoint +
                                  "' was made with other Problem or Training "
-                                 "parameters (trainer " + saved.trainer +
-                                 ", configuration " + saved.configuration +
-                                 "; these are " + state.trainer + ", " +
-                                 state.configuration +
+                                 "parameters (trainer " +
+                                 saved.trainer + ", configuration " +
+                                 saved.configuration + "; these are " +
+                                 state.trainer + ", " + state.configuration +
                                  "); delete it or set Resume = false."));
           state = saved;
           out << "Resuming from " << checkpoint << " after epoch "
@@ -294,7 +300,10 @@ namespace dealii_learned
           write_state(checkpoint, state);
         }
 
-      TrainingSummary summary{settings.model_file, state.epochs_completed, false, 0.};
+      TrainingSummary summary{settings.model_file,
+                              state.epochs_completed,
+                              false,
+                              0.};
       if (last < settings.epochs)
         {
           out << "Stopped after epoch " << last << " of " << settings.epochs
@@ -304,8 +313,8 @@ namespace dealii_learned
           return summary;
         }
 
-      summary.final_loss = trainer->evaluate();
-      ModelMetadata final_metadata  = metadata();
+      summary.final_loss           = trainer->evaluate();
+      ModelMetadata final_metadata = metadata();
       final_metadata["final_loss"] = format_number(summary.final_loss);
       trainer->write_model(settings.model_file, final_metadata);
       for (const auto &file : trainer->checkpoint_files(checkpoint))

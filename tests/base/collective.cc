@@ -23,9 +23,9 @@ main(int argc, char **argv)
 {
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   MPILogInitAll                    log;
-  const MPI_Comm                   comm    = MPI_COMM_WORLD;
-  const unsigned int               rank    = Utilities::MPI::this_mpi_process(comm);
-  const unsigned int               n_ranks = Utilities::MPI::n_mpi_processes(comm);
+  const MPI_Comm                   comm = MPI_COMM_WORLD;
+  const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
+  const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
 
   // Fails on the last rank only.
   try
@@ -52,8 +52,8 @@ main(int argc, char **argv)
     }
   catch (const CollectiveError &e)
     {
-      deallog << "all ranks: failed " << e.n_failed_ranks << " of "
-              << e.n_ranks << ": " << error_message(e) << std::endl;
+      deallog << "all ranks: failed " << e.n_failed_ranks << " of " << e.n_ranks
+              << ": " << error_message(e) << std::endl;
     }
 
   // Fails nowhere.

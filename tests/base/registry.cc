@@ -37,7 +37,9 @@ public:
   }
 
   SolverReport
-  solve(const SparseMatrix<double> &, Vector<double> &x, const Vector<double> &b) override
+  solve(const SparseMatrix<double> &,
+        Vector<double>       &x,
+        const Vector<double> &b) override
   {
     x = b;
     x *= factor;
@@ -47,7 +49,7 @@ public:
 
   SolverReport
   solve(const TrilinosWrappers::SparseMatrix &,
-        TrilinosWrappers::MPI::Vector &      x,
+        TrilinosWrappers::MPI::Vector       &x,
         const TrilinosWrappers::MPI::Vector &b) override
   {
     x = b;
@@ -58,7 +60,9 @@ public:
   double factor = 1.;
 };
 
-DEALII_LEARNED_REGISTER_SOLVER(ScaledCopy, "scaled-copy", "Test hook: x = Factor * b.")
+DEALII_LEARNED_REGISTER_SOLVER(ScaledCopy,
+                               "scaled-copy",
+                               "Test hook: x = Factor * b.")
 
 
 int
@@ -140,9 +144,8 @@ main(int argc, char **argv)
     LinearSolver::parse_comparisons(prm);
   });
   expect_error([]() { Registry<SolverHook>::instance().get("bicgstab"); });
-  expect_error([]() {
-    RegistrationHelper<SolverHook, ScaledCopy>("cg", "a second cg");
-  });
+  expect_error(
+    []() { RegistrationHelper<SolverHook, ScaledCopy>("cg", "a second cg"); });
 
   // The registration description is the parameter documentation.
   {

@@ -30,7 +30,9 @@ namespace
                             "end\n";
 
   void
-  check(const std::string &title, const std::string &body, const std::string &dir)
+  check(const std::string &title,
+        const std::string &body,
+        const std::string &dir)
   {
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
@@ -81,10 +83,11 @@ main(int argc, char **argv)
   check("unknown comparison",
         "subsection Linear solver\n  set Compare with = cg:ilu\nend\n",
         "bad4");
-  check("missing model file",
-        "subsection Linear solver\n  set Method = dcdm\n"
-        "  subsection dcdm\n    set Model file = no-such-model.dlm\n  end\nend\n",
-        "bad7");
+  check(
+    "missing model file",
+    "subsection Linear solver\n  set Method = dcdm\n"
+    "  subsection dcdm\n    set Model file = no-such-model.dlm\n  end\nend\n",
+    "bad7");
   check("missing shared library",
         "set Additional shared libraries = ./no-such-plugin.so\n",
         "bad5");

@@ -49,7 +49,7 @@ check(const unsigned int degree, const unsigned int refinement)
   const auto sizes = hierarchy.level_sizes();
 
   // Â x = s .* (A (s .* x)) with s = D^{-1/2}.
-  const auto &s = hierarchy.inverse_sqrt_diagonal(0);
+  const auto                   &s = hierarchy.inverse_sqrt_diagonal(0);
   TrilinosWrappers::MPI::Vector x(s), sx(s), y(s), z(s);
   for (const auto i : x.locally_owned_elements())
     x[i] = std::sin(0.37 * i) + 0.5;
@@ -69,19 +69,23 @@ check(const unsigned int degree, const unsigned int refinement)
   double smallest_lambda = 1e300, largest_lambda = 0.;
   for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
     {
-      const auto &M = hierarchy.matrix(l);
+      const auto  &M = hierarchy.matrix(l);
       const double diagonal =
-        Utilities::MPI::max(M.diag_element(hierarchy.locally_owned(l).nth_index_in_set(0)),
+        Utilities::MPI::max(M.diag_element(
+                              hierarchy.locally_owned(l).nth_index_in_set(0)),
                             MPI_COMM_WORLD);
       for (const auto i : hierarchy.locally_owned(l))
-        constant_diagonal &= std::abs(M.diag_element(i) - diagonal) < 1e-12 * diagonal;
+        constant_diagonal &=
+          std::abs(M.diag_element(i) - diagonal) < 1e-12 * diagonal;
       constant_diagonal =
         Utilities::MPI::min(double(constant_diagonal), MPI_COMM_WORLD) > 0;
 
       // lambda_max(M) by 300 power steps: the hierarchy's 24-step estimate
       // (enlarged by 5%) must put it near 2.
       {
-        TrilinosWrappers::MPI::Vector p(hierarchy.locally_owned(l), MPI_COMM_WORLD), Mp(p);
+        TrilinosWrappers::MPI::Vector p(hierarchy.locally_owned(l),
+                                        MPI_COMM_WORLD),
+          Mp(p);
         for (const auto i : p.locally_owned_elements())
           p[i] = 1. + 0.5 * std::sin(2.1 * i);
         p.compress(VectorOperation::insert);
@@ -99,7 +103,8 @@ check(const unsigned int degree, const unsigned int refinement)
       }
 
       // u^T M v == v^T M u for two vectors.
-      TrilinosWrappers::MPI::Vector u(hierarchy.locally_owned(l), MPI_COMM_WORLD),
+      TrilinosWrappers::MPI::Vector u(hierarchy.locally_owned(l),
+                                      MPI_COMM_WORLD),
         v(u), Mu(u), Mv(u);
       for (const auto i : u.locally_owned_elements())
         {
@@ -134,21 +139,24 @@ check(const unsigned int degree, const unsigned int refinement)
 
           // P 1 = (I - omega M) w, w = S_l^{-1} 1 on coupled rows, 0 on
           // decoupled ones (no off-diagonal entry, no coarse unknown).
-          const auto &Sl = hierarchy.inverse_sqrt_diagonal(l);
+          const auto                   &Sl = hierarchy.inverse_sqrt_diagonal(l);
           TrilinosWrappers::MPI::Vector ones(S), P1(u), w(u), Mw(u);
           ones = 1.;
           P.vmult(P1, ones);
           for (const auto i : w.locally_owned_elements())
             {
               bool coupled = false;
-              for_each_entry_in_row(M, i, [&](const auto column, const double value) {
-                coupled |= (column != i && value != 0.);
-              });
+              for_each_entry_in_row(M,
+                                    i,
+                                    [&](const auto column, const double value) {
+                                      coupled |= (column != i && value != 0.);
+                                    });
               w[i] = coupled ? 1. / Sl[i] : 0.;
             }
           w.compress(VectorOperation::insert);
           M.vmult(Mw, w);
-          w.add(-AggregationHierarchy::AdditionalData().prolongation_damping, Mw);
+          w.add(-AggregationHierarchy::AdditionalData().prolongation_damping,
+                Mw);
           w -= P1;
           near_kernel &= w.l2_norm() <= 1e-12 * P1.l2_norm();
         }

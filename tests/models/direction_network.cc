@@ -11,8 +11,8 @@
 #include <deal.II/base/parameter_handler.h>
 
 #include <deal.II/lac/solver_cg.h>
-#include <deal.II/lac/trilinos_sparsity_pattern.h>
 #include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/models/direction_network.h>
@@ -45,7 +45,7 @@ check(const unsigned int degree,
   const auto &A = problem->system_matrix;
   const auto &b = problem->system_rhs;
 
-  DirectionNetwork network;
+  DirectionNetwork      network;
   DirectionNetworkModel model = DirectionNetworkModel::initial();
   if (krylov_cycle)
     {
@@ -88,15 +88,15 @@ check(const unsigned int degree,
   q1 *= 2.;
   q1 -= q2;
 
-  const std::string name = std::to_string(dim) + "-D Q" + std::to_string(degree) +
+  const std::string name = std::to_string(dim) + "-D Q" +
+                           std::to_string(degree) +
                            (krylov_cycle ? " K-cycle" : "");
-  std::cout << name << ": n_dofs " << A.m() << ", dcdm "
-            << control.last_step() << ", cg+ic " << n_ic << ", cg+amg " << n_amg
-            << ", levels " << network.get_hierarchy().n_levels() << std::endl;
-  deallog << name << ": converged "
-          << (r.l2_norm() <= tolerance) << ", fallbacks "
-          << dcdm.n_fallback_steps() << ", iterations below " << bound << ' '
-          << (control.last_step() < bound) << ", homogeneous "
+  std::cout << name << ": n_dofs " << A.m() << ", dcdm " << control.last_step()
+            << ", cg+ic " << n_ic << ", cg+amg " << n_amg << ", levels "
+            << network.get_hierarchy().n_levels() << std::endl;
+  deallog << name << ": converged " << (r.l2_norm() <= tolerance)
+          << ", fallbacks " << dcdm.n_fallback_steps() << ", iterations below "
+          << bound << ' ' << (control.last_step() < bound) << ", homogeneous "
           << (q1.l2_norm() <= 1e-12 * q2.l2_norm()) << std::endl;
 }
 
@@ -104,7 +104,7 @@ check(const unsigned int degree,
 void
 check_model_files()
 {
-  DirectionNetworkModel model = DirectionNetworkModel::initial(8, 7);
+  DirectionNetworkModel model   = DirectionNetworkModel::initial(8, 7);
   model.coarse_correction_scale = 1.0 / 3.0;
   model.metadata["problem"]     = "jump-coefficient 2-D Q1";
   if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
@@ -120,7 +120,8 @@ check_model_files()
     std::ifstream in("model.dlm");
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  const auto try_load = [&](const std::string &title, const std::string &content) {
+  const auto try_load = [&](const std::string &title,
+                            const std::string &content) {
     const std::string name = "broken-" + title + ".dlm";
     if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
       {
@@ -151,18 +152,20 @@ check_model_files()
   try_load("krylov", replace("krylov_cycle 0", "krylov_cycle 1"));
   try_load("architecture", replace("multilevel-message-passing", "cnn-3d"));
   try_load("truncated", text.substr(0, text.size() / 2));
-  const std::string count = "parameters " + std::to_string(model.flatten().size()) + "\n";
+  const std::string count =
+    "parameters " + std::to_string(model.flatten().size()) + "\n";
   try_load("nan", replace(count, count + "nan\n"));
   // Header numbers are parsed whole: garbage is an error naming the line,
   // never a silent 0 (which would pass the range checks).
   try_load("garbage threshold", [&]() {
-    const auto start = text.find("strength_threshold ");
-    const auto end   = text.find('\n', start);
-    std::string t    = text;
+    const auto  start = text.find("strength_threshold ");
+    const auto  end   = text.find('\n', start);
+    std::string t     = text;
     t.replace(start, end - start, "strength_threshold abc");
     return t;
   }());
-  try_load("negative size", replace("max_aggregate_size 4", "max_aggregate_size -4"));
+  try_load("negative size",
+           replace("max_aggregate_size 4", "max_aggregate_size -4"));
   try_load("trailing text", replace("hidden 8", "hidden 8x"));
   try_load("missing value", replace("coarsest_size 64", "coarsest_size"));
   try
@@ -181,10 +184,10 @@ check_model_files()
 void
 check_bad_matrix()
 {
-  const unsigned int n      = 40;
-  const unsigned int ranks  = Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
-  const unsigned int rank   = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
-  const unsigned int chunk  = n / ranks;
+  const unsigned int n     = 40;
+  const unsigned int ranks = Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
+  const unsigned int rank  = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD);
+  const unsigned int chunk = n / ranks;
   IndexSet           owned(n);
   owned.add_range(rank * chunk, rank + 1 == ranks ? n : (rank + 1) * chunk);
   TrilinosWrappers::SparsityPattern pattern(owned, MPI_COMM_WORLD);

@@ -83,11 +83,11 @@ save_module(const std::string &file, const std::string &forward)
  */
 TrilinosWrappers::MPI::Vector
 damped_jacobi(const TrilinosWrappers::SparseMatrix &A,
-              const TrilinosWrappers::MPI::Vector & r,
+              const TrilinosWrappers::MPI::Vector  &r,
               const bool                            whole_matrix,
-              unsigned long long &                  left_out)
+              unsigned long long                   &left_out)
 {
-  const IndexSet &              owned = r.locally_owned_elements();
+  const IndexSet               &owned = r.locally_owned_elements();
   TrilinosWrappers::MPI::Vector q(r), Bq(r);
   for (const auto i : owned)
     q[i] = omega * r[i] / A.diag_element(i);
@@ -206,7 +206,7 @@ check_hooks(Problem<2> &problem, ParameterHandler &prm)
 
   for (const std::string method : {"dcdm", "fcg-neural"})
     {
-      auto hook = select(method, "jacobi.pt");
+      auto                          hook = select(method, "jacobi.pt");
       TrilinosWrappers::MPI::Vector x(problem.system_rhs);
       x = 0.;
       const SolverReport report =
@@ -258,7 +258,7 @@ check_broken_modules(Problem<2> &problem)
 
   // Right on the 2x2 probe, wrong on the real system: the check on every
   // call catches it.
-  const auto &b = problem.system_rhs;
+  const auto                   &b = problem.system_rhs;
   TrilinosWrappers::MPI::Vector q(b);
   try
     {
@@ -290,9 +290,9 @@ check_broken_modules(Problem<2> &problem)
   catch (const SolverControl::NoConvergence &)
     {}
   deallog << "non-finite output: loaded, finite entries "
-          << Utilities::MPI::sum(n_finite, MPI_COMM_WORLD)
-          << ", DCDM steps " << control.last_step() << ", fallbacks "
-          << dcdm.n_fallback_steps() << std::endl;
+          << Utilities::MPI::sum(n_finite, MPI_COMM_WORLD) << ", DCDM steps "
+          << control.last_step() << ", fallbacks " << dcdm.n_fallback_steps()
+          << std::endl;
 }
 
 

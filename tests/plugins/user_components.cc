@@ -1,7 +1,7 @@
 // A user's own components in a shared library of their own: a MINRES solver
 // hook, a postprocessor, a tiny trainer, and two faulty components that
-// throw on the last MPI rank only (for the tests of failures on one rank). Nothing in
-// dealii-learned knows about them; loading the library through `set
+// throw on the last MPI rank only (for the tests of failures on one rank).
+// Nothing in dealii-learned knows about them; loading the library through `set
 // Additional shared libraries` makes them selectable by name.
 
 #include <deal.II/base/parameter_handler.h>
@@ -61,16 +61,16 @@ namespace user
 
     dealii_learned::SolverReport
     solve(const SparseMatrix<double> &A,
-          Vector<double> &            x,
-          const Vector<double> &      b) override
+          Vector<double>             &x,
+          const Vector<double>       &b) override
     {
       return run(A, x, b);
     }
 
     dealii_learned::SolverReport
     solve(const TrilinosWrappers::SparseMatrix &A,
-          TrilinosWrappers::MPI::Vector &       x,
-          const TrilinosWrappers::MPI::Vector & b) override
+          TrilinosWrappers::MPI::Vector        &x,
+          const TrilinosWrappers::MPI::Vector  &b) override
     {
       return run(A, x, b);
     }
@@ -85,7 +85,10 @@ namespace user
     static void
     declare_parameters(ParameterHandler &prm)
     {
-      prm.declare_entry("Scale", "1", Patterns::Double(), "Multiplies the mean.");
+      prm.declare_entry("Scale",
+                        "1",
+                        Patterns::Double(),
+                        "Multiplies the mean.");
     }
 
     void
@@ -96,10 +99,9 @@ namespace user
 
     dealii_learned::Statistics
     execute(const dealii_learned::FieldContext<dim> &context,
-            TrilinosWrappers::MPI::Vector &          field) override
+            TrilinosWrappers::MPI::Vector           &field) override
     {
-      return {{"nodal_mean",
-               scale * field.mean_value()},
+      return {{"nodal_mean", scale * field.mean_value()},
               {"n_dofs_seen", double(context.dof_handler.n_dofs())}};
     }
 
@@ -126,8 +128,8 @@ namespace user
 
     dealii_learned::SolverReport
     solve(const TrilinosWrappers::SparseMatrix &A,
-          TrilinosWrappers::MPI::Vector &       x,
-          const TrilinosWrappers::MPI::Vector & b) override
+          TrilinosWrappers::MPI::Vector        &x,
+          const TrilinosWrappers::MPI::Vector  &b) override
     {
       const MPI_Comm comm = A.get_mpi_communicator();
       if (Utilities::MPI::this_mpi_process(comm) + 1 ==
@@ -142,7 +144,8 @@ namespace user
 
   /** Throws on the last rank while the others compute a norm. */
   template <int dim>
-  class ThrowOnLastRankPostprocessor : public dealii_learned::PostprocessorHook<dim>
+  class ThrowOnLastRankPostprocessor
+    : public dealii_learned::PostprocessorHook<dim>
   {
   public:
     static void
@@ -151,7 +154,7 @@ namespace user
 
     dealii_learned::Statistics
     execute(const dealii_learned::FieldContext<dim> &context,
-            TrilinosWrappers::MPI::Vector &          field) override
+            TrilinosWrappers::MPI::Vector           &field) override
     {
       const MPI_Comm comm = context.mpi_communicator;
       if (Utilities::MPI::this_mpi_process(comm) + 1 ==
@@ -174,7 +177,10 @@ namespace user
     static void
     declare_parameters(ParameterHandler &prm)
     {
-      prm.declare_entry("Step size", "0.25", Patterns::Double(0., 1.), "Gradient step.");
+      prm.declare_entry("Step size",
+                        "0.25",
+                        Patterns::Double(0., 1.),
+                        "Gradient step.");
     }
 
     void
@@ -240,7 +246,8 @@ namespace user
                      const dealii_learned::ModelMetadata &) const override
     {
       std::ostringstream out;
-      out << "epoch " << epochs_completed << " c " << std::hexfloat << c << '\n';
+      out << "epoch " << epochs_completed << " c " << std::hexfloat << c
+          << '\n';
       dealii_learned::write_file_atomically(checkpoint + ".mean", out.str());
     }
 
@@ -251,7 +258,7 @@ namespace user
     }
 
     void
-    write_model(const std::string &                  filename,
+    write_model(const std::string                   &filename,
                 const dealii_learned::ModelMetadata &metadata) const override
     {
       std::ostringstream out;

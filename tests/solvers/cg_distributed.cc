@@ -45,22 +45,24 @@ main(int argc, char **argv)
           << ", n_dofs " << problem->get_dof_handler().n_dofs() << std::endl;
 
   // Expected iterations and the deviation allowed between partitions.
-  const std::map<std::string, std::pair<unsigned int, unsigned int>> expected = {
-    {"none", {1205, 10}},
-    {"jacobi", {177, 2}},
-    {"ssor", {77, 8}},
-    {"ic", {99, 3}},
-    {"amg", {13, 1}}};
+  const std::map<std::string, std::pair<unsigned int, unsigned int>> expected =
+    {{"none", {1205, 10}},
+     {"jacobi", {177, 2}},
+     {"ssor", {77, 8}},
+     {"ic", {99, 3}},
+     {"amg", {13, 1}}};
   TrilinosWrappers::MPI::Vector reference;
-  for (const std::string preconditioner : {"none", "jacobi", "ssor", "ic", "amg"})
+  for (const std::string preconditioner :
+       {"none", "jacobi", "ssor", "ic", "amg"})
     {
       SolverSettings s;
       s.preconditioner     = preconditioner;
       s.relative_tolerance = 1e-10;
       auto hook            = LinearSolver::create(s, prm);
       problem->solution    = 0.;
-      const SolverReport r =
-        hook->solve(problem->system_matrix, problem->solution, problem->system_rhs);
+      const SolverReport r = hook->solve(problem->system_matrix,
+                                         problem->solution,
+                                         problem->system_rhs);
       problem->distribute_solution(problem->solution);
 
       if (reference.size() == 0)
@@ -74,7 +76,9 @@ main(int argc, char **argv)
       deallog << "cg(" << preconditioner << "): iterations " << n;
       if (tolerance > 0)
         deallog << " +- " << tolerance;
-      deallog << ": " << (r.iterations + tolerance >= n && r.iterations <= n + tolerance);
+      deallog << ": "
+              << (r.iterations + tolerance >= n &&
+                  r.iterations <= n + tolerance);
       deallog << ", true residual below tolerance "
               << (r.converged && r.relative_residual <= 1e-10)
               << ", same solution as cg(none) "

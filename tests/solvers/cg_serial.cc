@@ -16,8 +16,8 @@
 #include <deal.II/grid/tria.h>
 
 #include <deal.II/lac/affine_constraints.h>
-#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
+#include <deal.II/lac/solver_control.h>
 #include <deal.II/lac/sparse_direct.h>
 #include <deal.II/lac/sparse_matrix.h>
 #include <deal.II/lac/vector.h>
@@ -68,11 +68,12 @@ main(int argc, char **argv)
   SparseMatrix<double> A(pattern);
   Vector<double>       b(dof_handler.n_dofs());
 
-  QGauss<2>     quadrature(2);
-  FEValues<2>   fe_values(fe, quadrature,
+  QGauss<2>                            quadrature(2);
+  FEValues<2>                          fe_values(fe,
+                        quadrature,
                         update_values | update_gradients | update_JxW_values);
-  FullMatrix<double> cell_matrix(4, 4);
-  Vector<double>     cell_rhs(4);
+  FullMatrix<double>                   cell_matrix(4, 4);
+  Vector<double>                       cell_rhs(4);
   std::vector<types::global_dof_index> indices(4);
   for (const auto &cell : dof_handler.active_cell_iterators())
     {
@@ -85,11 +86,13 @@ main(int argc, char **argv)
           {
             for (unsigned int j = 0; j < 4; ++j)
               cell_matrix(i, j) += eps * fe_values.shape_grad(i, q) *
-                                   fe_values.shape_grad(j, q) * fe_values.JxW(q);
+                                   fe_values.shape_grad(j, q) *
+                                   fe_values.JxW(q);
             cell_rhs(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
           }
       cell->get_dof_indices(indices);
-      constraints.distribute_local_to_global(cell_matrix, cell_rhs, indices, A, b);
+      constraints.distribute_local_to_global(
+        cell_matrix, cell_rhs, indices, A, b);
     }
   deallog << "n_cells " << tria.n_active_cells() << ", n_dofs "
           << dof_handler.n_dofs() << ", hanging-node constraints "
@@ -102,7 +105,8 @@ main(int argc, char **argv)
     direct.vmult(reference, b);
   }
 
-  for (const std::string preconditioner : {"none", "jacobi", "ssor", "ic", "amg"})
+  for (const std::string preconditioner :
+       {"none", "jacobi", "ssor", "ic", "amg"})
     {
       ParameterHandler prm;
       LinearSolver::declare_parameters(prm);
@@ -113,8 +117,8 @@ main(int argc, char **argv)
                                   "\n"
                                   "  set Relative tolerance = 1e-10\n"
                                   "end\n");
-      auto           hook = LinearSolver::create(prm);
-      Vector<double> x(b.size());
+      auto               hook = LinearSolver::create(prm);
+      Vector<double>     x(b.size());
       const SolverReport report = hook->solve(A, x, b);
 
       Vector<double> error = x;
@@ -122,8 +126,8 @@ main(int argc, char **argv)
       deallog << "cg(" << preconditioner << "): " << report.iterations
               << " iterations, converged " << report.converged
               << ", true residual below tolerance "
-              << (report.relative_residual <= 1e-10)
-              << ", history entries " << report.residual_history.size()
+              << (report.relative_residual <= 1e-10) << ", history entries "
+              << report.residual_history.size()
               << ", error vs direct below 1e-8 "
               << (error.l2_norm() <= 1e-8 * reference.l2_norm()) << std::endl;
     }

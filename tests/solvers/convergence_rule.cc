@@ -46,9 +46,9 @@ main(int argc, char **argv)
     auto           hook = LinearSolver::create(amg, prm);
     problem->solve_estimate_refine(*hook);
   }
-  const auto &A = problem->system_matrix;
-  const auto &b = problem->system_rhs;
-  auto &      x = problem->solution;
+  const auto  &A        = problem->system_matrix;
+  const auto  &b        = problem->system_rhs;
+  auto        &x        = problem->solution;
   const double rhs_norm = b.l2_norm();
   deallog << "n_dofs " << problem->get_dof_handler().n_dofs() << std::endl;
 
@@ -74,21 +74,20 @@ main(int argc, char **argv)
       deallog << "relative " << relative << ", absolute " << absolute / rhs_norm
               << " ||b||: converged " << r.converged << ", iterations "
               << r.iterations << ", tolerance used is max(absolute, relative "
-              << "||b||) " << (r.tolerance == std::max(absolute, relative * rhs_norm))
+              << "||b||) "
+              << (r.tolerance == std::max(absolute, relative * rhs_norm))
               << ", true residual at or below it "
               << (true_residual() <= r.tolerance) << ", reported residual is "
-              << "the true one " << (std::abs(r.residual - true_residual()) <=
-                                     1e-12 * rhs_norm)
+              << "the true one "
+              << (std::abs(r.residual - true_residual()) <= 1e-12 * rhs_norm)
               << std::endl;
     }
 
   // Unattainable: 1e-15. (cg with amg and fcg-neural reach 1e-15 in their
   // recurrence and restart; dcdm restarts inside SolverDCDM.)
   for (const auto &[method, preconditioner] :
-       std::vector<std::pair<std::string, std::string>>{{"cg", "none"},
-                                                        {"cg", "amg"},
-                                                        {"dcdm", "amg"},
-                                                        {"fcg-neural", "amg"}})
+       std::vector<std::pair<std::string, std::string>>{
+         {"cg", "none"}, {"cg", "amg"}, {"dcdm", "amg"}, {"fcg-neural", "amg"}})
     {
       SolverSettings s;
       s.method             = method;
@@ -106,14 +105,14 @@ main(int argc, char **argv)
         {
           const SolverReport &r = hook->last_report();
           deallog << (method == "cg" ? s.label() : method)
-                  << ": NoConvergence in step " << e.last_step
-                  << " of " << e.max_iterations << ", reported iterations "
+                  << ": NoConvergence in step " << e.last_step << " of "
+                  << e.max_iterations << ", reported iterations "
                   << r.iterations << ", restarted " << (r.restarts > 0)
                   << ", residual in the exception is the true one "
                   << (std::abs(e.last_residual - true_residual()) <=
                       1e-12 * rhs_norm)
-                  << ", above the tolerance "
-                  << (e.last_residual > e.tolerance) << std::endl;
+                  << ", above the tolerance " << (e.last_residual > e.tolerance)
+                  << std::endl;
           const std::string message = error_message(e);
           deallog << "  message: "
                   << message.substr(0, message.find(" the true residual"))
@@ -137,8 +136,8 @@ main(int argc, char **argv)
       }
     catch (const SolverControl::NoConvergence &e)
       {
-        deallog << "SolverDCDM: NoConvergence in step " << e.last_step
-                << " of " << control.max_steps() << std::endl;
+        deallog << "SolverDCDM: NoConvergence in step " << e.last_step << " of "
+                << control.max_steps() << std::endl;
       }
   }
 }

@@ -47,9 +47,9 @@ struct Flaky
 
 template <typename MatrixType, typename VectorType, typename Preconditioner>
 void
-compare(const std::string &   name,
-        const MatrixType &    A,
-        const VectorType &    b,
+compare(const std::string    &name,
+        const MatrixType     &A,
+        const VectorType     &b,
         const Preconditioner &M,
         const unsigned int    kept)
 {
@@ -90,7 +90,8 @@ main(int argc, char **argv)
     const unsigned int n = 200;
     SparsityPattern    pattern(n, n, 3);
     for (unsigned int i = 0; i < n; ++i)
-      for (unsigned int j = (i > 0 ? i - 1 : 0); j <= std::min(i + 1, n - 1); ++j)
+      for (unsigned int j = (i > 0 ? i - 1 : 0); j <= std::min(i + 1, n - 1);
+           ++j)
         pattern.add(i, j);
     pattern.compress();
     SparseMatrix<double> A(pattern);
@@ -160,7 +161,8 @@ main(int argc, char **argv)
       }
     catch (const SolverControl::NoConvergence &e)
       {
-        deallog << "NoConvergence after " << e.last_step << " steps" << std::endl;
+        deallog << "NoConvergence after " << e.last_step << " steps"
+                << std::endl;
       }
   }
 }

@@ -33,7 +33,9 @@ struct Outcome
 
 template <int dim>
 Outcome
-solve_on(const MPI_Comm comm, const ProblemSettings &settings, const unsigned int cycles)
+solve_on(const MPI_Comm         comm,
+         const ProblemSettings &settings,
+         const unsigned int     cycles)
 {
   ParameterHandler prm;
   ProblemParameters::declare_parameters(prm);
@@ -44,9 +46,9 @@ solve_on(const MPI_Comm comm, const ProblemSettings &settings, const unsigned in
   for (unsigned int c = 0; c < cycles; ++c)
     {
       SolverSettings amg;
-      amg.preconditioner      = "amg";
-      amg.relative_tolerance  = 1e-10;
-      auto hook               = LinearSolver::create(amg, prm, comm);
+      amg.preconditioner     = "amg";
+      amg.relative_tolerance = 1e-10;
+      auto hook              = LinearSolver::create(amg, prm, comm);
       problem->solve_estimate_refine(*hook);
     }
 
@@ -60,8 +62,8 @@ solve_on(const MPI_Comm comm, const ProblemSettings &settings, const unsigned in
   problem->distribute_solution(problem->solution);
 
   // Numbering-free functionals of the solution.
-  const auto &dof_handler = problem->get_dof_handler();
-  FEValues<dim> fe_values(problem->get_mapping(),
+  const auto         &dof_handler = problem->get_dof_handler();
+  FEValues<dim>       fe_values(problem->get_mapping(),
                           dof_handler.get_fe(),
                           problem->get_quadrature(),
                           update_values | update_quadrature_points |
@@ -72,10 +74,11 @@ solve_on(const MPI_Comm comm, const ProblemSettings &settings, const unsigned in
     if (cell->is_locally_owned())
       {
         fe_values.reinit(cell);
-        fe_values.get_function_values(problem->locally_relevant_solution, values);
+        fe_values.get_function_values(problem->locally_relevant_solution,
+                                      values);
         for (const unsigned int q : fe_values.quadrature_point_indices())
           {
-            const auto & x = fe_values.quadrature_point(q);
+            const auto  &x = fe_values.quadrature_point(q);
             const double u = values[q], w = fe_values.JxW(q);
             f[0] += u * u * w;
             f[1] += u * w;
@@ -115,14 +118,16 @@ check(const std::string &name,
     {
       double difference = 0.;
       for (unsigned int k = 0; k < all.functionals.size(); ++k)
-        difference = std::max(difference,
-                              std::abs(all.functionals[k] - one.functionals[k]) /
-                                std::abs(one.functionals[k]));
+        difference =
+          std::max(difference,
+                   std::abs(all.functionals[k] - one.functionals[k]) /
+                     std::abs(one.functionals[k]));
       // The figures of the run on all ranks, compared with the stored
       // output (the serial variant records them); then, on several ranks,
       // how they compare with the one-rank run.
       deallog << name << ": converged " << all.converged << ", iterations "
-              << all.iterations << ", solution functionals" << std::setprecision(7);
+              << all.iterations << ", solution functionals"
+              << std::setprecision(7);
       for (const double f : all.functionals)
         deallog << ' ' << f;
       deallog << std::setprecision(6) << std::endl;

@@ -63,33 +63,35 @@ main()
   SparseMatrix<double> A(pattern);
   Vector<double>       b(dof_handler.n_dofs()), x(dof_handler.n_dofs());
 
-  const QGauss<2> quadrature(2);
-  FEValues<2>     fe_values(fe,
+  const QGauss<2>                      quadrature(2);
+  FEValues<2>                          fe_values(fe,
                         quadrature,
                         update_values | update_gradients |
                           update_quadrature_points | update_JxW_values);
-  FullMatrix<double> cell_matrix(4, 4);
-  Vector<double>     cell_rhs(4);
+  FullMatrix<double>                   cell_matrix(4, 4);
+  Vector<double>                       cell_rhs(4);
   std::vector<types::global_dof_index> indices(4);
   for (const auto &cell : dof_handler.active_cell_iterators())
     {
       fe_values.reinit(cell);
-      cell_matrix = 0.;
-      cell_rhs    = 0.;
+      cell_matrix    = 0.;
+      cell_rhs       = 0.;
       const double a = cell->center()[0] < 0.5 ? 10. : 1.;
       for (const unsigned int q : fe_values.quadrature_point_indices())
         for (const unsigned int i : fe_values.dof_indices())
           {
             for (const unsigned int j : fe_values.dof_indices())
               cell_matrix(i, j) += a * fe_values.shape_grad(i, q) *
-                                   fe_values.shape_grad(j, q) * fe_values.JxW(q);
+                                   fe_values.shape_grad(j, q) *
+                                   fe_values.JxW(q);
             cell_rhs(i) += fe_values.shape_value(i, q) * fe_values.JxW(q);
           }
       cell->get_dof_indices(indices);
-      constraints.distribute_local_to_global(cell_matrix, cell_rhs, indices, A, b);
+      constraints.distribute_local_to_global(
+        cell_matrix, cell_rhs, indices, A, b);
     }
 
-  Vector<double>    direct(b);
+  Vector<double>      direct(b);
   SparseDirectUMFPACK umfpack;
   umfpack.initialize(A);
   umfpack.solve(direct);
@@ -109,14 +111,14 @@ main()
       s.method             = method;
       s.preconditioner     = preconditioner;
       s.relative_tolerance = 1e-10;
-      auto hook = dealii_learned::LinearSolver::create(s, prm);
-      x         = 0.;
-      const auto r = hook->solve(A, x, b);
+      auto hook            = dealii_learned::LinearSolver::create(s, prm);
+      x                    = 0.;
+      const auto r         = hook->solve(A, x, b);
       x -= direct;
-      deallog << (method == "cg" ? s.label() : method) << ": converged " << r.converged << ", iterations "
-              << r.iterations << ", error against UMFPACK below 1e-8 "
-              << (x.l2_norm() < 1e-8 * direct.l2_norm())
-              << ", MPI running " << dealii_learned::mpi_is_running()
-              << std::endl;
+      deallog << (method == "cg" ? s.label() : method) << ": converged "
+              << r.converged << ", iterations " << r.iterations
+              << ", error against UMFPACK below 1e-8 "
+              << (x.l2_norm() < 1e-8 * direct.l2_norm()) << ", MPI running "
+              << dealii_learned::mpi_is_running() << std::endl;
     }
 }

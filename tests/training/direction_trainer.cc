@@ -33,17 +33,20 @@ make_problem(const double contrast, const unsigned int refinement)
 }
 
 double
-forward_mismatch(const DirectionTrainer &trainer, const TrilinosWrappers::SparseMatrix &A)
+forward_mismatch(const DirectionTrainer               &trainer,
+                 const TrilinosWrappers::SparseMatrix &A)
 {
   DirectionNetwork network;
   network.initialize(A, trainer.model());
-  TrilinosWrappers::MPI::Vector r(A.locally_owned_range_indices(), MPI_COMM_WORLD), q(r);
-  std::vector<double>           values(r.size());
+  TrilinosWrappers::MPI::Vector r(A.locally_owned_range_indices(),
+                                  MPI_COMM_WORLD),
+    q(r);
+  std::vector<double> values(r.size());
   for (unsigned int i = 0; i < values.size(); ++i)
     values[i] = r[i] = std::sin(0.3 * i) + 0.1 * std::cos(2.1 * i);
   network.vmult(q, r);
-  const auto   torch_q = trainer.apply(0, values);
-  double       difference = 0., norm = 0.;
+  const auto torch_q    = trainer.apply(0, values);
+  double     difference = 0., norm = 0.;
   for (unsigned int i = 0; i < values.size(); ++i)
     {
       difference += std::pow(torch_q[i] - q[i], 2);
@@ -59,7 +62,10 @@ dcdm_iterations(const Problem<2> &problem, const DirectionNetworkModel &model)
   network.initialize(problem.system_matrix, model);
   TrilinosWrappers::MPI::Vector x(problem.system_rhs);
   x = 0.;
-  SolverControl control(1000, 1e-8 * problem.system_rhs.l2_norm(), false, false);
+  SolverControl                             control(1000,
+                        1e-8 * problem.system_rhs.l2_norm(),
+                        false,
+                        false);
   SolverDCDM<TrilinosWrappers::MPI::Vector> dcdm(control);
   dcdm.solve(problem.system_matrix, x, problem.system_rhs, network);
   return control.last_step();
@@ -92,7 +98,7 @@ main(int argc, char **argv)
           << (forward_mismatch(trainer, problems[0]->system_matrix) < 1e-12)
           << std::endl;
 
-  const double initial = trainer.evaluate();
+  const double        initial = trainer.evaluate();
   std::vector<double> losses;
   for (unsigned int e = 0; e < settings.epochs; ++e)
     losses.push_back(trainer.train_epoch());
@@ -108,8 +114,8 @@ main(int argc, char **argv)
   for (const auto &p : problems)
     again.add_matrix(p->system_matrix);
   const double first = again.train_epoch(), second = again.train_epoch();
-  deallog << "same seed, same losses " << (first == losses[0] && second == losses[1])
-          << std::endl;
+  deallog << "same seed, same losses "
+          << (first == losses[0] && second == losses[1]) << std::endl;
 
   // W- and K-cycles: the torch forward pass is the C++ one there too, on a
   // matrix with three levels (so the K-cycle's Krylov step is used).
@@ -123,17 +129,20 @@ main(int argc, char **argv)
       cycle_trainer.train_epoch();
       DirectionNetwork levels;
       levels.initialize(problems[1]->system_matrix, cycle_start);
-      deallog << (krylov ? "K" : "W") << "-cycle on " << levels.get_hierarchy().n_levels()
+      deallog << (krylov ? "K" : "W") << "-cycle on "
+              << levels.get_hierarchy().n_levels()
               << " levels: torch forward = network after an epoch "
-              << (forward_mismatch(cycle_trainer, problems[1]->system_matrix) < 1e-12)
+              << (forward_mismatch(cycle_trainer, problems[1]->system_matrix) <
+                  1e-12)
               << std::endl;
     }
 
   const auto         unseen    = make_problem(1e3, 6);
   const unsigned int untrained = dcdm_iterations(*unseen, start);
   const unsigned int trained   = dcdm_iterations(*unseen, trainer.model());
-  std::cout << "unseen n_dofs " << unseen->system_matrix.m() << ": dcdm untrained "
-            << untrained << ", trained " << trained << std::endl;
+  std::cout << "unseen n_dofs " << unseen->system_matrix.m()
+            << ": dcdm untrained " << untrained << ", trained " << trained
+            << std::endl;
   deallog << "trained network needs fewer iterations on an unseen mesh "
           << (trained < untrained) << std::endl;
 }

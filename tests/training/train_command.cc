@@ -25,7 +25,7 @@ using namespace dealii_learned;
 DirectionNetworkModel
 train(const std::string &model_file,
       const unsigned int epochs,
-      std::string &      screen,
+      std::string       &screen,
       const unsigned int epochs_per_run = 0)
 {
   std::ofstream("train.prm") << "subsection Problem\n"
@@ -44,13 +44,12 @@ train(const std::string &model_file,
                                 "end\n";
   ParameterHandler prm;
   Driver::read_parameters("train.prm", prm);
-  std::ostringstream out;
+  std::ostringstream    out;
   const TrainingSummary summary = Training::run(prm, out);
   screen                        = out.str();
   // A stopped run has written no model yet: its checkpoint's weights.
-  return DirectionNetworkModel::load(summary.finished ?
-                                       model_file :
-                                       model_file + ".checkpoint.model");
+  return DirectionNetworkModel::load(
+    summary.finished ? model_file : model_file + ".checkpoint.model");
 }
 
 int
@@ -63,16 +62,17 @@ main(int argc, char **argv)
     if (entry.path().filename().string().find(".dlm") != std::string::npos)
       std::filesystem::remove(entry.path());
 
-  std::string screen;
-  const auto  first = train("first.dlm", 3, screen);
+  std::string        screen;
+  const auto         first = train("first.dlm", 3, screen);
   std::istringstream lines(screen);
   std::string        line;
   while (std::getline(lines, line))
     if (line.rfind("  data:", 0) == 0 || line.rfind("Training data", 0) == 0 ||
         line.rfind("Model written", 0) == 0)
       // Timings are not compared.
-      deallog << line.substr(0, std::min(line.find(" right-hand sides"),
-                                         line.find(" (final loss")))
+      deallog << line.substr(0,
+                             std::min(line.find(" right-hand sides"),
+                                      line.find(" (final loss")))
               << std::endl;
     else if (line.rfind("epoch ", 0) == 0)
       deallog << line.substr(0, line.find(':')) << std::endl;
@@ -81,16 +81,15 @@ main(int argc, char **argv)
           << ", epochs_completed " << first.metadata.at("epochs_completed")
           << ", problem " << first.metadata.at("problem")
           << ", training_matrices " << first.metadata.at("training_matrices")
-          << ", seed " << first.metadata.at("seed")
-          << ", no checkpoint left "
+          << ", seed " << first.metadata.at("seed") << ", no checkpoint left "
           << !(std::filesystem::exists("first.dlm.checkpoint") ||
                std::filesystem::exists("first.dlm.checkpoint.model") ||
                std::filesystem::exists("first.dlm.checkpoint.optimizer"))
           << std::endl;
 
   const auto again = train("again.dlm", 3, screen);
-  deallog << "same parameters, same weights " << (again.flatten() == first.flatten())
-          << std::endl;
+  deallog << "same parameters, same weights "
+          << (again.flatten() == first.flatten()) << std::endl;
 
   // Resume: a 5-epoch run stopped after epoch 3 (Epochs per run) leaves
   // its checkpoint and no model; the next invocation resumes after epoch 3
@@ -107,7 +106,8 @@ main(int argc, char **argv)
           << std::endl;
   const auto resumed = train("resumed.dlm", 5, screen);
   deallog << "resumed after epoch 3 "
-          << (screen.find("Resuming from resumed.dlm.checkpoint after epoch 3") !=
+          << (screen.find(
+                "Resuming from resumed.dlm.checkpoint after epoch 3") !=
               std::string::npos)
           << ", ran epochs 4 and 5 only "
           << (screen.find("epoch 4/5") != std::string::npos &&

@@ -94,8 +94,8 @@ namespace dealii_learned
    * never matches the collective calls the other ranks may be waiting in.
    */
   void
-  abort_on_lone_failure(const MPI_Comm &             comm,
-                        const std::string &          what,
+  abort_on_lone_failure(const MPI_Comm              &comm,
+                        const std::string           &what,
                         const std::function<void()> &work);
 
 

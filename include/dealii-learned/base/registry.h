@@ -70,9 +70,9 @@ namespace dealii_learned
   {
   public:
     using DeclareFunction = std::function<void(dealii::ParameterHandler &)>;
-    using FactoryHelper   = internal::FactoryOf<
-      Interface,
-      typename ConstructorArguments<Interface>::type>;
+    using FactoryHelper =
+      internal::FactoryOf<Interface,
+                          typename ConstructorArguments<Interface>::type>;
     /** Creates a component from ConstructorArguments<Interface>. */
     using Factory = typename FactoryHelper::type;
 
@@ -155,7 +155,8 @@ namespace dealii_learned
   Registry<Interface>::add(Entry entry)
   {
     AssertThrow(!entry.name.empty(),
-                dealii::ExcMessage("A component was registered without a name."));
+                dealii::ExcMessage(
+                  "A component was registered without a name."));
     AssertThrow(entries.find(entry.name) == entries.end(),
                 dealii::ExcMessage(
                   "Two components were registered under the name '" +
@@ -238,8 +239,7 @@ namespace dealii_learned
           dealii::ParameterHandler scratch;
           e.second.declare_parameters(scratch);
           std::ostringstream listing;
-          scratch.print_parameters(listing,
-                                   dealii::ParameterHandler::ShortPRM);
+          scratch.print_parameters(listing, dealii::ParameterHandler::ShortPRM);
           if (listing.str().find("set ") == std::string::npos)
             continue;
 
@@ -257,10 +257,10 @@ namespace dealii_learned
  * Registers `Class` (default-constructible, derived from `Interface`, with a
  * static `declare_parameters(ParameterHandler &)`) under `name`.
  */
-#define DEALII_LEARNED_REGISTER(Interface, Class, name, description)       \
-  namespace                                                                \
-  {                                                                        \
-    const ::dealii_learned::RegistrationHelper<Interface, Class>           \
-      DEALII_LEARNED_CONCAT(dealii_learned_registration_, __LINE__)(name,  \
-                                                                    description); \
+#define DEALII_LEARNED_REGISTER(Interface, Class, name, description) \
+  namespace                                                          \
+  {                                                                  \
+    const ::dealii_learned::RegistrationHelper<Interface, Class>     \
+      DEALII_LEARNED_CONCAT(dealii_learned_registration_,            \
+                            __LINE__)(name, description);            \
   }

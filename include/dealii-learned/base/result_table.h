@@ -67,7 +67,7 @@ namespace dealii_learned
      * that appear in any row, in order of first appearance, if empty).
      */
     void
-    write_text(std::ostream &                  out,
+    write_text(std::ostream                   &out,
                const std::vector<std::string> &columns = {}) const;
 
     /** All column names, in order of first appearance. */
@@ -78,7 +78,7 @@ namespace dealii_learned
     void
     set_value(const std::string &column, const Value &value);
 
-    std::vector<std::string>                                 columns;
+    std::vector<std::string>                                columns;
     std::vector<std::vector<std::pair<std::string, Value>>> rows;
   };
 } // namespace dealii_learned

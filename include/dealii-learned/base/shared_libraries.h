@@ -29,7 +29,7 @@ namespace dealii_learned
    */
   std::vector<std::string>
   read_shared_library_list(const std::string &parameter_file,
-                           const MPI_Comm &   comm = MPI_COMM_WORLD);
+                           const MPI_Comm    &comm = MPI_COMM_WORLD);
 
   /**
    * Loads each library with dlopen (RTLD_NOW | RTLD_GLOBAL). Static
@@ -42,7 +42,7 @@ namespace dealii_learned
    */
   void
   load_shared_libraries(const std::vector<std::string> &libraries,
-                        const MPI_Comm &                comm = MPI_COMM_WORLD);
+                        const MPI_Comm                 &comm = MPI_COMM_WORLD);
 
   /** load_shared_libraries() on this process alone, for programs that
    *  load libraries on some ranks only. */

@@ -19,7 +19,7 @@ namespace dealii_learned
   void
   for_each_entry_in_row(const dealii::TrilinosWrappers::SparseMatrix &M,
                         const dealii::types::global_dof_index         row,
-                        const Function &                              f)
+                        const Function                               &f)
   {
     const Epetra_CrsMatrix &E     = M.trilinos_matrix();
     const int               local = E.LRID(static_cast<long long>(row));
@@ -28,7 +28,7 @@ namespace dealii_learned
                                    " is not stored on this MPI rank."));
     int     n       = 0;
     double *values  = nullptr;
-    int *   indices = nullptr;
+    int    *indices = nullptr;
     E.ExtractMyRowView(local, n, values, indices);
     for (int k = 0; k < n; ++k)
       f(static_cast<dealii::types::global_dof_index>(E.GCID64(indices[k])),

@@ -30,7 +30,8 @@ namespace dealii_learned
    * file name and the system's reason on failure.
    */
   void
-  write_file_atomically(const std::string &filename, const std::string &content);
+  write_file_atomically(const std::string &filename,
+                        const std::string &content);
 
   /**
    * Creates @p directory (and its parents) if needed and checks that files

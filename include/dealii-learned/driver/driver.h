@@ -45,7 +45,7 @@ namespace dealii_learned
      * throws with a message naming the line and the entry. Collective.
      */
     void
-    read_parameters(const std::string &       parameter_file,
+    read_parameters(const std::string        &parameter_file,
                     dealii::ParameterHandler &prm);
 
     /** Reads `subsection Output`. */

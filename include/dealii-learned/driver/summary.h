@@ -28,10 +28,10 @@ namespace dealii_learned
      * number of MPI ranks and the rows.
      */
     void
-    write_summary(const std::string &    directory,
+    write_summary(const std::string     &directory,
                   const ProblemSettings &problem,
                   const unsigned int     n_ranks,
-                  const ResultTable &    table);
+                  const ResultTable     &table);
 
     /**
      * The table on screen: every column but the methods' detailed
@@ -40,7 +40,7 @@ namespace dealii_learned
      * designed), and without the time columns unless @p print_timings.
      */
     void
-    print_summary(std::ostream &     out,
+    print_summary(std::ostream      &out,
                   const ResultTable &table,
                   const bool         print_timings);
   } // namespace Driver

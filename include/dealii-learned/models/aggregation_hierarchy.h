@@ -57,12 +57,12 @@ namespace dealii_learned
 
     struct AdditionalData
     {
-      AdditionalData(const double       strength_threshold    = 0.25,
-                     const unsigned int max_aggregate_size    = 4,
-                     const unsigned int coarsest_size         = 64,
-                     const unsigned int max_levels            = 25,
-                     const double       prolongation_damping  = 2. / 3.,
-                     const bool         normalize_spectrum    = true)
+      AdditionalData(const double       strength_threshold   = 0.25,
+                     const unsigned int max_aggregate_size   = 4,
+                     const unsigned int coarsest_size        = 64,
+                     const unsigned int max_levels           = 25,
+                     const double       prolongation_damping = 2. / 3.,
+                     const bool         normalize_spectrum   = true)
         : strength_threshold(strength_threshold)
         , max_aggregate_size(max_aggregate_size)
         , coarsest_size(coarsest_size)

@@ -18,7 +18,8 @@ namespace dealii_learned
    * g_i = (Â rho)_i gathered from its neighbours, plus linear skip terms:
    *
    *   dy_i = sigma * ( a rho_i/sigma + b g_i/sigma
-   *                   + sum_c w_c relu(W_c0 rho_i/sigma + W_c1 g_i/sigma + c_c) )
+   *                   + sum_c w_c relu(W_c0 rho_i/sigma + W_c1 g_i/sigma + c_c)
+   * )
    *
    * sigma is the root-mean-square of the level's right-hand side, which
    * makes the layer, and the whole network, positively homogeneous:
@@ -54,7 +55,7 @@ namespace dealii_learned
   struct DirectionNetworkModel
   {
     static constexpr unsigned int format_version = 2;
-    static constexpr const char * architecture   = "multilevel-message-passing";
+    static constexpr const char  *architecture   = "multilevel-message-passing";
 
     AggregationHierarchy::AdditionalData hierarchy;
     unsigned int                         pre_layers    = 1;
@@ -72,8 +73,8 @@ namespace dealii_learned
      * inner products per visit; makes the coarse correction much less
      * sensitive to a poor coarse space.
      */
-    bool krylov_cycle = false;
-    SmootherWeights                      pre, post, coarse;
+    bool            krylov_cycle = false;
+    SmootherWeights pre, post, coarse;
     /** Scales the coarse-level correction (over-correction helps
      *  piecewise-constant prolongation). */
     double coarse_correction_scale = 1.;
@@ -133,11 +134,11 @@ namespace dealii_learned
   public:
     void
     initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
-               const DirectionNetworkModel &                 model);
+               const DirectionNetworkModel                  &model);
 
     /** q = N(r). r and q must not be the same vector. */
     void
-    vmult(dealii::TrilinosWrappers::MPI::Vector &      q,
+    vmult(dealii::TrilinosWrappers::MPI::Vector       &q,
           const dealii::TrilinosWrappers::MPI::Vector &r) const;
 
     /** The same for serial vectors (one MPI rank). */
@@ -178,6 +179,6 @@ namespace dealii_learned
     // second direction.
     mutable Vectors saved_rhs, accumulated, first_direction, first_image,
       second_image;
-    mutable dealii::TrilinosWrappers::MPI::Vector              serial_in, serial_out;
+    mutable dealii::TrilinosWrappers::MPI::Vector serial_in, serial_out;
   };
 } // namespace dealii_learned

@@ -84,10 +84,10 @@ namespace dealii_learned
 
     void
     initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
-               const TorchScriptModel &                      model);
+               const TorchScriptModel                       &model);
 
     void
-    vmult(dealii::TrilinosWrappers::MPI::Vector &      q,
+    vmult(dealii::TrilinosWrappers::MPI::Vector       &q,
           const dealii::TrilinosWrappers::MPI::Vector &r) const;
 
     void

@@ -19,7 +19,7 @@ namespace dealii_learned
     declare_parameters(dealii::ParameterHandler &prm);
 
     Statistics
-    execute(const FieldContext<dim> &              context,
+    execute(const FieldContext<dim>               &context,
             dealii::TrilinosWrappers::MPI::Vector &field) override;
   };
 } // namespace dealii_learned

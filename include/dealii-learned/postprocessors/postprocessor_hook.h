@@ -43,12 +43,12 @@ namespace dealii_learned
   struct FieldContext
   {
     MPI_Comm                                 mpi_communicator;
-    const dealii::DoFHandler<dim, dim> &     dof_handler;
-    const dealii::Mapping<dim, dim> &        mapping;
+    const dealii::DoFHandler<dim, dim>      &dof_handler;
+    const dealii::Mapping<dim, dim>         &mapping;
     const dealii::AffineConstraints<double> &constraints;
-    const dealii::Quadrature<dim> &          quadrature;
-    const dealii::IndexSet &                 locally_owned_dofs;
-    const dealii::IndexSet &                 locally_relevant_dofs;
+    const dealii::Quadrature<dim>           &quadrature;
+    const dealii::IndexSet                  &locally_owned_dofs;
+    const dealii::IndexSet                  &locally_relevant_dofs;
 
     /** Refinement cycle or time step number, used in file names. */
     unsigned int cycle = 0;
@@ -90,7 +90,7 @@ namespace dealii_learned
     parse_parameters(dealii::ParameterHandler &prm);
 
     virtual Statistics
-    execute(const FieldContext<dim> &              context,
+    execute(const FieldContext<dim>               &context,
             dealii::TrilinosWrappers::MPI::Vector &field) = 0;
   };
 
@@ -98,7 +98,7 @@ namespace dealii_learned
   /** A ghosted copy of @p field, for evaluation on locally owned cells. */
   template <int dim>
   dealii::TrilinosWrappers::MPI::Vector
-  ghosted_copy(const FieldContext<dim> &                    context,
+  ghosted_copy(const FieldContext<dim>                     &context,
                const dealii::TrilinosWrappers::MPI::Vector &field);
 
 
@@ -123,7 +123,7 @@ namespace dealii_learned
     template <int dim>
     std::vector<std::pair<std::string, std::unique_ptr<PostprocessorHook<dim>>>>
     create(dealii::ParameterHandler &prm,
-           const MPI_Comm &          comm = MPI_COMM_WORLD);
+           const MPI_Comm           &comm = MPI_COMM_WORLD);
   } // namespace PostprocessorParameters
 
   template <>
@@ -138,17 +138,19 @@ namespace dealii_learned
  * Registers a postprocessor class template (instantiated for dim = 2 and 3)
  * under a name, with a description.
  */
-#define DEALII_LEARNED_REGISTER_POSTPROCESSOR(ClassTemplate, name, description) \
-  namespace                                                                    \
-  {                                                                            \
-    const ::dealii_learned::RegistrationHelper<                                \
-      ::dealii_learned::PostprocessorHook<2>,                                  \
-      ClassTemplate<2>>                                                        \
-      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_2d_,                  \
-                            __LINE__)(name, description);                      \
-    const ::dealii_learned::RegistrationHelper<                                \
-      ::dealii_learned::PostprocessorHook<3>,                                  \
-      ClassTemplate<3>>                                                        \
-      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_3d_,                  \
-                            __LINE__)(name, description);                      \
+#define DEALII_LEARNED_REGISTER_POSTPROCESSOR(ClassTemplate,  \
+                                              name,           \
+                                              description)    \
+  namespace                                                   \
+  {                                                           \
+    const ::dealii_learned::RegistrationHelper<               \
+      ::dealii_learned::PostprocessorHook<2>,                 \
+      ClassTemplate<2>>                                       \
+      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_2d_, \
+                            __LINE__)(name, description);     \
+    const ::dealii_learned::RegistrationHelper<               \
+      ::dealii_learned::PostprocessorHook<3>,                 \
+      ClassTemplate<3>>                                       \
+      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_3d_, \
+                            __LINE__)(name, description);     \
   }

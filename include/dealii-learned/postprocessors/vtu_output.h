@@ -23,11 +23,11 @@ namespace dealii_learned
     parse_parameters(dealii::ParameterHandler &prm) override;
 
     Statistics
-    execute(const FieldContext<dim> &              context,
+    execute(const FieldContext<dim>               &context,
             dealii::TrilinosWrappers::MPI::Vector &field) override;
 
   private:
-    std::string  prefix = "solution";
+    std::string  prefix       = "solution";
     unsigned int subdivisions = 0;
   };
 } // namespace dealii_learned

@@ -192,7 +192,8 @@ namespace dealii_learned
   protected:
     /** Creates the coarse mesh, before the initial global refinement. */
     virtual void
-    make_coarse_grid(dealii::parallel::distributed::Triangulation<dim> &tria) = 0;
+    make_coarse_grid(
+      dealii::parallel::distributed::Triangulation<dim> &tria) = 0;
 
     /**
      * Adds the boundary constraints to @p constraints (already holding the
@@ -200,7 +201,8 @@ namespace dealii_learned
      * the whole boundary.
      */
     virtual void
-    make_boundary_constraints(dealii::AffineConstraints<double> &constraints) const;
+    make_boundary_constraints(
+      dealii::AffineConstraints<double> &constraints) const;
 
     MPI_Comm                                          mpi_communicator;
     ProblemSettings                                   settings;
@@ -237,7 +239,7 @@ namespace dealii_learned
      */
     template <int dim>
     std::unique_ptr<Problem<dim>>
-    create(const ProblemSettings &   settings,
+    create(const ProblemSettings    &settings,
            dealii::ParameterHandler &prm,
            MPI_Comm                  mpi_communicator = MPI_COMM_WORLD);
   } // namespace ProblemParameters
@@ -261,17 +263,15 @@ namespace dealii_learned
  * Registers a problem class template (instantiated for dim = 2 and 3) under
  * a name, with a description.
  */
-#define DEALII_LEARNED_REGISTER_PROBLEM(ClassTemplate, name, description) \
-  namespace                                                              \
-  {                                                                      \
-    const ::dealii_learned::RegistrationHelper<                          \
-      ::dealii_learned::Problem<2>,                                      \
-      ClassTemplate<2>>                                                  \
-      DEALII_LEARNED_CONCAT(dealii_learned_problem_2d_, __LINE__)(name,  \
-                                                                  description); \
-    const ::dealii_learned::RegistrationHelper<                          \
-      ::dealii_learned::Problem<3>,                                      \
-      ClassTemplate<3>>                                                  \
-      DEALII_LEARNED_CONCAT(dealii_learned_problem_3d_, __LINE__)(name,  \
-                                                                  description); \
+#define DEALII_LEARNED_REGISTER_PROBLEM(ClassTemplate, name, description)    \
+  namespace                                                                  \
+  {                                                                          \
+    const ::dealii_learned::RegistrationHelper<::dealii_learned::Problem<2>, \
+                                               ClassTemplate<2>>             \
+      DEALII_LEARNED_CONCAT(dealii_learned_problem_2d_,                      \
+                            __LINE__)(name, description);                    \
+    const ::dealii_learned::RegistrationHelper<::dealii_learned::Problem<3>, \
+                                               ClassTemplate<3>>             \
+      DEALII_LEARNED_CONCAT(dealii_learned_problem_3d_,                      \
+                            __LINE__)(name, description);                    \
   }

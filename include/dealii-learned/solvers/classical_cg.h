@@ -25,12 +25,12 @@ namespace dealii_learned
   public:
     struct AdditionalData
     {
-      double       jacobi_relaxation       = 1.0;
-      double       ssor_relaxation         = 1.2;
-      unsigned int ic_fill                 = 0;
-      bool         amg_elliptic            = true;
-      bool         amg_higher_order        = false;
-      unsigned int amg_smoother_sweeps     = 2;
+      double       jacobi_relaxation         = 1.0;
+      double       ssor_relaxation           = 1.2;
+      unsigned int ic_fill                   = 0;
+      bool         amg_elliptic              = true;
+      bool         amg_higher_order          = false;
+      unsigned int amg_smoother_sweeps       = 2;
       double       amg_aggregation_threshold = 1e-4;
     };
 
@@ -46,13 +46,13 @@ namespace dealii_learned
 
     SolverReport
     solve(const dealii::SparseMatrix<double> &A,
-          dealii::Vector<double> &            x,
-          const dealii::Vector<double> &      b) override;
+          dealii::Vector<double>             &x,
+          const dealii::Vector<double>       &b) override;
 
     SolverReport
     solve(const dealii::TrilinosWrappers::SparseMatrix &A,
-          dealii::TrilinosWrappers::MPI::Vector &       x,
-          const dealii::TrilinosWrappers::MPI::Vector & b) override;
+          dealii::TrilinosWrappers::MPI::Vector        &x,
+          const dealii::TrilinosWrappers::MPI::Vector  &b) override;
 
   private:
     AdditionalData data;

@@ -59,13 +59,13 @@ namespace dealii_learned
 
     SolverReport
     solve(const dealii::SparseMatrix<double> &A,
-          dealii::Vector<double> &            x,
-          const dealii::Vector<double> &      b) override;
+          dealii::Vector<double>             &x,
+          const dealii::Vector<double>       &b) override;
 
     SolverReport
     solve(const dealii::TrilinosWrappers::SparseMatrix &A,
-          dealii::TrilinosWrappers::MPI::Vector &       x,
-          const dealii::TrilinosWrappers::MPI::Vector & b) override;
+          dealii::TrilinosWrappers::MPI::Vector        &x,
+          const dealii::TrilinosWrappers::MPI::Vector  &b) override;
 
   private:
     unsigned int kept_directions = 2;
@@ -81,12 +81,12 @@ namespace dealii_learned
   public:
     SolverReport
     solve(const dealii::SparseMatrix<double> &A,
-          dealii::Vector<double> &            x,
-          const dealii::Vector<double> &      b) override;
+          dealii::Vector<double>             &x,
+          const dealii::Vector<double>       &b) override;
 
     SolverReport
     solve(const dealii::TrilinosWrappers::SparseMatrix &A,
-          dealii::TrilinosWrappers::MPI::Vector &       x,
-          const dealii::TrilinosWrappers::MPI::Vector & b) override;
+          dealii::TrilinosWrappers::MPI::Vector        &x,
+          const dealii::TrilinosWrappers::MPI::Vector  &b) override;
   };
 } // namespace dealii_learned

@@ -68,7 +68,7 @@ namespace dealii_learned
     }
 
   private:
-    const Network &      network;
+    const Network       &network;
     mutable unsigned int fallbacks = 0;
     mutable double       time      = 0.;
   };

@@ -36,20 +36,19 @@ namespace dealii_learned
   template <typename MatrixType, typename VectorType, typename Method>
   void
   solve_and_report(const SolverSettings &settings,
-                   const MatrixType &    A,
-                   VectorType &          x,
-                   const VectorType &    b,
-                   const Method &        method,
-                   SolverReport &        report)
+                   const MatrixType     &A,
+                   VectorType           &x,
+                   const VectorType     &b,
+                   const Method         &method,
+                   SolverReport         &report)
   {
     using namespace dealii;
     AssertThrow(A.m() == b.size() && A.n() == x.size(),
-                ExcMessage("Linear solver '" + settings.method +
-                           "': the matrix is " + std::to_string(A.m()) +
-                           " x " + std::to_string(A.n()) +
-                           " but the vectors have sizes " +
-                           std::to_string(x.size()) + " (x) and " +
-                           std::to_string(b.size()) + " (b)."));
+                ExcMessage(
+                  "Linear solver '" + settings.method + "': the matrix is " +
+                  std::to_string(A.m()) + " x " + std::to_string(A.n()) +
+                  " but the vectors have sizes " + std::to_string(x.size()) +
+                  " (x) and " + std::to_string(b.size()) + " (b)."));
     report           = SolverReport();
     report.method    = settings.method;
     report.rhs_norm  = b.l2_norm();

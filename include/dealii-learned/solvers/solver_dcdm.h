@@ -5,8 +5,8 @@
 #include <deal.II/lac/solver.h>
 #include <deal.II/lac/solver_control.h>
 
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <memory>
 
@@ -60,13 +60,13 @@ namespace dealii_learned
     };
 
     SolverDCDM(dealii::SolverControl &control,
-               const AdditionalData & data = AdditionalData());
+               const AdditionalData  &data = AdditionalData());
 
     template <typename MatrixType, typename DirectionType>
     void
-    solve(const MatrixType &   A,
-          VectorType &         x,
-          const VectorType &   b,
+    solve(const MatrixType    &A,
+          VectorType          &x,
+          const VectorType    &b,
           const DirectionType &network);
 
     /** Steps in which the network's direction was replaced by r. */
@@ -90,7 +90,7 @@ namespace dealii_learned
 
   template <typename VectorType>
   SolverDCDM<VectorType>::SolverDCDM(dealii::SolverControl &control,
-                                     const AdditionalData & data)
+                                     const AdditionalData  &data)
     : dealii::SolverBase<VectorType>(control)
     , control(control)
     , data(data)
@@ -116,9 +116,9 @@ namespace dealii_learned
   template <typename VectorType>
   template <typename MatrixType, typename DirectionType>
   void
-  SolverDCDM<VectorType>::solve(const MatrixType &   A,
-                                VectorType &         x,
-                                const VectorType &   b,
+  SolverDCDM<VectorType>::solve(const MatrixType    &A,
+                                VectorType          &x,
+                                const VectorType    &b,
                                 const DirectionType &network)
   {
     using namespace dealii;
@@ -176,7 +176,7 @@ namespace dealii_learned
                           std::chrono::steady_clock::now() - started)
                           .count();
 
-        const double q_norm = q.l2_norm();
+        const double q_norm       = q.l2_norm();
         bool         use_residual = !std::isfinite(q_norm) || q_norm == 0.;
         for (unsigned int attempt = 0; attempt < 2; ++attempt)
           {
@@ -193,8 +193,7 @@ namespace dealii_learned
                 Aq.add(-beta, d.Ap);
               }
             const double qAq = q * Aq;
-            if (std::isfinite(qAq) &&
-                qAq > 1e-14 * q.l2_norm() * Aq.l2_norm())
+            if (std::isfinite(qAq) && qAq > 1e-14 * q.l2_norm() * Aq.l2_norm())
               break;
             // No curvature left: the network's direction lies in the span of
             // the kept ones (or is garbage). Take the residual instead.

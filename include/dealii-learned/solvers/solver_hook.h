@@ -78,15 +78,15 @@ namespace dealii_learned
    */
   struct SolverReport
   {
-    std::string         method;
-    std::string         preconditioner;
-    bool                converged         = false;
-    unsigned int        iterations        = 0;
-    double              rhs_norm          = 0;
-    double              residual          = 0;
-    double              relative_residual = 0;
+    std::string  method;
+    std::string  preconditioner;
+    bool         converged         = false;
+    unsigned int iterations        = 0;
+    double       rhs_norm          = 0;
+    double       residual          = 0;
+    double       relative_residual = 0;
     /** The residual norm the solve had to reach (SolverSettings::tolerance). */
-    double              tolerance = 0;
+    double tolerance = 0;
     /** Times the method was restarted from the true residual because its
      *  recurrence had drifted below the tolerance while b - A x had not. */
     unsigned int        restarts = 0;
@@ -115,7 +115,7 @@ namespace dealii_learned
   {
   public:
     SolverNoConvergence(const SolverSettings &settings,
-                        const SolverReport &  report);
+                        const SolverReport   &report);
 
     void
     print_info(std::ostream &out) const override;
@@ -168,13 +168,13 @@ namespace dealii_learned
 
     virtual SolverReport
     solve(const dealii::SparseMatrix<double> &A,
-          dealii::Vector<double> &            x,
-          const dealii::Vector<double> &      b) = 0;
+          dealii::Vector<double>             &x,
+          const dealii::Vector<double>       &b) = 0;
 
     virtual SolverReport
     solve(const dealii::TrilinosWrappers::SparseMatrix &A,
-          dealii::TrilinosWrappers::MPI::Vector &       x,
-          const dealii::TrilinosWrappers::MPI::Vector & b) = 0;
+          dealii::TrilinosWrappers::MPI::Vector        &x,
+          const dealii::TrilinosWrappers::MPI::Vector  &b) = 0;
 
     const SolverReport &
     last_report() const;
@@ -226,14 +226,14 @@ namespace dealii_learned
      * all ranks raise (NoConvergence) reaches the caller as usual.
      */
     std::unique_ptr<SolverHook>
-    create(const SolverSettings &    settings,
+    create(const SolverSettings     &settings,
            dealii::ParameterHandler &prm,
-           const MPI_Comm &          comm = MPI_COMM_WORLD);
+           const MPI_Comm           &comm = MPI_COMM_WORLD);
 
     /** Same as create(parse_settings(prm), prm, comm). */
     std::unique_ptr<SolverHook>
     create(dealii::ParameterHandler &prm,
-           const MPI_Comm &          comm = MPI_COMM_WORLD);
+           const MPI_Comm           &comm = MPI_COMM_WORLD);
 
     /** The preconditioner names the classical hooks understand. */
     const std::vector<std::string> &
@@ -250,4 +250,7 @@ namespace dealii_learned
 
 /** Registers a solver hook class under a name, with a description. */
 #define DEALII_LEARNED_REGISTER_SOLVER(Class, name, description) \
-  DEALII_LEARNED_REGISTER(::dealii_learned::SolverHook, Class, name, description)
+  DEALII_LEARNED_REGISTER(::dealii_learned::SolverHook,          \
+                          Class,                                 \
+                          name,                                  \
+                          description)

@@ -34,17 +34,17 @@ namespace dealii_learned
      *  (comparisons)". */
     SolverWithComparisons(std::unique_ptr<SolverHook>              primary,
                           std::vector<std::unique_ptr<SolverHook>> comparisons,
-                          dealii::TimerOutput *                    timer = nullptr);
+                          dealii::TimerOutput *timer = nullptr);
 
     SolverReport
     solve(const dealii::SparseMatrix<double> &A,
-          dealii::Vector<double> &            x,
-          const dealii::Vector<double> &      b) override;
+          dealii::Vector<double>             &x,
+          const dealii::Vector<double>       &b) override;
 
     SolverReport
     solve(const dealii::TrilinosWrappers::SparseMatrix &A,
-          dealii::TrilinosWrappers::MPI::Vector &       x,
-          const dealii::TrilinosWrappers::MPI::Vector & b) override;
+          dealii::TrilinosWrappers::MPI::Vector        &x,
+          const dealii::TrilinosWrappers::MPI::Vector  &b) override;
 
     /** The primary hook's report first, then one per comparison, each
      *  merged over the solves since the last call; empty if none. */
@@ -62,7 +62,7 @@ namespace dealii_learned
 
     std::unique_ptr<SolverHook>              primary;
     std::vector<std::unique_ptr<SolverHook>> comparisons;
-    dealii::TimerOutput *                    timer;
+    dealii::TimerOutput                     *timer;
     std::vector<SolverReport>                merged;
     unsigned int                             solves = 0;
   };

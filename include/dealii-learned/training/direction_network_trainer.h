@@ -48,7 +48,7 @@ namespace dealii_learned
     evaluate() const override;
 
     void
-    write_checkpoint(const std::string &  checkpoint,
+    write_checkpoint(const std::string   &checkpoint,
                      const unsigned int   epochs_completed,
                      const ModelMetadata &metadata) const override;
 
@@ -56,7 +56,7 @@ namespace dealii_learned
     checkpoint_files(const std::string &checkpoint) const override;
 
     void
-    write_model(const std::string &  filename,
+    write_model(const std::string   &filename,
                 const ModelMetadata &metadata) const override;
 
   private:

@@ -14,14 +14,14 @@ namespace dealii_learned
   /** Settings of the unsupervised training of the direction network. */
   struct TrainingSettings
   {
-    unsigned int epochs             = 20;
-    unsigned int batch_size         = 16;
+    unsigned int epochs     = 20;
+    unsigned int batch_size = 16;
     /** Right-hand sides drawn from each training matrix. */
     unsigned int samples_per_matrix = 64;
     double       learning_rate      = 1e-2;
     unsigned int seed               = 1;
     /** Lanczos steps per matrix: the number of Ritz vectors. */
-    unsigned int lanczos_steps      = 60;
+    unsigned int lanczos_steps = 60;
     /** Factor on the coefficients of the lower half of the Ritz spectrum
      *  (the paper's 9): the data lean to the smooth modes CG is slow on. */
     double low_spectrum_weight = 9.;
@@ -52,7 +52,7 @@ namespace dealii_learned
   class DirectionTrainer
   {
   public:
-    DirectionTrainer(const TrainingSettings &     settings,
+    DirectionTrainer(const TrainingSettings      &settings,
                      const DirectionNetworkModel &start);
     ~DirectionTrainer();
 

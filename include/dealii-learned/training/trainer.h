@@ -89,8 +89,8 @@ namespace dealii_learned
      * each atomically, so that initialize() can resume from them.
      */
     virtual void
-    write_checkpoint(const std::string & checkpoint,
-                     const unsigned int  epochs_completed,
+    write_checkpoint(const std::string   &checkpoint,
+                     const unsigned int   epochs_completed,
                      const ModelMetadata &metadata) const = 0;
 
     /** The files write_checkpoint() writes (removed when training ends). */
@@ -100,7 +100,8 @@ namespace dealii_learned
     /** Writes the trained model, atomically, with @p metadata (to which
      *  the trainer may add its own). */
     virtual void
-    write_model(const std::string &filename, const ModelMetadata &metadata) const = 0;
+    write_model(const std::string   &filename,
+                const ModelMetadata &metadata) const = 0;
   };
 
 
