@@ -7,11 +7,12 @@
  * with the direction network, and flexible CG preconditioned by the
  * network. It prints one table row per (problem, size, method) as it goes,
  * and at the end writes
- *   <dir>/rows.json (or --json FILE)   the rows,
- *   <dir>/residuals-<problem>.png      residual against iteration (largest
- * size), <dir>/time_vs_dofs.png             total time against DoFs, the plots
- * through gnuplot when it is installed (the data files and gnuplot scripts are
- * written either way).
+ *   <dir>/rows.json (or --json FILE)  the rows;
+ *   <dir>/residuals-<problem>.png     residual against iteration at the
+ *                                     largest size;
+ *   <dir>/time_vs_dofs.png            total time against DoFs;
+ * the plots through gnuplot when it is installed (the data files and the
+ * gnuplot scripts are written either way).
  *
  *   benchmark_solver_comparison [--quick] [--json FILE] [--output DIR]
  *                               [--model FILE] [--methods LIST]

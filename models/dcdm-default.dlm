@@ -12,7 +12,7 @@ post_layers 1
 coarse_layers 4
 cycle_index 1
 krylov_cycle 0
-meta configuration 991e06ea43a32b6f
+meta configuration 01c0024417cea521
 meta dimension 2
 meta epochs_completed 20
 meta fe_degree 1

@@ -8,8 +8,10 @@
 #include <dealii-learned/base/utilities.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -33,7 +35,9 @@ namespace dealii_learned
       if (finalized)
         return;
       // Pooled Trilinos vectors hold MPI objects; deal.II's MPI_InitFinalize
-      // releases them before MPI_Finalize for the same reason.
+      // releases them before MPI_Finalize for the same reason. (The pool
+      // was created before this function was registered, so it still
+      // exists here.)
       GrowingVectorMemory<
         TrilinosWrappers::MPI::Vector>::release_unused_memory();
       MPI_Finalize();
@@ -58,32 +62,70 @@ namespace dealii_learned
     }
 
 
+    bool
+    is_parallel(const MPI_Comm &comm)
+    {
+      return mpi_is_running() && Utilities::MPI::n_mpi_processes(comm) > 1;
+    }
+
+
     /**
-     * Tells every other rank of @p comm that this rank failed, and waits up
-     * to lone_failure_timeout seconds to hear the same from each of them.
-     * Messages are received per source, so the non-overtaking order of MPI
-     * keeps consecutive agreements apart.
+     * Guarded calls entered so far, per communicator. Collective work runs
+     * the same guarded calls in the same order on every rank, so the count
+     * names a call the same way everywhere: failures that ranks report
+     * from different calls do not agree.
+     */
+    std::uint64_t
+    enter_guarded_call(const MPI_Comm &comm)
+    {
+      static std::map<MPI_Comm, std::uint64_t> calls;
+      return ++calls[comm];
+    }
+
+
+    /** lone_failure_timeout, or DEALII_LEARNED_FAILURE_TIMEOUT (seconds). */
+    double
+    failure_timeout()
+    {
+      if (const char *text = std::getenv("DEALII_LEARNED_FAILURE_TIMEOUT"))
+        {
+          char        *end   = nullptr;
+          const double value = std::strtod(text, &end);
+          if (end != text && *end == '\0' && value > 0.)
+            return value;
+        }
+      return lone_failure_timeout;
+    }
+
+
+    /**
+     * Tells every other rank of @p comm that this rank failed in guarded
+     * call @p call, and waits up to failure_timeout() to hear the same from
+     * each of them. Messages are received per source, so the non-overtaking
+     * order of MPI keeps consecutive agreements apart; a rank that reports
+     * another call failed elsewhere, which is no agreement.
      */
     bool
-    all_ranks_failed(const MPI_Comm &comm)
+    all_ranks_failed(const MPI_Comm &comm, const std::uint64_t call)
     {
-      const unsigned int       rank    = Utilities::MPI::this_mpi_process(comm);
-      const unsigned int       n_ranks = Utilities::MPI::n_mpi_processes(comm);
-      static const char        failed  = 1;
+      const unsigned int   rank    = Utilities::MPI::this_mpi_process(comm);
+      const unsigned int   n_ranks = Utilities::MPI::n_mpi_processes(comm);
+      static std::uint64_t payload;
+      payload = call;
       std::vector<MPI_Request> sends;
       for (unsigned int r = 0; r < n_ranks; ++r)
         if (r != rank)
           {
             sends.emplace_back();
             MPI_Isend(
-              &failed, 1, MPI_CHAR, r, failure_tag, comm, &sends.back());
+              &payload, 1, MPI_UINT64_T, r, failure_tag, comm, &sends.back());
           }
 
       std::vector<bool> heard(n_ranks, false);
       heard[rank]           = true;
       unsigned int n_heard  = 1;
       const auto   deadline = std::chrono::steady_clock::now() +
-                            std::chrono::duration<double>(lone_failure_timeout);
+                            std::chrono::duration<double>(failure_timeout());
       while (n_heard < n_ranks && std::chrono::steady_clock::now() < deadline)
         {
           for (unsigned int r = 0; r < n_ranks; ++r)
@@ -93,14 +135,16 @@ namespace dealii_learned
                 MPI_Iprobe(r, failure_tag, comm, &arrived, MPI_STATUS_IGNORE);
                 if (arrived)
                   {
-                    char value = 0;
-                    MPI_Recv(&value,
+                    std::uint64_t their_call = 0;
+                    MPI_Recv(&their_call,
                              1,
-                             MPI_CHAR,
+                             MPI_UINT64_T,
                              r,
                              failure_tag,
                              comm,
                              MPI_STATUS_IGNORE);
+                    if (their_call != call)
+                      return false;
                     heard[r] = true;
                     ++n_heard;
                   }
@@ -148,12 +192,17 @@ namespace dealii_learned
     const int error =
       MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
     AssertThrow(error == MPI_SUCCESS,
-                ExcMessage("This solver needs MPI (Trilinos objects use it "
-                           "even in a serial program), and starting it "
-                           "failed with MPI error code " +
-                           std::to_string(error) +
-                           ". Create `dealii::Utilities::MPI::MPI_InitFinalize "
-                           "mpi(argc, argv, 1);' at the top of main()."));
+                ExcMessage(
+                  "This solver needs MPI (Trilinos objects use it even in a "
+                  "serial program), and starting it failed with MPI error "
+                  "code " +
+                  std::to_string(error) +
+                  ". Create `dealii::Utilities::MPI::MPI_InitFinalize "
+                  "mpi(argc, argv, 1);' at the top of main()."));
+    // Static objects are destroyed in the reverse order of their creation
+    // and of the registration of exit handlers: the vector pool that the
+    // handler empties must exist before the handler is registered.
+    GrowingVectorMemory<TrilinosWrappers::MPI::Vector>::release_unused_memory();
     std::atexit(finalize_mpi_at_exit);
   }
 
@@ -185,6 +234,12 @@ namespace dealii_learned
   void
   decide_collectively(const MPI_Comm &comm, const std::function<void()> &check)
   {
+    if (!is_parallel(comm))
+      {
+        check();
+        return;
+      }
+
     std::exception_ptr error;
     try
       {
@@ -194,28 +249,22 @@ namespace dealii_learned
       {
         error = std::current_exception();
       }
-    const bool parallel =
-      mpi_is_running() && Utilities::MPI::n_mpi_processes(comm) > 1;
-    if (!parallel)
-      {
-        if (error)
-          throw CollectiveError(message_of(error), 0, 1, 1);
-        return;
-      }
-
-    const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
-    const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
-    const unsigned int origin =
-      Utilities::MPI::min(error ? rank : n_ranks, comm);
-    if (origin == n_ranks)
+    const unsigned int     rank    = Utilities::MPI::this_mpi_process(comm);
+    const unsigned int     n_ranks = Utilities::MPI::n_mpi_processes(comm);
+    const std::vector<int> failed =
+      Utilities::MPI::all_gather(comm, error ? 1 : 0);
+    unsigned int origin = n_ranks, n_failed = 0;
+    for (unsigned int r = 0; r < n_ranks; ++r)
+      if (failed[r])
+        {
+          origin = std::min(origin, r);
+          ++n_failed;
+        }
+    if (n_failed == 0)
       return;
-    const unsigned int n_failed = Utilities::MPI::sum(error ? 1u : 0u, comm);
-    const std::string  message =
-      Utilities::MPI::broadcast(comm,
-                                error && rank == origin ? message_of(error) :
-                                                          std::string(),
-                                origin);
-    throw CollectiveError(message, origin, n_failed, n_ranks);
+    const std::string message = Utilities::MPI::broadcast(
+      comm, rank == origin ? message_of(error) : std::string(), origin);
+    AssertThrow(false, CollectiveError(message, origin, n_failed, n_ranks));
   }
 
 
@@ -224,6 +273,12 @@ namespace dealii_learned
                         const std::string           &what,
                         const std::function<void()> &work)
   {
+    if (!is_parallel(comm))
+      {
+        work();
+        return;
+      }
+    const std::uint64_t call = enter_guarded_call(comm);
     try
       {
         work();
@@ -234,17 +289,16 @@ namespace dealii_learned
       }
     catch (...)
       {
-        if (!mpi_is_running() || Utilities::MPI::n_mpi_processes(comm) == 1)
-          throw;
         const std::exception_ptr error = std::current_exception();
-        if (all_ranks_failed(comm))
+        if (all_ranks_failed(comm, call))
           std::rethrow_exception(error);
         const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
         const unsigned int n_ranks = Utilities::MPI::n_mpi_processes(comm);
         std::cerr << "dealii-learned: error: " << what << " failed on rank "
                   << rank << " of " << n_ranks << ": " << message_of(error)
-                  << "\n(The other ranks did not fail and wait in a "
-                     "collective operation; ending the job with MPI_Abort.)"
+                  << "\n(The other ranks did not fail in the same call and "
+                     "wait in a collective operation; ending the job with "
+                     "MPI_Abort.)"
                   << std::endl;
         MPI_Abort(comm, 1);
         std::abort(); // MPI_Abort does not return.

@@ -116,6 +116,23 @@ namespace dealii_learned
   }
 
 
+  void
+  ResultTable::set_detail(const std::string &column, const double value)
+  {
+    set(column, value);
+    if (!is_detail(column))
+      detail_columns.push_back(column);
+  }
+
+
+  bool
+  ResultTable::is_detail(const std::string &column) const
+  {
+    return std::find(detail_columns.begin(), detail_columns.end(), column) !=
+           detail_columns.end();
+  }
+
+
   std::size_t
   ResultTable::n_rows() const
   {

@@ -118,6 +118,14 @@ namespace dealii_learned
                       << std::endl;
           return 1;
         }
+      catch (...)
+        {
+          if (root)
+            std::cerr << "dealii-learned: error: an exception that is not a "
+                         "std::exception"
+                      << std::endl;
+          return 1;
+        }
     }
   } // namespace Driver
 } // namespace dealii_learned

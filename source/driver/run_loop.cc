@@ -12,6 +12,7 @@
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_with_comparisons.h>
 
+#include <algorithm>
 #include <exception>
 #include <sstream>
 
@@ -62,10 +63,8 @@ namespace dealii_learned
         for (const auto &s : comparison_settings)
           run.comparisons.push_back(LinearSolver::create(s, prm, comm));
         run.postprocessors = PostprocessorParameters::create<dim>(prm, comm);
-        decide_collectively(comm, [&]() {
-          run.problem =
-            ProblemParameters::create<dim>(run.problem_settings, prm, comm);
-        });
+        run.problem =
+          ProblemParameters::create<dim>(run.problem_settings, prm, comm);
         return run;
       }
 
@@ -141,15 +140,13 @@ namespace dealii_learned
       {
         Problem<dim>      &problem = *run.problem;
         const unsigned int rank    = Utilities::MPI::this_mpi_process(comm);
-        {
-          TimerSection section(&timer, "step");
-          // The problem's work runs on all ranks together; an exception on
-          // some of them only ends the job instead of hanging it.
-          abort_on_lone_failure(comm,
-                                "Problem '" + run.problem_settings.name +
-                                  "' (step " + std::to_string(step) + ")",
-                                [&]() { problem.advance(step, solver); });
-        }
+        // The problem's work runs on all ranks together; an exception on
+        // some of them only ends the job instead of hanging it. (It times
+        // its own phases; the solver its solves.)
+        abort_on_lone_failure(comm,
+                              "Problem '" + run.problem_settings.name +
+                                "' (step " + std::to_string(step) + ")",
+                              [&]() { problem.advance(step, solver); });
         const unsigned int        n_solves = solver.n_solves();
         std::vector<SolverReport> reports  = solver.take_reports();
         if (rank == 0)
@@ -222,6 +219,7 @@ namespace dealii_learned
           SolverWithComparisons solver(std::move(run.solver),
                                        std::move(run.comparisons),
                                        &timer);
+          run.problem->set_timer(&timer);
           try
             {
               for (unsigned int step = 0; step < run.problem->n_steps(); ++step)
@@ -235,6 +233,7 @@ namespace dealii_learned
               failure = std::current_exception();
               timer.disable_output();
             }
+          run.problem->set_timer(nullptr);
         }
         if (failure)
           std::rethrow_exception(failure);

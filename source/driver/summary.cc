@@ -10,28 +10,6 @@ namespace dealii_learned
 {
   namespace Driver
   {
-    namespace
-    {
-      /** Columns of solver statistics that only summary.json shows. */
-      bool
-      is_detail(const std::string &column)
-      {
-        static const std::vector<std::string> details = {
-          "network_levels",
-          "coarsest_level_size",
-          "largest_aggregate",
-          "setup_scaling_seconds",
-          "setup_aggregation_seconds",
-          "setup_prolongation_seconds",
-          "setup_galerkin_seconds",
-          "network_seconds",
-          "torchscript"};
-        return std::find(details.begin(), details.end(), column) !=
-               details.end();
-      }
-    } // namespace
-
-
     void
     add_solver_columns(ResultTable &table, const SolverReport &r)
     {
@@ -45,6 +23,8 @@ namespace dealii_learned
       table.set("solve_seconds", r.solve_seconds);
       for (const auto &s : r.statistics)
         table.set(s.first, s.second);
+      for (const auto &d : r.details)
+        table.set_detail(d.first, d.second);
     }
 
 
@@ -96,7 +76,7 @@ namespace dealii_learned
       columns.erase(std::remove_if(columns.begin(),
                                    columns.end(),
                                    [&](const std::string &c) {
-                                     return is_detail(c) ||
+                                     return table.is_detail(c) ||
                                             (!print_timings &&
                                              c.find("seconds") !=
                                                std::string::npos);

@@ -203,12 +203,15 @@ namespace dealii_learned
       if (!std::getline(in, line))
         return false;
       ++line_number;
-      const auto first = line.find_first_not_of(" \t\r");
+      // A file that passed through Windows ends its lines with \r\n.
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      const auto first = line.find_first_not_of(" \t");
       const auto space = line.find_first_of(" \t", first);
       key = first == std::string::npos ? "" : line.substr(first, space - first);
       value            = space == std::string::npos ? "" : line.substr(space);
       const auto begin = value.find_first_not_of(" \t");
-      const auto end   = value.find_last_not_of(" \t\r");
+      const auto end   = value.find_last_not_of(" \t");
       value =
         begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
       return true;
@@ -319,6 +322,15 @@ namespace dealii_learned
       fail("has more layers than this network allows (pre/post at most "
            "100, coarse at most 1000).");
 
+    // The number of weights follows from the architecture; check it
+    // before reading (or allocating) what the file announces.
+    for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
+      s->hidden = hidden;
+    const std::size_t expected = 3 * model.pre.n_parameters() + 1;
+    if (n_values != expected)
+      fail("announces " + std::to_string(n_values) +
+           " parameters, but its architecture (hidden width " +
+           std::to_string(hidden) + ") has " + std::to_string(expected) + ".");
     std::vector<double> values(n_values);
     for (auto &v : values)
       {
@@ -332,8 +344,6 @@ namespace dealii_learned
       fail("is truncated (no 'end' line after the " + std::to_string(n_values) +
            " parameters).");
 
-    for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
-      s->hidden = hidden;
     try
       {
         model.unflatten(values);

@@ -117,21 +117,8 @@ namespace dealii_learned
           std::unique_ptr<PostprocessorHook<dim>> hook;
           decide_collectively(comm, [&]() {
             hook =
-              Registry<PostprocessorHook<dim>>::instance().get(name).create();
-            prm.enter_subsection("Postprocessors");
-            prm.enter_subsection(name);
-            try
-              {
-                hook->parse_parameters(prm);
-              }
-            catch (...)
-              {
-                prm.leave_subsection();
-                prm.leave_subsection();
-                throw;
-              }
-            prm.leave_subsection();
-            prm.leave_subsection();
+              Registry<PostprocessorHook<dim>>::instance().create_configured(
+                name, prm, "Postprocessors");
           });
           result.emplace_back(
             name,

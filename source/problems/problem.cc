@@ -11,6 +11,8 @@
 #include <deal.II/numerics/error_estimator.h>
 #include <deal.II/numerics/vector_tools.h>
 
+#include <dealii-learned/base/collective.h>
+#include <dealii-learned/base/timer_section.h>
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_hook.h>
 
@@ -138,21 +140,21 @@ namespace dealii_learned
 
   template <int dim>
   void
-  Problem<dim>::estimate(Vector<float> &indicators) const
+  Problem<dim>::estimate(Vector<float> &cell_indicators) const
   {
-    indicators.reinit(triangulation.n_active_cells());
+    cell_indicators.reinit(triangulation.n_active_cells());
     KellyErrorEstimator<dim>::estimate(mapping,
                                        dof_handler,
                                        QGauss<dim - 1>(settings.fe_degree + 1),
                                        {},
                                        locally_relevant_solution,
-                                       indicators);
+                                       cell_indicators);
   }
 
 
   template <int dim>
   void
-  Problem<dim>::refine(const Vector<float> &indicators)
+  Problem<dim>::refine(const Vector<float> &cell_indicators)
   {
     // The solution, and with it the indicators, differ between partitions
     // in the last bits (reductions sum in another order). Symmetric
@@ -160,7 +162,7 @@ namespace dealii_learned
     // difference decides which of them the threshold splits. Rounding to
     // five significant digits makes the mesh the same on any number of
     // ranks, so that parallel runs reproduce serial ones.
-    Vector<float> rounded(indicators);
+    Vector<float> rounded(cell_indicators);
     for (auto &v : rounded)
       if (v > 0.f)
         {
@@ -189,12 +191,21 @@ namespace dealii_learned
 
   template <int dim>
   void
-  Problem<dim>::solve_estimate_refine(SolverHook &solver)
+  Problem<dim>::solve_and_estimate(SolverHook &solver)
   {
     solution = 0.;
     solver.solve(system_matrix, solution, system_rhs);
+    TimerSection section(timer, "estimate");
     distribute_solution(solution);
     estimate(indicators);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::solve_estimate_refine(SolverHook &solver)
+  {
+    solve_and_estimate(solver);
     refine(indicators);
     assemble_system();
   }
@@ -212,15 +223,18 @@ namespace dealii_learned
   void
   Problem<dim>::advance(const unsigned int step, SolverHook &solver)
   {
-    if (step == 0)
-      setup_system();
-    else
-      refine(indicators);
-    assemble_system();
-    solution = 0.;
-    solver.solve(system_matrix, solution, system_rhs);
-    distribute_solution(solution);
-    estimate(indicators);
+    {
+      TimerSection section(timer, "setup");
+      if (step == 0)
+        setup_system();
+      else
+        refine(indicators);
+    }
+    {
+      TimerSection section(timer, "assemble");
+      assemble_system();
+    }
+    solve_and_estimate(solver);
   }
 
 
@@ -263,6 +277,14 @@ namespace dealii_learned
   Problem<dim>::error_indicators() const
   {
     return indicators;
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::set_timer(TimerOutput *new_timer)
+  {
+    timer = new_timer;
   }
 
 
@@ -421,14 +443,18 @@ namespace dealii_learned
            ParameterHandler      &prm,
            MPI_Comm               mpi_communicator)
     {
-      const auto &entry = Registry<Problem<dim>>::instance().get(settings.name);
-      std::unique_ptr<Problem<dim>> problem = entry.create(mpi_communicator);
-      prm.enter_subsection("Problem");
-      prm.enter_subsection(settings.name);
-      problem->parse_parameters(prm);
-      prm.leave_subsection();
-      prm.leave_subsection();
-      problem->initialize(settings);
+      // Creating the problem and reading its parameters is local and may
+      // fail on some ranks only (a mesh file one rank cannot read): decided
+      // together. Building the mesh is collective (p4est): a failure on
+      // some ranks only ends the job.
+      std::unique_ptr<Problem<dim>> problem;
+      decide_collectively(mpi_communicator, [&]() {
+        problem = Registry<Problem<dim>>::instance().create_configured(
+          settings.name, prm, "Problem", mpi_communicator);
+      });
+      abort_on_lone_failure(mpi_communicator,
+                            "Problem '" + settings.name + "' (mesh)",
+                            [&]() { problem->initialize(settings); });
       return problem;
     }
 

@@ -34,6 +34,8 @@ namespace dealii_learned
       unsigned int fallbacks = 0;
       /** Wall time inside the network during the solve. */
       double network_seconds = 0.;
+      /** Restarts inside the method (SolverDCDM restarts itself). */
+      unsigned int restarts = 0;
     };
 
 
@@ -105,37 +107,36 @@ namespace dealii_learned
           // Reported also when the solve fails.
           IterationStatistics statistics;
           const auto          report_statistics = [&]() {
-            r.statistics = {{"fallback_steps", double(statistics.fallbacks)}};
+            r.statistics = {{"fallback_steps", double(statistics.fallbacks)},
+                            {"network_seconds", statistics.network_seconds}};
+            r.restarts += statistics.restarts;
             if (statistics.fallbacks > 0)
               r.warnings.push_back(
                 std::to_string(statistics.fallbacks) +
-                " network output(s) were not finite or zero and were "
-                         "replaced by the residual (steepest descent) for that "
-                         "step.");
+                " step(s) took the residual (steepest descent) instead of "
+                         "the network's direction, which was not finite, zero, or "
+                         "without curvature after orthogonalisation.");
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
               {
-                const auto &h = network.get_hierarchy();
-                r.statistics.emplace_back("network_levels",
-                                          double(h.n_levels()));
-                r.statistics.emplace_back("coarsest_level_size",
-                                          double(h.level_sizes().back()));
-                r.statistics.emplace_back("largest_aggregate",
-                                          double(h.largest_aggregate()));
+                const auto &h     = network.get_hierarchy();
+                const auto &times = h.setup_times();
                 r.statistics.emplace_back("setup_scaling_seconds",
-                                          h.setup_times().scaling);
+                                          times.scaling);
                 r.statistics.emplace_back("setup_aggregation_seconds",
-                                          h.setup_times().aggregation);
+                                          times.aggregation);
                 r.statistics.emplace_back("setup_prolongation_seconds",
-                                          h.setup_times().prolongation);
+                                          times.prolongation);
                 r.statistics.emplace_back("setup_galerkin_seconds",
-                                          h.setup_times().galerkin);
+                                          times.galerkin);
+                r.details = {
+                  {"network_levels", double(h.n_levels())},
+                  {"coarsest_level_size", double(h.level_sizes().back())},
+                  {"largest_aggregate", double(h.largest_aggregate())}};
                 for (const auto &w : h.warnings())
                   r.warnings.push_back("direction network hierarchy: " + w);
               }
             else
-              r.statistics.emplace_back("torchscript", 1.);
-            r.statistics.emplace_back("network_seconds",
-                                      statistics.network_seconds);
+              r.details = {{"torchscript", 1.}};
           };
           try
             {
@@ -177,6 +178,7 @@ namespace dealii_learned
           const auto             collect = [&]() {
             statistics.fallbacks += solver.n_fallback_steps();
             statistics.network_seconds += solver.network_seconds();
+            statistics.restarts += solver.n_restarts();
           };
           try
             {

@@ -305,25 +305,10 @@ namespace dealii_learned
     {
       std::unique_ptr<SolverHook> hook;
       decide_collectively(comm, [&]() {
-        const auto &entry =
-          Registry<SolverHook>::instance().get(settings.method);
-        hook = entry.create();
-        prm.enter_subsection("Linear solver");
-        prm.enter_subsection(settings.method);
-        try
-          {
-            hook->parse_parameters(prm);
-          }
-        catch (...)
-          {
-            // A refused parameter (e.g. a broken model file) must not leave
-            // the caller's ParameterHandler inside this subsection.
-            prm.leave_subsection();
-            prm.leave_subsection();
-            throw;
-          }
-        prm.leave_subsection();
-        prm.leave_subsection();
+        hook =
+          Registry<SolverHook>::instance().create_configured(settings.method,
+                                                             prm,
+                                                             "Linear solver");
       });
       hook->set_settings(settings);
       auto guarded = std::make_unique<GuardedSolverHook>(std::move(hook));

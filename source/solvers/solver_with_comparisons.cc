@@ -14,17 +14,6 @@ namespace dealii_learned
 {
   using namespace dealii;
 
-  namespace
-  {
-    bool
-    ends_with(const std::string &s, const std::string &suffix)
-    {
-      return s.size() >= suffix.size() &&
-             s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-    }
-  } // namespace
-
-
   void
   merge_reports(SolverReport &total, const SolverReport &next)
   {
@@ -52,11 +41,10 @@ namespace dealii_learned
                        [&](const auto &s) { return s.first == name; });
         if (it == total.statistics.end())
           total.statistics.emplace_back(name, value);
-        else if (ends_with(name, "seconds") || ends_with(name, "steps"))
-          it->second += value;
         else
-          it->second = value;
+          it->second += value;
       }
+    total.details = next.details;
     for (const auto &w : next.warnings)
       if (std::find(total.warnings.begin(), total.warnings.end(), w) ==
           total.warnings.end())
@@ -92,7 +80,10 @@ namespace dealii_learned
         }
       catch (...)
         {
+          // The hook is guarded: a failure that reaches this point is
+          // shared by all ranks, which may leave the section together.
           merge_reports(merged[0], primary->last_report());
+          section.stop();
           throw;
         }
       merge_reports(merged[0], report);

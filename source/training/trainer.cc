@@ -1,6 +1,7 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/timer.h>
+#include <deal.II/base/utilities.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/training/trainer.h>
@@ -177,10 +178,29 @@ namespace dealii_learned
     {
       const std::string trainer =
         prm.get(std::vector<std::string>{"Training"}, "Model");
+      const std::string problem =
+        prm.get(std::vector<std::string>{"Problem"}, "Name");
+      // What decides the data and the updates: the Problem entries and the
+      // selected problem's subsection, the Training entries but those that
+      // only say how long to run, the selected trainer's subsection, and
+      // the solver that refines the data's meshes (Linear solver/cg).
+      const auto kept = [&](const std::vector<std::string> &path,
+                            const std::string              &entry) {
+        if (path.empty())
+          return false;
+        if (path[0] == "Problem")
+          return path.size() == 1 || path[1] == problem;
+        if (path[0] == "Training")
+          return path.size() == 1 ?
+                   entry != "Epochs" && entry != "Epochs per run" &&
+                     entry != "Resume" :
+                   path[1] == trainer;
+        return path[0] == "Linear solver" && path.size() > 1 && path[1] == "cg";
+      };
       std::ostringstream all;
       prm.print_parameters(all, ParameterHandler::ShortPRM);
       std::istringstream       lines(all.str());
-      std::string              line, kept;
+      std::string              line, text;
       std::vector<std::string> path;
       while (std::getline(lines, line))
         {
@@ -192,20 +212,20 @@ namespace dealii_learned
             path.push_back(line.substr(11));
           else if (line == "end" && !path.empty())
             path.pop_back();
-          else if (!path.empty() &&
-                   (path.front() == "Problem" ||
-                    (path.front() == "Training" &&
-                     (path.size() == 1 || path[1] == trainer))) &&
-                   line.rfind("set Epochs", 0) != 0 &&
-                   line.rfind("set Resume", 0) != 0)
-            kept += join(path, "/") + ": " + line + '\n';
+          else if (line.rfind("set ", 0) == 0)
+            {
+              const std::string entry =
+                Utilities::trim(line.substr(4, line.find('=') - 4));
+              if (kept(path, entry))
+                text += join(path, "/") + ": " + line + '\n';
+            }
         }
       std::uint64_t hash = 1469598103934665603ull;
-      for (const unsigned char c : kept)
+      for (const unsigned char c : text)
         hash = (hash ^ c) * 1099511628211ull;
-      std::ostringstream text;
-      text << std::hex << std::setw(16) << std::setfill('0') << hash;
-      return text.str();
+      std::ostringstream out;
+      out << std::hex << std::setw(16) << std::setfill('0') << hash;
+      return out.str();
     }
 
 
@@ -217,21 +237,9 @@ namespace dealii_learned
                              "the trained model then runs on any number."));
       const LoopSettings       settings = parse_loop_settings(prm);
       std::unique_ptr<Trainer> trainer =
-        Registry<Trainer>::instance().get(settings.trainer).create();
-      prm.enter_subsection("Training");
-      prm.enter_subsection(settings.trainer);
-      try
-        {
-          trainer->parse_parameters(prm);
-        }
-      catch (...)
-        {
-          prm.leave_subsection();
-          prm.leave_subsection();
-          throw;
-        }
-      prm.leave_subsection();
-      prm.leave_subsection();
+        Registry<Trainer>::instance().create_configured(settings.trainer,
+                                                        prm,
+                                                        "Training");
 
       // Check the destination before spending time on training.
       const std::string directory =

@@ -42,6 +42,11 @@ main(int argc, char **argv)
               << e.n_failed_ranks << " of " << e.n_ranks << ": "
               << error_message(e) << std::endl;
     }
+  catch (const std::exception &e)
+    {
+      // On one rank, the exception as thrown.
+      deallog << "last rank (one rank): " << error_message(e) << std::endl;
+    }
 
   // Fails everywhere: no rank number in the message.
   try
@@ -54,6 +59,10 @@ main(int argc, char **argv)
     {
       deallog << "all ranks: failed " << e.n_failed_ranks << " of " << e.n_ranks
               << ": " << error_message(e) << std::endl;
+    }
+  catch (const std::exception &e)
+    {
+      deallog << "all ranks (one rank): " << error_message(e) << std::endl;
     }
 
   // Fails nowhere.

@@ -94,9 +94,6 @@ step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
 step("configure adaptive_poisson (deal.II's order, Debug)" ${CMAKE_COMMAND}
   -S ${EXAMPLES_DIR}/adaptive_poisson -B ${WORK_DIR}/debug-order
   -DCMAKE_PREFIX_PATH=${PREFIX})
-if(NOT last_output MATCHES "Build type: Debug|CMAKE_BUILD_TYPE.*Debug|-- Configuring done")
-  message(FATAL_ERROR "unexpected configure output")
-endif()
 step("build adaptive_poisson (Debug)" ${CMAKE_COMMAND} --build ${WORK_DIR}/debug-order -j 2)
 step("libraries of the Debug program" ldd ${WORK_DIR}/debug-order/adaptive_poisson)
 if(NOT last_output MATCHES "libdeal\\.ii\\.g\\.so" OR last_output MATCHES "libdeal\\.ii\\.so"

@@ -218,6 +218,8 @@ check_hooks(Problem<2> &problem, ParameterHandler &prm)
       for (const auto &s : report.statistics)
         if (s.first != "network_seconds")
           deallog << ' ' << s.first << ' ' << s.second;
+      for (const auto &d : report.details)
+        deallog << ' ' << d.first << ' ' << d.second;
       deallog << std::endl;
     }
 

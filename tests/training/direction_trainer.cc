@@ -78,7 +78,6 @@ main(int argc, char **argv)
   initlog();
 
   TrainingSettings settings;
-  settings.epochs             = 8;
   settings.samples_per_matrix = 32;
   settings.lanczos_steps      = 40;
   settings.learning_rate      = 1e-2;
@@ -100,7 +99,8 @@ main(int argc, char **argv)
 
   const double        initial = trainer.evaluate();
   std::vector<double> losses;
-  for (unsigned int e = 0; e < settings.epochs; ++e)
+  const unsigned int  epochs = 8;
+  for (unsigned int e = 0; e < epochs; ++e)
     losses.push_back(trainer.train_epoch());
   const double final_loss = trainer.evaluate();
   std::cout << "loss " << initial << " -> " << final_loss << std::endl;

@@ -57,8 +57,12 @@ namespace dealii_learned
    * not all ranks failed). For checks whose outcome may differ between
    * ranks (a file one rank cannot read, a plugin library one node lacks, a
    * directory one rank cannot write) so that no rank goes on alone into a
-   * collective call. Collective: every rank of @p comm must call it. Without
-   * MPI running, or on one rank, it simply runs @p check.
+   * collective call. Collective: every rank of @p comm must call it, and
+   * @p check itself must not contain collective calls (a rank that fails
+   * before one would leave the others waiting in it; use
+   * abort_on_lone_failure() for collective work). Without MPI running, or
+   * on one rank, it runs @p check and lets its exception through
+   * unchanged.
    */
   void
   decide_collectively(const MPI_Comm &comm, const std::function<void()> &check);
@@ -66,7 +70,9 @@ namespace dealii_learned
 
   /**
    * How long a failing rank waits for the others to fail too before it
-   * aborts the job (seconds).
+   * aborts the job (seconds); the environment variable
+   * DEALII_LEARNED_FAILURE_TIMEOUT overrides it (ranks whose shared failures
+   * can be far apart in time, e.g. on a slow parallel file system).
    */
   constexpr double lone_failure_timeout = 5.;
 
@@ -77,9 +83,9 @@ namespace dealii_learned
    *
    * - with one rank, or without MPI running, the exception propagates;
    * - otherwise this rank tells the others and waits up to
-   *   lone_failure_timeout seconds to hear the same from all of them. A
-   *   failure every rank shares (a solver that does not converge raises
-   *   NoConvergence on all ranks, since the residual norm is global)
+   *   lone_failure_timeout seconds to hear that they failed in the same
+   *   call. A failure every rank shares (a solver that does not converge
+   *   raises NoConvergence on all ranks, since the residual norm is global)
    *   propagates on every rank, so callers can catch it as usual;
    * - a failure on some ranks only cannot be recovered: the other ranks
    *   wait inside a collective call that this rank will never reach (and
@@ -91,7 +97,11 @@ namespace dealii_learned
    *
    * CollectiveError (already agreed by all ranks) propagates at once.
    * The agreement uses point-to-point messages on a tag of its own, so it
-   * never matches the collective calls the other ranks may be waiting in.
+   * never matches the collective calls the other ranks may be waiting in;
+   * each message carries the number of the guarded call (counted per
+   * communicator, the same on all ranks), so that failures in different
+   * calls are not taken for a shared one. Collective: all ranks of @p comm
+   * must run the same guarded calls in the same order.
    */
   void
   abort_on_lone_failure(const MPI_Comm              &comm,

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace dealii_learned
@@ -113,6 +114,20 @@ namespace dealii_learned
     /** The entry of the given name; throws with the list of known names. */
     const Entry &
     get(const std::string &name) const;
+
+    /**
+     * Creates the entry @p name from @p args and lets it read its own
+     * parameters: its parse_parameters() runs inside `subsection
+     * <section>/<name>` of @p prm, which is left again also when it throws
+     * (a refused model file must not leave the caller's ParameterHandler in
+     * a subsection). What every interface's parameter reader does.
+     */
+    template <typename... Args>
+    std::unique_ptr<Interface>
+    create_configured(const std::string        &name,
+                      dealii::ParameterHandler &prm,
+                      const std::string        &section,
+                      Args &&...args) const;
 
     /**
      * Declares, for every entry that has parameters, a subsection named
@@ -225,6 +240,34 @@ namespace dealii_learned
                   ". If it comes from a plugin library, list that library "
                   "in 'set Additional shared libraries'."));
     return it->second;
+  }
+
+
+  template <typename Interface>
+  template <typename... Args>
+  std::unique_ptr<Interface>
+  Registry<Interface>::create_configured(const std::string        &name,
+                                         dealii::ParameterHandler &prm,
+                                         const std::string        &section,
+                                         Args &&...args) const
+  {
+    std::unique_ptr<Interface> component =
+      get(name).create(std::forward<Args>(args)...);
+    prm.enter_subsection(section);
+    prm.enter_subsection(name);
+    try
+      {
+        component->parse_parameters(prm);
+      }
+    catch (...)
+      {
+        prm.leave_subsection();
+        prm.leave_subsection();
+        throw;
+      }
+    prm.leave_subsection();
+    prm.leave_subsection();
+    return component;
   }
 
 

@@ -39,6 +39,15 @@ namespace dealii_learned
     void
     set(const std::string &column, bool value);
 
+    /** A value of a column that the text table leaves out unless it is
+     *  asked for (details that belong in the JSON rows). */
+    void
+    set_detail(const std::string &column, double value);
+
+    /** Whether set_detail() made @p column a detail column. */
+    bool
+    is_detail(const std::string &column) const;
+
     /** Any integer type (counts, sizes, DoF numbers). */
     template <typename Integer,
               typename = std::enable_if_t<std::is_integral<Integer>::value &&
@@ -79,6 +88,7 @@ namespace dealii_learned
     set_value(const std::string &column, const Value &value);
 
     std::vector<std::string>                                columns;
+    std::vector<std::string>                                detail_columns;
     std::vector<std::vector<std::pair<std::string, Value>>> rows;
   };
 } // namespace dealii_learned

@@ -20,6 +20,7 @@ namespace dealii_learned
   public:
     TimerSection(dealii::TimerOutput *timer, const std::string &name)
       : timer(timer)
+      , name(name)
       , exceptions(std::uncaught_exceptions())
     {
       if (timer != nullptr)
@@ -28,13 +29,26 @@ namespace dealii_learned
 
     ~TimerSection()
     {
-      if (timer != nullptr && std::uncaught_exceptions() == exceptions)
+      if (std::uncaught_exceptions() == exceptions)
+        stop();
+    }
+
+    /**
+     * Leaves the section now (once). For a caller that knows all ranks
+     * unwind together, e.g. after a failure they agreed on, so that a
+     * section entered again later (a retried solve) is not still open.
+     */
+    void
+    stop()
+    {
+      if (timer != nullptr)
         try
           {
-            timer->leave_subsection();
+            timer->leave_subsection(name);
           }
         catch (...)
           {}
+      timer = nullptr;
     }
 
     TimerSection(const TimerSection &) = delete;
@@ -43,6 +57,7 @@ namespace dealii_learned
 
   private:
     dealii::TimerOutput *timer;
+    const std::string    name;
     const int            exceptions;
   };
 } // namespace dealii_learned

@@ -14,7 +14,8 @@ namespace dealii_learned
     /**
      * The columns of one solver report in the run summary: method,
      * preconditioner, iterations, converged, relative_residual, restarts,
-     * setup_seconds, solve_seconds and the method's own statistics.
+     * setup_seconds, solve_seconds, the method's statistics and (as detail
+     * columns) its details.
      */
     void
     add_solver_columns(ResultTable &table, const SolverReport &report);
@@ -34,10 +35,8 @@ namespace dealii_learned
                   const ResultTable     &table);
 
     /**
-     * The table on screen: every column but the methods' detailed
-     * statistics (hierarchy sizes, setup phases: summary.json has them all;
-     * fallback_steps stays, as it says whether a learned method worked as
-     * designed), and without the time columns unless @p print_timings.
+     * The table on screen: every column but the detail columns (summary.json
+     * has them), and without the time columns unless @p print_timings.
      */
     void
     print_summary(std::ostream      &out,

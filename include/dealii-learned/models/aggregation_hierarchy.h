@@ -34,11 +34,9 @@ namespace dealii_learned
    * matrix (P = (I - omega Â) P_0, smoothed aggregation), and the coarse
    * level is the Galerkin product P^T Â P, scaled in the same way. Rows
    * with no off-diagonal entry (constrained DoFs) are decoupled and get no
-   * coarse
-   * unknown. Nothing here
-   * depends on the mesh, the dimension or the element: only on A, so the
-   * same network runs on adaptive meshes with hanging nodes, Q1 or Q2, 2-D
-   * or 3-D.
+   * coarse unknown. Nothing here depends on the mesh, the dimension or the
+   * element: only on A, so the same network runs on adaptive meshes with
+   * hanging nodes, Q1 or Q2, 2-D or 3-D.
    *
    * Under MPI the aggregation is the sequential one, run rank after rank
    * (aggregates may cross ranks), and strengths are compared on a grid of
@@ -138,9 +136,11 @@ namespace dealii_learned
     operator_complexity() const;
 
     /**
-     * Rows of the largest aggregate on any level: at least
-     * `max_aggregate_size` in general, more where rows left free by the
-     * seeding pass joined a neighbouring aggregate.
+     * Rows of the largest aggregate on any level: up to
+     * `max_aggregate_size` from the seeding passes, more where rows left
+     * free by the first seeding pass joined a neighbouring aggregate (16 on
+     * a 2-D Q1 mesh and 52 on a 3-D one with the default size of 4; see
+     * tests/models/aggregation_hierarchy).
      */
     dealii::types::global_dof_index
     largest_aggregate() const;

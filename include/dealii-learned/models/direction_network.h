@@ -17,9 +17,8 @@ namespace dealii_learned
    * perceptron on two features, the node's residual rho_i and the message
    * g_i = (Â rho)_i gathered from its neighbours, plus linear skip terms:
    *
-   *   dy_i = sigma * ( a rho_i/sigma + b g_i/sigma
-   *                   + sum_c w_c relu(W_c0 rho_i/sigma + W_c1 g_i/sigma + c_c)
-   * )
+   *   f0 = rho_i / sigma,  f1 = g_i / sigma,
+   *   dy_i = sigma (a f0 + b f1 + sum_c w_c relu(W_c0 f0 + W_c1 f1 + c_c))
    *
    * sigma is the root-mean-square of the level's right-hand side, which
    * makes the layer, and the whole network, positively homogeneous:

@@ -23,6 +23,10 @@
 #include <utility>
 #include <vector>
 
+DEAL_II_NAMESPACE_OPEN
+class TimerOutput;
+DEAL_II_NAMESPACE_CLOSE
+
 namespace dealii_learned
 {
   class SolverHook;
@@ -85,14 +89,14 @@ namespace dealii_learned
      * locally relevant solution. Default: the Kelly estimator.
      */
     virtual void
-    estimate(dealii::Vector<float> &indicators) const;
+    estimate(dealii::Vector<float> &cell_indicators) const;
 
     /**
      * Refines and coarsens by fixed fractions of cells with the largest and
      * smallest indicators (p::d::GridRefinement), then calls setup_system().
      */
     void
-    refine(const dealii::Vector<float> &indicators);
+    refine(const dealii::Vector<float> &cell_indicators);
 
     /**
      * Applies the constraints to @p owned_solution (hanging nodes, boundary
@@ -157,6 +161,11 @@ namespace dealii_learned
     const dealii::Vector<float> &
     error_indicators() const;
 
+    /** Where advance() times its phases (setup, assemble, estimate);
+     *  none if null. */
+    void
+    set_timer(dealii::TimerOutput *timer);
+
     /** @} */
 
     /** Cell-wise fields worth looking at in output (e.g. the coefficient). */
@@ -214,8 +223,15 @@ namespace dealii_learned
     dealii::AffineConstraints<double>                 constraints;
     dealii::IndexSet                                  owned_dofs;
     dealii::IndexSet                                  relevant_dofs;
+    /** Solves the assembled system with @p solver from a zero start,
+     *  applies the constraints, and estimates the error into indicators. */
+    void
+    solve_and_estimate(SolverHook &solver);
+
     /** Filled by advance(); refine() of the next step uses it. */
     dealii::Vector<float> indicators;
+    /** See set_timer(). */
+    dealii::TimerOutput *timer = nullptr;
   };
 
 

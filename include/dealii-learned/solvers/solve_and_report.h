@@ -117,6 +117,6 @@ namespace dealii_learned
     report.solve_seconds     = timer.wall_time() - report.setup_seconds;
     report.relative_residual = report.residual / report.rhs_norm;
     if (!report.converged)
-      throw SolverNoConvergence(settings, report);
+      AssertThrow(false, SolverNoConvergence(settings, report));
   }
 } // namespace dealii_learned

@@ -73,6 +73,11 @@ namespace dealii_learned
     unsigned int
     n_fallback_steps() const;
 
+    /** Restarts from the true residual (its recurrence had drifted below
+     *  the tolerance while b - A x had not). */
+    unsigned int
+    n_restarts() const;
+
     /** Wall time spent in the network (its vmult) during the last solve;
      *  the rest of the solve is matrix products and vector updates. */
     double
@@ -82,6 +87,7 @@ namespace dealii_learned
     dealii::SolverControl &control;
     AdditionalData         data;
     unsigned int           fallbacks    = 0;
+    unsigned int           restarts     = 0;
     double                 network_time = 0.;
   };
 
@@ -106,6 +112,14 @@ namespace dealii_learned
 
 
   template <typename VectorType>
+  unsigned int
+  SolverDCDM<VectorType>::n_restarts() const
+  {
+    return restarts;
+  }
+
+
+  template <typename VectorType>
   double
   SolverDCDM<VectorType>::network_seconds() const
   {
@@ -123,6 +137,7 @@ namespace dealii_learned
   {
     using namespace dealii;
     fallbacks    = 0;
+    restarts     = 0;
     network_time = 0.;
 
     VectorType r, normalized, q, Aq;
@@ -166,6 +181,7 @@ namespace dealii_learned
                 break;
               }
             kept.clear();
+            ++restarts;
           }
         ++step;
 

@@ -93,9 +93,13 @@ namespace dealii_learned
     std::vector<double> residual_history;
     double              setup_seconds = 0;
     double              solve_seconds = 0;
-    /** Method-specific figures (e.g. a learned solver's fallback steps);
-     *  they become extra summary columns. */
+    /** Method-specific counts and times (a learned solver's fallback
+     *  steps, time in the network): additive, so reports of several solves
+     *  add up; summary columns, shown on screen. */
     std::vector<std::pair<std::string, double>> statistics;
+    /** Method-specific properties (the levels of a network's hierarchy):
+     *  summary columns in summary.json only; of several solves, the last. */
+    std::vector<std::pair<std::string, double>> details;
     /** Things the method did that a user should know about (a network
      *  output replaced, a hierarchy that could not coarsen as asked); the
      *  driver prints them. */

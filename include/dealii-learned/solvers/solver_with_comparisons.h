@@ -69,10 +69,9 @@ namespace dealii_learned
 
 
   /**
-   * Adds @p next to @p total (see SolverWithComparisons): counts and
-   * times summed, the largest residual, converged only if both are.
-   * Statistics whose name ends in "seconds" or "steps" are summed, the
-   * others take the latest value.
+   * Adds @p next to @p total (see SolverWithComparisons): counts, times and
+   * statistics summed, the largest residual, converged only if both are,
+   * the latest details.
    */
   void
   merge_reports(SolverReport &total, const SolverReport &next);

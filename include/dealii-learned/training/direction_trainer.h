@@ -14,7 +14,6 @@ namespace dealii_learned
   /** Settings of the unsupervised training of the direction network. */
   struct TrainingSettings
   {
-    unsigned int epochs     = 20;
     unsigned int batch_size = 16;
     /** Right-hand sides drawn from each training matrix. */
     unsigned int samples_per_matrix = 64;

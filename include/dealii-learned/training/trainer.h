@@ -140,10 +140,12 @@ namespace dealii_learned
 
     /**
      * A fingerprint (FNV-1a, hexadecimal) of everything that decides a
-     * training run's data and updates: `subsection Problem`, the entries of
-     * `subsection Training` and the subsection of the selected trainer,
-     * except the entries that only say how long to run (`Epochs`,
-     * `Epochs per run`, `Resume`).
+     * training run's data and updates: the entries of `subsection Problem`
+     * and of the selected problem's subsection, the entries of `subsection
+     * Training` except those that only say how long to run (`Epochs`,
+     * `Epochs per run`, `Resume`), the selected trainer's subsection, and
+     * `Linear solver/cg` (the solver that refines the data's meshes).
+     * Other components' parameters (a plugin loaded or not) do not count.
      */
     std::string
     configuration(const dealii::ParameterHandler &prm);
