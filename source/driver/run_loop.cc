@@ -254,7 +254,15 @@ namespace dealii_learned
       prm.enter_subsection("Problem");
       const unsigned int dim = prm.get_integer("Dimension");
       prm.leave_subsection();
-      return dim == 2 ? run_problem<2>(prm, out) : run_problem<3>(prm, out);
+      switch (dim)
+        {
+          case 1:
+            return run_problem<1>(prm, out);
+          case 2:
+            return run_problem<2>(prm, out);
+          default:
+            return run_problem<3>(prm, out);
+        }
     }
   } // namespace Driver
 } // namespace dealii_learned

@@ -54,6 +54,7 @@ namespace dealii_learned
             {f + "_max_abs", field.linfty_norm()}};
   }
 
+  template class FieldStatistics<1>;
   template class FieldStatistics<2>;
   template class FieldStatistics<3>;
 } // namespace dealii_learned

@@ -10,6 +10,14 @@ namespace dealii_learned
   using namespace dealii;
 
   template <>
+  Registry<PostprocessorHook<1>> &
+  Registry<PostprocessorHook<1>>::instance()
+  {
+    static Registry<PostprocessorHook<1>> registry;
+    return registry;
+  }
+
+  template <>
   Registry<PostprocessorHook<2>> &
   Registry<PostprocessorHook<2>>::instance()
   {
@@ -129,12 +137,18 @@ namespace dealii_learned
   } // namespace PostprocessorParameters
 
 
+  template class PostprocessorHook<1>;
   template class PostprocessorHook<2>;
   template class PostprocessorHook<3>;
+  template TrilinosWrappers::MPI::Vector
+  ghosted_copy(const FieldContext<1> &, const TrilinosWrappers::MPI::Vector &);
   template TrilinosWrappers::MPI::Vector
   ghosted_copy(const FieldContext<2> &, const TrilinosWrappers::MPI::Vector &);
   template TrilinosWrappers::MPI::Vector
   ghosted_copy(const FieldContext<3> &, const TrilinosWrappers::MPI::Vector &);
+  template std::vector<
+    std::pair<std::string, std::unique_ptr<PostprocessorHook<1>>>>
+  PostprocessorParameters::create<1>(ParameterHandler &, const MPI_Comm &);
   template std::vector<
     std::pair<std::string, std::unique_ptr<PostprocessorHook<2>>>>
   PostprocessorParameters::create<2>(ParameterHandler &, const MPI_Comm &);

@@ -117,6 +117,7 @@ namespace dealii_learned
     return {};
   }
 
+  template class VtuOutput<1>;
   template class VtuOutput<2>;
   template class VtuOutput<3>;
 } // namespace dealii_learned

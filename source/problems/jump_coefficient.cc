@@ -29,8 +29,7 @@ namespace dealii_learned
 
   template <int dim>
   void
-  JumpCoefficientProblem<dim>::make_coarse_grid(
-    parallel::distributed::Triangulation<dim> &tria)
+  JumpCoefficientProblem<dim>::make_coarse_grid(ProblemTriangulation<dim> &tria)
   {
     GridGenerator::hyper_L(tria, -1., 1.);
   }

@@ -5,6 +5,8 @@
 #include <deal.II/dofs/dof_renumbering.h>
 #include <deal.II/dofs/dof_tools.h>
 
+#include <deal.II/grid/grid_refinement.h>
+
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/sparsity_tools.h>
 
@@ -17,10 +19,20 @@
 #include <dealii-learned/solvers/solver_hook.h>
 
 #include <cmath>
+#include <functional>
+#include <map>
 
 namespace dealii_learned
 {
   using namespace dealii;
+
+  template <>
+  Registry<Problem<1>> &
+  Registry<Problem<1>>::instance()
+  {
+    static Registry<Problem<1>> registry;
+    return registry;
+  }
 
   template <>
   Registry<Problem<2>> &
@@ -99,15 +111,13 @@ namespace dealii_learned
     // gives the same global numbering on any number of MPI ranks, so that
     // algorithms that follow the index order (the aggregation of the
     // direction network's hierarchy) do the same thing on every partition.
-    DoFRenumbering::hierarchical(dof_handler);
+    // (A 1-D shared mesh numbers its DoFs rank by rank, left to right.)
+    if constexpr (dim > 1)
+      DoFRenumbering::hierarchical(dof_handler);
     owned_dofs = dof_handler.locally_owned_dofs();
     DoFTools::extract_locally_relevant_dofs(dof_handler, relevant_dofs);
 
-    constraints.clear();
-    constraints.reinit(relevant_dofs);
-    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
-    make_boundary_constraints(constraints);
-    constraints.close();
+    rebuild_constraints();
 
     DynamicSparsityPattern dsp(relevant_dofs);
     DoFTools::make_sparsity_pattern(dof_handler, dsp, constraints, false);
@@ -121,6 +131,52 @@ namespace dealii_learned
     locally_relevant_solution.reinit(owned_dofs,
                                      relevant_dofs,
                                      mpi_communicator);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::rebuild_constraints()
+  {
+    build_constraints(constraints);
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::build_constraints(
+    AffineConstraints<double> &new_constraints) const
+  {
+    new_constraints.clear();
+    new_constraints.reinit(relevant_dofs);
+    DoFTools::make_hanging_node_constraints(dof_handler, new_constraints);
+    make_boundary_constraints(new_constraints);
+    new_constraints.close();
+  }
+
+
+  template <int dim>
+  std::optional<double>
+  Problem<dim>::exact_integral() const
+  {
+    return {};
+  }
+
+
+  template <int dim>
+  bool
+  Problem<dim>::interpolate_exact_solution(
+    TrilinosWrappers::MPI::Vector &) const
+  {
+    return false;
+  }
+
+
+  template <int dim>
+  std::vector<std::pair<std::string, double>>
+  Problem<dim>::pde_parameters() const
+  {
+    return {};
   }
 
 
@@ -170,11 +226,23 @@ namespace dealii_learned
             std::pow(10., 4 - std::floor(std::log10(double(v))));
           v = static_cast<float>(std::round(v * scale) / scale);
         }
-    parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
-      triangulation,
-      rounded,
-      settings.refinement_fraction,
-      settings.coarsening_fraction);
+    if constexpr (dim == 1)
+      {
+        // Every rank holds the whole mesh and must refine it the same way:
+        // the indicators of all cells, each from the rank that owns it.
+        Utilities::MPI::sum(rounded, mpi_communicator, rounded);
+        GridRefinement::refine_and_coarsen_fixed_number(
+          triangulation,
+          rounded,
+          settings.refinement_fraction,
+          settings.coarsening_fraction);
+      }
+    else
+      parallel::distributed::GridRefinement::refine_and_coarsen_fixed_number(
+        triangulation,
+        rounded,
+        settings.refinement_fraction,
+        settings.coarsening_fraction);
     triangulation.execute_coarsening_and_refinement();
     setup_system();
   }
@@ -311,7 +379,7 @@ namespace dealii_learned
   }
 
   template <int dim>
-  const parallel::distributed::Triangulation<dim> &
+  const ProblemTriangulation<dim> &
   Problem<dim>::get_triangulation() const
   {
     return triangulation;
@@ -362,22 +430,66 @@ namespace dealii_learned
 
   namespace ProblemParameters
   {
+    namespace
+    {
+      /** A problem's name, description and parameter declaration, from the
+       *  registry of any dimension it is registered for. */
+      struct ProblemEntry
+      {
+        std::string                             description;
+        std::vector<unsigned int>               dimensions;
+        std::function<void(ParameterHandler &)> declare;
+      };
+
+
+      std::map<std::string, ProblemEntry>
+      problems_of_all_dimensions()
+      {
+        std::map<std::string, ProblemEntry> result;
+        const auto add = [&](const auto &registry, const unsigned int dim) {
+          for (const auto &name : registry.names())
+            {
+              auto &entry       = result[name];
+              entry.description = registry.get(name).description;
+              entry.declare     = registry.get(name).declare_parameters;
+              entry.dimensions.push_back(dim);
+            }
+        };
+        add(Registry<Problem<1>>::instance(), 1);
+        add(Registry<Problem<2>>::instance(), 2);
+        add(Registry<Problem<3>>::instance(), 3);
+        return result;
+      }
+    } // namespace
+
+
     void
     declare_parameters(ParameterHandler &prm)
     {
-      const auto &registry = Registry<Problem<2>>::instance();
+      const auto  problems = problems_of_all_dimensions();
+      std::string names, documentation;
+      for (const auto &[name, entry] : problems)
+        {
+          names += (names.empty() ? "" : "|") + name;
+          std::string dims;
+          for (const unsigned int d : entry.dimensions)
+            dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+          documentation +=
+            "\n\n`" + name + "' (" + dims + "-D): " + entry.description;
+        }
       prm.enter_subsection("Problem");
       {
         prm.declare_entry("Name",
                           "jump-coefficient",
-                          Patterns::Selection(registry.selection_pattern()),
+                          Patterns::Selection(names),
                           "The built-in problem to solve. Registered "
                           "problems:" +
-                            registry.documentation());
+                            documentation);
         prm.declare_entry("Dimension",
                           "2",
-                          Patterns::Integer(2, 3),
-                          "Space dimension: 2 or 3.");
+                          Patterns::Integer(1, 3),
+                          "Space dimension: 1, 2 or 3 (not every problem "
+                          "has all three).");
         prm.declare_entry("Refinement cycles",
                           "6",
                           Patterns::Integer(1, 100),
@@ -409,7 +521,8 @@ namespace dealii_learned
                           Patterns::Double(0., 1.),
                           "Fraction of cells with the smallest error "
                           "indicators coarsened each cycle.");
-        registry.declare_parameters(prm);
+        for (const auto &[name, entry] : problems)
+          declare_component_subsection(prm, name, entry.declare);
       }
       prm.leave_subsection();
     }
@@ -447,6 +560,12 @@ namespace dealii_learned
       // fail on some ranks only (a mesh file one rank cannot read): decided
       // together. Building the mesh is collective (p4est): a failure on
       // some ranks only ends the job.
+      AssertThrow(
+        Registry<Problem<dim>>::instance().contains(settings.name),
+        ExcMessage(
+          "The problem '" + settings.name + "' has no " + std::to_string(dim) +
+          "-D version. Problems in " + std::to_string(dim) + "-D: " +
+          Registry<Problem<dim>>::instance().selection_pattern() + "."));
       std::unique_ptr<Problem<dim>> problem;
       decide_collectively(mpi_communicator, [&]() {
         problem = Registry<Problem<dim>>::instance().create_configured(
@@ -458,12 +577,15 @@ namespace dealii_learned
       return problem;
     }
 
+    template std::unique_ptr<Problem<1>>
+    create<1>(const ProblemSettings &, ParameterHandler &, MPI_Comm);
     template std::unique_ptr<Problem<2>>
     create<2>(const ProblemSettings &, ParameterHandler &, MPI_Comm);
     template std::unique_ptr<Problem<3>>
     create<3>(const ProblemSettings &, ParameterHandler &, MPI_Comm);
   } // namespace ProblemParameters
 
+  template class Problem<1>;
   template class Problem<2>;
   template class Problem<3>;
 } // namespace dealii_learned

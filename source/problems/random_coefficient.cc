@@ -63,7 +63,7 @@ namespace dealii_learned
   template <int dim>
   void
   RandomCoefficientProblem<dim>::make_coarse_grid(
-    parallel::distributed::Triangulation<dim> &tria)
+    ProblemTriangulation<dim> &tria)
   {
     GridGenerator::hyper_cube(tria, -1., 1.);
   }

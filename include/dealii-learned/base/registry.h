@@ -271,25 +271,37 @@ namespace dealii_learned
   }
 
 
+  /**
+   * Declares a component's parameters in `subsection <name>` of the current
+   * subsection of @p prm; a component without parameters gets no (empty)
+   * subsection.
+   */
+  inline void
+  declare_component_subsection(
+    dealii::ParameterHandler                              &prm,
+    const std::string                                     &name,
+    const std::function<void(dealii::ParameterHandler &)> &declare)
+  {
+    if (!declare)
+      return;
+    dealii::ParameterHandler scratch;
+    declare(scratch);
+    std::ostringstream listing;
+    scratch.print_parameters(listing, dealii::ParameterHandler::ShortPRM);
+    if (listing.str().find("set ") == std::string::npos)
+      return;
+    prm.enter_subsection(name);
+    declare(prm);
+    prm.leave_subsection();
+  }
+
+
   template <typename Interface>
   void
   Registry<Interface>::declare_parameters(dealii::ParameterHandler &prm) const
   {
     for (const auto &e : entries)
-      if (e.second.declare_parameters)
-        {
-          // Components without parameters get no (empty) subsection.
-          dealii::ParameterHandler scratch;
-          e.second.declare_parameters(scratch);
-          std::ostringstream listing;
-          scratch.print_parameters(listing, dealii::ParameterHandler::ShortPRM);
-          if (listing.str().find("set ") == std::string::npos)
-            continue;
-
-          prm.enter_subsection(e.first);
-          e.second.declare_parameters(prm);
-          prm.leave_subsection();
-        }
+      declare_component_subsection(prm, e.first, e.second.declare_parameters);
   }
 } // namespace dealii_learned
 

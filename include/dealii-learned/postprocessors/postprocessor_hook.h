@@ -76,7 +76,7 @@ namespace dealii_learned
    * The field is the locally owned Trilinos vector with constraints already
    * distributed; a postprocessor that needs values on ghost DoFs makes a
    * ghosted copy with ghosted_copy(). Implementations are registered for
-   * dim = 2 and 3 with DEALII_LEARNED_REGISTER_POSTPROCESSOR and provide a
+   * dim = 1, 2 and 3 with DEALII_LEARNED_REGISTER_POSTPROCESSOR and provide a
    * static `declare_parameters(ParameterHandler &)` for their subsection.
    */
   template <int dim>
@@ -127,6 +127,9 @@ namespace dealii_learned
   } // namespace PostprocessorParameters
 
   template <>
+  Registry<PostprocessorHook<1>> &
+  Registry<PostprocessorHook<1>>::instance();
+  template <>
   Registry<PostprocessorHook<2>> &
   Registry<PostprocessorHook<2>>::instance();
   template <>
@@ -135,7 +138,7 @@ namespace dealii_learned
 } // namespace dealii_learned
 
 /**
- * Registers a postprocessor class template (instantiated for dim = 2 and 3)
+ * Registers a postprocessor class template (instantiated for dim = 1, 2 and 3)
  * under a name, with a description.
  */
 #define DEALII_LEARNED_REGISTER_POSTPROCESSOR(ClassTemplate,  \
@@ -143,6 +146,11 @@ namespace dealii_learned
                                               description)    \
   namespace                                                   \
   {                                                           \
+    const ::dealii_learned::RegistrationHelper<               \
+      ::dealii_learned::PostprocessorHook<1>,                 \
+      ClassTemplate<1>>                                       \
+      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_1d_, \
+                            __LINE__)(name, description);     \
     const ::dealii_learned::RegistrationHelper<               \
       ::dealii_learned::PostprocessorHook<2>,                 \
       ClassTemplate<2>>                                       \

@@ -40,7 +40,6 @@ namespace dealii_learned
 
   protected:
     void
-    make_coarse_grid(
-      dealii::parallel::distributed::Triangulation<dim> &tria) override;
+    make_coarse_grid(ProblemTriangulation<dim> &tria) override;
   };
 } // namespace dealii_learned

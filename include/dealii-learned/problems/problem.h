@@ -4,6 +4,7 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/quadrature_lib.h>
 
+#include <deal.II/distributed/shared_tria.h>
 #include <deal.II/distributed/tria.h>
 
 #include <deal.II/dofs/dof_handler.h>
@@ -19,6 +20,7 @@
 #include <dealii-learned/base/registry.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,28 @@ DEAL_II_NAMESPACE_CLOSE
 namespace dealii_learned
 {
   class SolverHook;
+
+  /**
+   * The mesh of a problem in @p dim dimensions: p4est's distributed
+   * triangulation in 2-D and 3-D; p4est has no 1-D, so there a shared
+   * triangulation (every rank stores the whole mesh and owns a part of it),
+   * which runs serial and under MPI alike.
+   */
+  template <int dim>
+  struct TriangulationFor
+  {
+    using type = dealii::parallel::distributed::Triangulation<dim>;
+  };
+
+  template <>
+  struct TriangulationFor<1>
+  {
+    using type = dealii::parallel::shared::Triangulation<1>;
+  };
+
+  template <int dim>
+  using ProblemTriangulation = typename TriangulationFor<dim>::type;
+
 
   /** The entries of `subsection Problem` that every problem understands. */
   struct ProblemSettings
@@ -168,6 +192,32 @@ namespace dealii_learned
 
     /** @} */
 
+    /**
+     * @name What a problem knows about its exact solution
+     *
+     * For postprocessors that compare or correct a field (prob-conserv):
+     * defaults say "unknown".
+     */
+    /** @{ */
+
+    /** The integral of the exact solution over the domain at time(), if
+     *  the problem knows it (a conserved quantity). */
+    virtual std::optional<double>
+    exact_integral() const;
+
+    /** Interpolates the exact solution at time() into @p owned (locally
+     *  owned layout of the solution); false if there is none. */
+    virtual bool
+    interpolate_exact_solution(
+      dealii::TrilinosWrappers::MPI::Vector &owned) const;
+
+    /** The PDE's parameters by name (a diffusivity, an exponent), for
+     *  models that take them as inputs. */
+    virtual std::vector<std::pair<std::string, double>>
+    pde_parameters() const;
+
+    /** @} */
+
     /** Cell-wise fields worth looking at in output (e.g. the coefficient). */
     virtual std::vector<std::pair<std::string, dealii::Vector<float>>>
     cell_data() const;
@@ -176,7 +226,7 @@ namespace dealii_learned
     get_mpi_communicator() const;
     const ProblemSettings &
     get_settings() const;
-    const dealii::parallel::distributed::Triangulation<dim> &
+    const ProblemTriangulation<dim> &
     get_triangulation() const;
     const dealii::DoFHandler<dim> &
     get_dof_handler() const;
@@ -201,8 +251,7 @@ namespace dealii_learned
   protected:
     /** Creates the coarse mesh, before the initial global refinement. */
     virtual void
-    make_coarse_grid(
-      dealii::parallel::distributed::Triangulation<dim> &tria) = 0;
+    make_coarse_grid(ProblemTriangulation<dim> &tria) = 0;
 
     /**
      * Adds the boundary constraints to @p constraints (already holding the
@@ -213,20 +262,30 @@ namespace dealii_learned
     make_boundary_constraints(
       dealii::AffineConstraints<double> &constraints) const;
 
-    MPI_Comm                                          mpi_communicator;
-    ProblemSettings                                   settings;
-    dealii::parallel::distributed::Triangulation<dim> triangulation;
-    std::unique_ptr<dealii::FE_Q<dim>>                fe;
-    dealii::DoFHandler<dim>                           dof_handler;
-    dealii::MappingQ<dim>                             mapping;
-    dealii::QGauss<dim>                               quadrature;
-    dealii::AffineConstraints<double>                 constraints;
-    dealii::IndexSet                                  owned_dofs;
-    dealii::IndexSet                                  relevant_dofs;
+    MPI_Comm                           mpi_communicator;
+    ProblemSettings                    settings;
+    ProblemTriangulation<dim>          triangulation;
+    std::unique_ptr<dealii::FE_Q<dim>> fe;
+    dealii::DoFHandler<dim>            dof_handler;
+    dealii::MappingQ<dim>              mapping;
+    dealii::QGauss<dim>                quadrature;
+    dealii::AffineConstraints<double>  constraints;
+    dealii::IndexSet                   owned_dofs;
+    dealii::IndexSet                   relevant_dofs;
     /** Solves the assembled system with @p solver from a zero start,
      *  applies the constraints, and estimates the error into indicators. */
     void
     solve_and_estimate(SolverHook &solver);
+
+    /** Builds the hanging-node and boundary constraints anew (boundary
+     *  values that change in time), on the current DoFs. */
+    void
+    rebuild_constraints();
+
+    /** Hanging-node and boundary constraints of the current DoFs, into
+     *  @p new_constraints. */
+    void
+    build_constraints(dealii::AffineConstraints<double> &new_constraints) const;
 
     /** Filled by advance(); refine() of the next step uses it. */
     dealii::Vector<float> indicators;
@@ -268,6 +327,9 @@ namespace dealii_learned
   };
 
   template <>
+  Registry<Problem<1>> &
+  Registry<Problem<1>>::instance();
+  template <>
   Registry<Problem<2>> &
   Registry<Problem<2>>::instance();
   template <>
@@ -277,7 +339,8 @@ namespace dealii_learned
 
 /**
  * Registers a problem class template (instantiated for dim = 2 and 3) under
- * a name, with a description.
+ * a name, with a description. DEALII_LEARNED_REGISTER_PROBLEM_1D_2D_3D
+ * registers dim = 1 too.
  */
 #define DEALII_LEARNED_REGISTER_PROBLEM(ClassTemplate, name, description)    \
   namespace                                                                  \
@@ -289,5 +352,17 @@ namespace dealii_learned
     const ::dealii_learned::RegistrationHelper<::dealii_learned::Problem<3>, \
                                                ClassTemplate<3>>             \
       DEALII_LEARNED_CONCAT(dealii_learned_problem_3d_,                      \
+                            __LINE__)(name, description);                    \
+  }
+
+#define DEALII_LEARNED_REGISTER_PROBLEM_1D_2D_3D(ClassTemplate,              \
+                                                 name,                       \
+                                                 description)                \
+  DEALII_LEARNED_REGISTER_PROBLEM(ClassTemplate, name, description)          \
+  namespace                                                                  \
+  {                                                                          \
+    const ::dealii_learned::RegistrationHelper<::dealii_learned::Problem<1>, \
+                                               ClassTemplate<1>>             \
+      DEALII_LEARNED_CONCAT(dealii_learned_problem_1d_,                      \
                             __LINE__)(name, description);                    \
   }

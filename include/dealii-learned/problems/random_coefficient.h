@@ -36,8 +36,7 @@ namespace dealii_learned
 
   protected:
     void
-    make_coarse_grid(
-      dealii::parallel::distributed::Triangulation<dim> &tria) override;
+    make_coarse_grid(ProblemTriangulation<dim> &tria) override;
 
   private:
     unsigned int blocks = 16;

@@ -6,6 +6,7 @@
 
 #include <dealii-learned/solvers/solver_hook.h>
 
+#include <cmath>
 #include <string>
 
 namespace dealii_learned
@@ -49,9 +50,14 @@ namespace dealii_learned
                   std::to_string(A.m()) + " x " + std::to_string(A.n()) +
                   " but the vectors have sizes " + std::to_string(x.size()) +
                   " (x) and " + std::to_string(b.size()) + " (b)."));
-    report           = SolverReport();
-    report.method    = settings.method;
-    report.rhs_norm  = b.l2_norm();
+    report          = SolverReport();
+    report.method   = settings.method;
+    report.rhs_norm = b.l2_norm();
+    AssertThrow(std::isfinite(report.rhs_norm),
+                ExcMessage("Linear solver '" + settings.method +
+                           "': the right-hand side is not finite (it holds "
+                           "NaN or infinite entries); the assembly that made "
+                           "it failed."));
     report.tolerance = settings.tolerance(report.rhs_norm);
     if (report.rhs_norm == 0.)
       {
