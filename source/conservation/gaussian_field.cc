@@ -1,0 +1,210 @@
+#include <deal.II/base/exceptions.h>
+#include <deal.II/base/mpi.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/conservation/gaussian_field.h>
+
+#include <cmath>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    bool
+    all_finite(const TrilinosWrappers::MPI::Vector &v)
+    {
+      bool finite = true;
+      for (const auto i : v.locally_owned_elements())
+        finite = finite && std::isfinite(v[i]);
+      return Utilities::MPI::min(finite ? 1 : 0, v.get_mpi_communicator()) > 0;
+    }
+  } // namespace
+
+
+  GaussianField
+  GaussianField::diagonal(const TrilinosWrappers::MPI::Vector &mean,
+                          const TrilinosWrappers::MPI::Vector &variance)
+  {
+    GaussianField field;
+    field.mean          = mean;
+    field.diagonal_part = variance;
+    field.check("the field");
+    return field;
+  }
+
+
+  GaussianField
+  GaussianField::ensemble(
+    const std::vector<TrilinosWrappers::MPI::Vector> &means,
+    const std::vector<TrilinosWrappers::MPI::Vector> &variances)
+  {
+    AssertThrow(!means.empty() && means.size() == variances.size(),
+                ExcMessage("An ensemble needs as many variance vectors as "
+                           "mean vectors, and at least one member (" +
+                           std::to_string(means.size()) + " means, " +
+                           std::to_string(variances.size()) + " variances)."));
+    const double  members = means.size();
+    GaussianField field;
+    field.mean = means[0];
+    field.mean = 0.;
+    field.diagonal_part.reinit(field.mean);
+    for (unsigned int k = 0; k < means.size(); ++k)
+      {
+        AssertThrow(means[k].size() == field.mean.size() &&
+                      variances[k].size() == field.mean.size(),
+                    ExcMessage("Ensemble member " + std::to_string(k) +
+                               " has another size than member 0."));
+        field.mean.add(1. / members, means[k]);
+        field.diagonal_part.add(1. / members, variances[k]);
+      }
+    for (const auto &m : means)
+      {
+        field.factors.push_back(m);
+        field.factors.back() -= field.mean;
+        field.factors.back() /= std::sqrt(members);
+      }
+    field.core = IdentityMatrix(means.size());
+    field.check("the ensemble");
+    return field;
+  }
+
+
+  GaussianField
+  GaussianField::dense(const TrilinosWrappers::MPI::Vector &mean,
+                       const FullMatrix<double>            &covariance)
+  {
+    const auto n = mean.size();
+    AssertThrow(n <= dense_limit,
+                ExcMessage("A dense covariance of " + std::to_string(n) +
+                           " x " + std::to_string(n) +
+                           " is refused: dense covariances are for problems "
+                           "of at most " +
+                           std::to_string(dense_limit) +
+                           " DoFs. Give a diagonal or a diagonal plus "
+                           "low-rank covariance (an ensemble) instead."));
+    AssertThrow(covariance.m() == n && covariance.n() == n,
+                ExcMessage(
+                  "The covariance is " + std::to_string(covariance.m()) +
+                  " x " + std::to_string(covariance.n()) +
+                  " but the mean has " + std::to_string(n) + " entries."));
+    AssertThrow(mean.locally_owned_elements().n_elements() == n,
+                ExcMessage("A dense covariance needs the whole field on one "
+                           "MPI rank."));
+    GaussianField field;
+    field.mean = mean;
+    field.diagonal_part.reinit(mean);
+    for (unsigned int j = 0; j < n; ++j)
+      {
+        field.factors.emplace_back(mean);
+        field.factors.back()    = 0.;
+        field.factors.back()[j] = 1.;
+        field.factors.back().compress(VectorOperation::insert);
+      }
+    field.core = covariance;
+    field.check("the field");
+    return field;
+  }
+
+
+  types::global_dof_index
+  GaussianField::size() const
+  {
+    return mean.size();
+  }
+
+
+  unsigned int
+  GaussianField::rank() const
+  {
+    return factors.size();
+  }
+
+
+  void
+  GaussianField::apply_covariance(const TrilinosWrappers::MPI::Vector &x,
+                                  TrilinosWrappers::MPI::Vector       &y) const
+  {
+    y = x;
+    y.scale(diagonal_part);
+    if (factors.empty())
+      return;
+    const unsigned int r = factors.size();
+    Vector<double>     projected(r), weighted(r);
+    for (unsigned int k = 0; k < r; ++k)
+      projected[k] = factors[k] * x;
+    core.vmult(weighted, projected);
+    for (unsigned int k = 0; k < r; ++k)
+      y.add(weighted[k], factors[k]);
+  }
+
+
+  TrilinosWrappers::MPI::Vector
+  GaussianField::variance() const
+  {
+    TrilinosWrappers::MPI::Vector result(diagonal_part);
+    const unsigned int            r = factors.size();
+    for (const auto i : result.locally_owned_elements())
+      {
+        double value = result[i];
+        for (unsigned int k = 0; k < r; ++k)
+          {
+            const double lk = factors[k][i];
+            if (lk == 0.)
+              continue;
+            for (unsigned int l = 0; l < r; ++l)
+              value += lk * core(k, l) * factors[l][i];
+          }
+        result[i] = value;
+      }
+    result.compress(VectorOperation::insert);
+    return result;
+  }
+
+
+  void
+  GaussianField::check(const std::string &what) const
+  {
+    AssertThrow(mean.size() > 0,
+                ExcMessage(what + " has no entries (an empty mean)."));
+    AssertThrow(diagonal_part.size() == mean.size(),
+                ExcMessage(what + ": the variance has " +
+                           std::to_string(diagonal_part.size()) +
+                           " entries but the mean " +
+                           std::to_string(mean.size()) + "."));
+    AssertThrow(all_finite(mean),
+                ExcMessage(what + ": the mean holds NaN or infinite entries."));
+    AssertThrow(all_finite(diagonal_part),
+                ExcMessage(what +
+                           ": the variance holds NaN or infinite entries."));
+    double smallest = 0.;
+    for (const auto i : diagonal_part.locally_owned_elements())
+      smallest = std::min(smallest, static_cast<double>(diagonal_part[i]));
+    smallest =
+      Utilities::MPI::min(smallest, diagonal_part.get_mpi_communicator());
+    AssertThrow(smallest >= 0.,
+                ExcMessage(what + ": a variance is negative (" +
+                           format_number(smallest) +
+                           "); variances must be >= 0."));
+    AssertThrow(core.m() == factors.size() && core.n() == factors.size(),
+                ExcMessage(what + ": the low-rank core is " +
+                           std::to_string(core.m()) + " x " +
+                           std::to_string(core.n()) + " for " +
+                           std::to_string(factors.size()) + " factors."));
+    for (unsigned int k = 0; k < factors.size(); ++k)
+      {
+        AssertThrow(factors[k].size() == mean.size(),
+                    ExcMessage(what + ": low-rank factor " + std::to_string(k) +
+                               " has another size than the mean."));
+        AssertThrow(all_finite(factors[k]),
+                    ExcMessage(what + ": low-rank factor " + std::to_string(k) +
+                               " holds NaN or infinite entries."));
+        for (unsigned int l = 0; l < factors.size(); ++l)
+          AssertThrow(std::abs(core(k, l) - core(l, k)) <=
+                        1e-12 * (std::abs(core(k, l)) + std::abs(core(l, k))),
+                      ExcMessage(what + ": the low-rank core is not "
+                                        "symmetric."));
+      }
+  }
+} // namespace dealii_learned
