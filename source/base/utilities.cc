@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +23,30 @@ namespace dealii_learned
     for (std::size_t i = 0; i < items.size(); ++i)
       result += (i == 0 ? "" : separator) + items[i];
     return result;
+  }
+
+
+  bool
+  parse_double(const std::string &text, double &value)
+  {
+    if (text.empty())
+      return false;
+    // Overflow gives inf, refused below; underflow (a subnormal weight) is
+    // a valid, finite value.
+    char *end = nullptr;
+    value     = std::strtod(text.c_str(), &end);
+    return end == text.c_str() + text.size() && std::isfinite(value);
+  }
+
+
+  bool
+  parse_unsigned(const std::string &text, unsigned int &value)
+  {
+    if (text.empty() || text.size() > 9 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    value = static_cast<unsigned int>(std::stoul(text));
+    return true;
   }
 
 

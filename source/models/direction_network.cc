@@ -152,30 +152,17 @@ namespace dealii_learned
 
   namespace
   {
-    /** @p text as a finite double, all of it (hexadecimal floats too), or
-     *  false. */
     bool
     parse_number(const std::string &text, double &value)
     {
-      if (text.empty())
-        return false;
-      // Overflow gives inf, caught below; underflow (a subnormal weight)
-      // is a valid, finite value.
-      char *end = nullptr;
-      value     = std::strtod(text.c_str(), &end);
-      return end == text.c_str() + text.size() && std::isfinite(value);
+      return parse_double(text, value);
     }
 
 
-    /** @p text as an unsigned int, all of it (digits only), or false. */
     bool
     parse_number(const std::string &text, unsigned int &value)
     {
-      if (text.empty() || text.size() > 9 ||
-          text.find_first_not_of("0123456789") != std::string::npos)
-        return false;
-      value = static_cast<unsigned int>(std::stoul(text));
-      return true;
+      return parse_unsigned(text, value);
     }
   } // namespace
 

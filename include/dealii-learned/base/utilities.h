@@ -11,6 +11,15 @@ namespace dealii_learned
   std::string
   join(const std::vector<std::string> &items, const std::string &separator);
 
+  /** @p text as a finite double, all of it (hexadecimal floats too), or
+   *  false: for file formats where garbage must not become 0. */
+  bool
+  parse_double(const std::string &text, double &value);
+
+  /** @p text as an unsigned int, all of it (digits only), or false. */
+  bool
+  parse_unsigned(const std::string &text, unsigned int &value);
+
   /** @p x with @p digits significant digits, for progress and messages. */
   std::string
   format_number(double x, int digits = 3);
