@@ -113,6 +113,15 @@ namespace dealii_learned
           context.cell_data.emplace_back(d.first, &d.second);
         context.cell_data.emplace_back("error_indicator",
                                        &problem.error_indicators());
+        // What the problem knows of its exact solution.
+        context.conserved_integral = problem.exact_integral();
+        context.parameters         = problem.pde_parameters();
+        TrilinosWrappers::MPI::Vector exact(problem.solution);
+        if (problem.interpolate_exact_solution(exact))
+          {
+            problem.get_constraints().distribute(exact);
+            context.reference = &exact;
+          }
         Statistics statistics;
         for (auto &p : run.postprocessors)
           for (const auto &s : p.second->execute(context, problem.solution))

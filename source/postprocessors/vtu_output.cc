@@ -22,6 +22,46 @@ namespace dealii_learned
 
   template <int dim>
   void
+  write_vtu(const DataOut<dim, dim> &data_out,
+            const FieldContext<dim> &context,
+            const std::string       &prefix)
+  {
+    const unsigned int n_ranks =
+      Utilities::MPI::n_mpi_processes(context.mpi_communicator);
+    const unsigned int rank =
+      Utilities::MPI::this_mpi_process(context.mpi_communicator);
+    const std::string base =
+      prefix + "-" + Utilities::int_to_string(context.cycle, 2);
+    const std::string piece =
+      n_ranks == 1 ? base + ".vtu" :
+                     base + "." + Utilities::int_to_string(rank, 4) + ".vtu";
+
+    std::ostringstream vtu;
+    data_out.write_vtu(vtu);
+    write_file_atomically(context.output_directory + "/" + piece, vtu.str());
+
+    if (n_ranks > 1)
+      {
+        // The record names the pieces; write it only when all exist.
+        MPI_Barrier(context.mpi_communicator);
+        if (rank == 0)
+          {
+            std::vector<std::string> pieces;
+            for (unsigned int r = 0; r < n_ranks; ++r)
+              pieces.push_back(base + "." + Utilities::int_to_string(r, 4) +
+                               ".vtu");
+            std::ostringstream pvtu;
+            data_out.write_pvtu_record(pvtu, pieces);
+            write_file_atomically(context.output_directory + "/" + base +
+                                    ".pvtu",
+                                  pvtu.str());
+          }
+      }
+  }
+
+
+  template <int dim>
+  void
   VtuOutput<dim>::declare_parameters(ParameterHandler &prm)
   {
     prm.declare_entry("File name prefix",
@@ -71,52 +111,33 @@ namespace dealii_learned
                                data.first,
                                DataOut<dim>::type_cell_data);
 
-    data_out.build_patches(context.mapping,
-                           subdivisions > 0 ?
-                             subdivisions :
-                             context.dof_handler.get_fe().degree);
-
-    const unsigned int n_ranks =
-      Utilities::MPI::n_mpi_processes(context.mpi_communicator);
-    const unsigned int rank =
-      Utilities::MPI::this_mpi_process(context.mpi_communicator);
-    const std::string base =
-      prefix + "-" + Utilities::int_to_string(context.cycle, 2);
-    const std::string piece =
-      n_ranks == 1 ? base + ".vtu" :
-                     base + "." + Utilities::int_to_string(rank, 4) + ".vtu";
-
     // Fast compression: the best zlib level costs seconds per million
     // cells and saves little on floating-point data.
     DataOutBase::VtkFlags flags;
     flags.compression_level =
       DataOutBase::VtkFlags::ZlibCompressionLevel::best_speed;
     data_out.set_flags(flags);
+    data_out.build_patches(context.mapping,
+                           subdivisions > 0 ?
+                             subdivisions :
+                             context.dof_handler.get_fe().degree);
 
-    std::ostringstream vtu;
-    data_out.write_vtu(vtu);
-    write_file_atomically(context.output_directory + "/" + piece, vtu.str());
-
-    if (n_ranks > 1)
-      {
-        // The record names the pieces; write it only when all exist.
-        MPI_Barrier(context.mpi_communicator);
-        if (rank == 0)
-          {
-            std::vector<std::string> pieces;
-            for (unsigned int r = 0; r < n_ranks; ++r)
-              pieces.push_back(base + "." + Utilities::int_to_string(r, 4) +
-                               ".vtu");
-            std::ostringstream pvtu;
-            data_out.write_pvtu_record(pvtu, pieces);
-            write_file_atomically(context.output_directory + "/" + base +
-                                    ".pvtu",
-                                  pvtu.str());
-          }
-      }
+    write_vtu(data_out, context, prefix);
     return {};
   }
 
+  template void
+  write_vtu(const DataOut<1, 1> &,
+            const FieldContext<1> &,
+            const std::string &);
+  template void
+  write_vtu(const DataOut<2, 2> &,
+            const FieldContext<2> &,
+            const std::string &);
+  template void
+  write_vtu(const DataOut<3, 3> &,
+            const FieldContext<3> &,
+            const std::string &);
   template class VtuOutput<1>;
   template class VtuOutput<2>;
   template class VtuOutput<3>;

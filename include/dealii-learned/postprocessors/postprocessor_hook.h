@@ -7,6 +7,7 @@
 
 #include <dealii-learned/base/registry.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,8 @@ DEAL_II_NAMESPACE_CLOSE
 
 namespace dealii_learned
 {
+  class GaussianField;
+
   /**
    * What a postprocessor may look at: the host program's discretisation
    * (DoFHandler, Mapping, AffineConstraints, Quadrature) and where it is in
@@ -61,6 +64,26 @@ namespace dealii_learned
     /** Extra cell-wise data (coefficients, error indicators) for output. */
     std::vector<std::pair<std::string, const dealii::Vector<float> *>>
       cell_data;
+
+    /**
+     * @name What postprocessors that compare or correct the field
+     * (prob-conserv) may use, when the host has it
+     */
+    /** @{ */
+    /** The integral of the field over the domain that the conservation
+     *  law prescribes at this time. */
+    std::optional<double> conserved_integral;
+    /** Integrals over the cells of a material id that the law prescribes
+     *  (extra conservation rows). */
+    std::vector<std::pair<dealii::types::material_id, double>>
+      subdomain_integrals;
+    /** The PDE's parameters by name (inputs of probabilistic models). */
+    std::vector<std::pair<std::string, double>> parameters;
+    /** A reference field, e.g. the exact solution (locally owned layout). */
+    const dealii::TrilinosWrappers::MPI::Vector *reference = nullptr;
+    /** The host's own probabilistic prediction of the field. */
+    const GaussianField *prior = nullptr;
+    /** @} */
   };
 
 

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <dealii-learned/conservation/prob_conserv.h>
+#include <dealii-learned/models/ensemble_model.h>
+#include <dealii-learned/postprocessors/postprocessor_hook.h>
+
+#include <memory>
+#include <string>
+
+namespace dealii_learned
+{
+  /**
+   * `prob-conserv`: makes a probabilistic prediction of the field conserve
+   * exactly what the host's conservation law prescribes, by the
+   * ProbConserv update (probconserv_update()).
+   *
+   * The prediction (`Prior`):
+   * - `model`: a probabilistic base model (`Model file`: an ensemble made
+   *   by `dealii-learned train` with `Training/Model = ensemble`, or a
+   *   TorchScript module) evaluated at the support points of the DoFs, at
+   *   the context's time, with the context's PDE parameters as its other
+   *   inputs. The field the postprocessor is given is then the reference
+   *   it is compared with (the finite element solution), and is left as
+   *   it is, so that a host's time stepping goes on unaffected;
+   * - `field`: the host's own prediction (FieldContext::prior); the field
+   *   is replaced by the corrected mean, and FieldContext::reference, if
+   *   given, is the reference.
+   *
+   * The constraints: the integral over the domain equals
+   * FieldContext::conserved_integral, and, with `Subdomain integrals`,
+   * the integral over each material id in FieldContext::subdomain_integrals
+   * equals its target. `Method` = probconserv (the update), hardc (the
+   * projection with identity covariance, the paper's HardC baseline) or
+   * none (the base prediction alone, for comparisons). `Noise` is sigma_G
+   * (0: exact). `Nonnegative` adds the non-negativity step.
+   *
+   * Statistics (each before and after the update): conservation_error
+   * (relative, or absolute for a zero target), and with a reference
+   * mse (mean over DoFs of (mean - reference)^2), log_likelihood (mean over
+   * the free DoFs of the reference's log density under the pointwise
+   * Gaussian marginals) and, when a parameter `threshold` is given (the
+   * Stefan problem), front_position_error (|front of the mean - front of
+   * the reference|, the front being the largest x where the field is at
+   * least threshold / 2). Also update_seconds and model_seconds. The mean,
+   * its standard deviation, the base mean and the reference go to
+   * `<prefix>-<cycle>.vtu` (pvtu under MPI).
+   */
+  template <int dim>
+  class ProbConservPostprocessor : public PostprocessorHook<dim>
+  {
+  public:
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+
+    void
+    parse_parameters(dealii::ParameterHandler &prm) override;
+
+    Statistics
+    execute(const FieldContext<dim>               &context,
+            dealii::TrilinosWrappers::MPI::Vector &field) override;
+
+  private:
+    /** The base model's prediction on the context's DoFs. */
+    GaussianField
+    predict(const FieldContext<dim> &context) const;
+
+    std::string                         prior = "model";
+    std::string                         model_file;
+    std::shared_ptr<ProbabilisticModel> model;
+    std::string                         method = "probconserv";
+    ProbConservSettings                 settings;
+    bool                                subdomains = false;
+    std::string                         prefix     = "probconserv";
+  };
+} // namespace dealii_learned

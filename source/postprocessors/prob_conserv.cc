@@ -1,0 +1,439 @@
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/timer.h>
+#include <deal.II/base/utilities.h>
+
+#include <deal.II/dofs/dof_handler.h>
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/fe/mapping.h>
+
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <deal.II/numerics/data_out.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/conservation/conservation_constraints.h>
+#include <dealii-learned/postprocessors/prob_conserv.h>
+#include <dealii-learned/postprocessors/vtu_output.h>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /** Mean over all DoFs of (a - b)^2. */
+    double
+    mean_square_difference(const TrilinosWrappers::MPI::Vector &a,
+                           const TrilinosWrappers::MPI::Vector &b)
+    {
+      TrilinosWrappers::MPI::Vector d(a);
+      d -= b;
+      return d.norm_sqr() / a.size();
+    }
+
+
+    /** Mean over the free DoFs of log N(reference; mean, variance). */
+    double
+    log_likelihood(const TrilinosWrappers::MPI::Vector &reference,
+                   const TrilinosWrappers::MPI::Vector &mean,
+                   const TrilinosWrappers::MPI::Vector &variance,
+                   const TrilinosWrappers::MPI::Vector &is_free)
+    {
+      double sum = 0., count = 0.;
+      for (const auto i : mean.locally_owned_elements())
+        if (is_free[i] > 0.)
+          {
+            const double v = std::max(static_cast<double>(variance[i]), 1e-300);
+            const double r = reference[i] - mean[i];
+            sum += -0.5 * std::log(2. * M_PI * v) - 0.5 * r * r / v;
+            count += 1.;
+          }
+      const MPI_Comm comm = mean.get_mpi_communicator();
+      return Utilities::MPI::sum(sum, comm) / Utilities::MPI::sum(count, comm);
+    }
+
+
+    /** The largest x coordinate of a DoF whose value is at least @p level. */
+    template <int dim>
+    double
+    front_position(const TrilinosWrappers::MPI::Vector                 &u,
+                   const std::map<types::global_dof_index, Point<dim>> &points,
+                   const double                                         level)
+    {
+      double front = -std::numeric_limits<double>::max();
+      for (const auto i : u.locally_owned_elements())
+        if (u[i] >= level)
+          front = std::max(front, points.at(i)[0]);
+      return Utilities::MPI::max(front, u.get_mpi_communicator());
+    }
+  } // namespace
+
+
+  template <int dim>
+  void
+  ProbConservPostprocessor<dim>::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Prior",
+                      "model",
+                      Patterns::Selection("model|field"),
+                      "model: the base model in 'Model file' predicts the "
+                      "field (and the field given is the reference); field: "
+                      "the host's own prediction (FieldContext::prior), "
+                      "replaced by the corrected mean.");
+    prm.declare_entry("Model file",
+                      "",
+                      Patterns::FileName(),
+                      "With Prior = model: an ensemble model file (made by "
+                      "`dealii-learned train' with Training/Model = "
+                      "ensemble) or a TorchScript module with forward(inputs: "
+                      "float64[n, k]) -> (means float64[M, n], variances "
+                      "float64[M, n]).");
+    prm.declare_entry("TorchScript inputs",
+                      "x, t",
+                      Patterns::List(Patterns::Anything()),
+                      "The input columns of a TorchScript model, in order: "
+                      "x, y, z (coordinates), t, or the name of a PDE "
+                      "parameter. (An ensemble file names its own.)");
+    prm.declare_entry("Method",
+                      "probconserv",
+                      Patterns::Selection("probconserv|hardc|none"),
+                      "probconserv: the Bayesian update; hardc: the "
+                      "orthogonal projection of the mean (identity "
+                      "covariance), the HardC baseline; none: the base "
+                      "prediction unchanged, for comparisons.");
+    prm.declare_entry("Noise",
+                      "0",
+                      Patterns::Double(0.),
+                      "sigma_G, the standard deviation of the constraints' "
+                      "noise; 0 enforces them exactly.");
+    prm.declare_entry("Nonnegative",
+                      "false",
+                      Patterns::Bool(),
+                      "After the update, set negative mean entries to 0 "
+                      "and update again with the covariance of the positive "
+                      "entries (up to 10 times), so the targets are met "
+                      "again; whether that ends without negative entries is "
+                      "reported (nonnegative).");
+    prm.declare_entry(
+      "Subdomain integrals",
+      "false",
+      Patterns::Bool(),
+      "Also one constraint per material id that the host "
+      "gives a target for (FieldContext::subdomain_integrals).");
+    prm.declare_entry("File name prefix",
+                      "probconserv",
+                      Patterns::FileName(),
+                      "VTU files <prefix>-<cycle>.vtu with the corrected "
+                      "mean, its standard deviation, the base mean and the "
+                      "reference; empty: no files.");
+  }
+
+
+  template <int dim>
+  void
+  ProbConservPostprocessor<dim>::parse_parameters(ParameterHandler &prm)
+  {
+    prior                    = prm.get("Prior");
+    model_file               = prm.get("Model file");
+    method                   = prm.get("Method");
+    settings.noise           = prm.get_double("Noise");
+    settings.hard_constraint = method == "hardc";
+    settings.nonnegative     = prm.get_bool("Nonnegative");
+    subdomains               = prm.get_bool("Subdomain integrals");
+    prefix                   = prm.get("File name prefix");
+    if (prior == "model")
+      {
+        AssertThrow(!model_file.empty(),
+                    ExcMessage("Postprocessors/prob-conserv: Prior = model "
+                               "needs a 'Model file'."));
+        std::vector<std::string> names;
+        for (const auto &n :
+             Utilities::split_string_list(prm.get("TorchScript inputs")))
+          names.push_back(Utilities::trim(n));
+        model = load_probabilistic_model(model_file, names);
+      }
+  }
+
+
+  template <int dim>
+  GaussianField
+  ProbConservPostprocessor<dim>::predict(const FieldContext<dim> &context) const
+  {
+    // The input columns the model asks for, from the DoFs' support points,
+    // the time and the host's parameters.
+    const auto                                    names = model->input_names();
+    std::map<types::global_dof_index, Point<dim>> points;
+    DoFTools::map_dofs_to_support_points(context.mapping,
+                                         context.dof_handler,
+                                         points);
+    const IndexSet    &owned = context.locally_owned_dofs;
+    FullMatrix<double> inputs(owned.n_elements(), names.size());
+    static const std::vector<std::string> coordinates = {"x", "y", "z"};
+    for (unsigned int j = 0; j < names.size(); ++j)
+      {
+        const auto c =
+          std::find(coordinates.begin(), coordinates.end(), names[j]);
+        std::optional<double> constant;
+        if (names[j] == "t")
+          constant = context.time;
+        else if (c == coordinates.end())
+          {
+            for (const auto &[name, value] : context.parameters)
+              if (name == names[j])
+                constant = value;
+            AssertThrow(constant.has_value(),
+                        ExcMessage(
+                          "Postprocessors/prob-conserv: the base model "
+                          "'" +
+                          model_file + "' takes the input '" + names[j] +
+                          "', which is neither a coordinate, t, nor a "
+                          "parameter the host gives (it gives: " +
+                          [&]() {
+                            std::vector<std::string> given;
+                            for (const auto &p : context.parameters)
+                              given.push_back(p.first);
+                            return given.empty() ? std::string("none") :
+                                                   join(given, ", ");
+                          }() +
+                          ")."));
+          }
+        else
+          AssertThrow(static_cast<unsigned int>(c - coordinates.begin()) < dim,
+                      ExcMessage(
+                        "Postprocessors/prob-conserv: the base model '" +
+                        model_file + "' takes the coordinate '" + *c +
+                        "', which a " + std::to_string(dim) +
+                        "-D mesh does not have: it was trained for "
+                        "another dimension."));
+        unsigned int row = 0;
+        for (const auto i : owned)
+          inputs(row++, j) =
+            constant ? *constant : points.at(i)[c - coordinates.begin()];
+      }
+    // A model that misses a coordinate of this mesh was trained for fewer
+    // dimensions.
+    for (unsigned int d = 0; d < dim; ++d)
+      AssertThrow(std::find(names.begin(), names.end(), coordinates[d]) !=
+                    names.end(),
+                  ExcMessage("Postprocessors/prob-conserv: the base model '" +
+                             model_file + "' has no input '" + coordinates[d] +
+                             "' (its inputs: " + join(names, ", ") +
+                             "): it was trained for fewer dimensions than "
+                             "this " +
+                             std::to_string(dim) + "-D mesh."));
+
+    std::vector<Vector<double>> means, variances;
+    model->predict(inputs, means, variances);
+    const auto to_field = [&](const Vector<double> &values) {
+      TrilinosWrappers::MPI::Vector v(owned, context.mpi_communicator);
+      unsigned int                  row = 0;
+      for (const auto i : owned)
+        v[i] = values[row++];
+      v.compress(VectorOperation::insert);
+      return v;
+    };
+    std::vector<TrilinosWrappers::MPI::Vector> m, s;
+    for (unsigned int k = 0; k < means.size(); ++k)
+      {
+        m.push_back(to_field(means[k]));
+        s.push_back(to_field(variances[k]));
+      }
+    return m.size() == 1 ? GaussianField::diagonal(m[0], s[0]) :
+                           GaussianField::ensemble(m, s);
+  }
+
+
+  template <int dim>
+  Statistics
+  ProbConservPostprocessor<dim>::execute(const FieldContext<dim>       &context,
+                                         TrilinosWrappers::MPI::Vector &field)
+  {
+    Timer                                timer;
+    GaussianField                        base;
+    const TrilinosWrappers::MPI::Vector *reference = nullptr;
+    if (prior == "model")
+      {
+        base      = predict(context);
+        reference = &field;
+      }
+    else
+      {
+        AssertThrow(context.prior != nullptr,
+                    ExcMessage("Postprocessors/prob-conserv: Prior = field, "
+                               "but the host gives no prediction "
+                               "(FieldContext::prior)."));
+        base      = *context.prior;
+        reference = context.reference;
+        AssertThrow(base.size() == field.size(),
+                    ExcMessage("Postprocessors/prob-conserv: the host's "
+                               "prediction has " +
+                               std::to_string(base.size()) +
+                               " entries, the field " +
+                               std::to_string(field.size()) + "."));
+      }
+    const double model_seconds = timer.wall_time();
+
+    AssertThrow(context.conserved_integral.has_value(),
+                ExcMessage("Postprocessors/prob-conserv: the host gives no "
+                           "conserved integral (FieldContext::"
+                           "conserved_integral), so there is nothing to "
+                           "conserve. Problems with a known integral give it; "
+                           "a host program sets it."));
+    ConservationConstraints constraints;
+    constraints.add_integral<dim>(context.dof_handler,
+                                  context.mapping,
+                                  context.quadrature,
+                                  context.constraints,
+                                  context.locally_owned_dofs,
+                                  context.locally_relevant_dofs,
+                                  context.mpi_communicator,
+                                  *context.conserved_integral,
+                                  "integral");
+    if (subdomains)
+      for (const auto &[id, target] : context.subdomain_integrals)
+        constraints.add_integral<dim>(
+          context.dof_handler,
+          context.mapping,
+          context.quadrature,
+          context.constraints,
+          context.locally_owned_dofs,
+          context.locally_relevant_dofs,
+          context.mpi_communicator,
+          target,
+          "material " + std::to_string(id),
+          [id = id](
+            const typename DoFHandler<dim, dim>::active_cell_iterator &cell) {
+            return cell->material_id() == id;
+          });
+
+    TrilinosWrappers::MPI::Vector is_free(context.locally_owned_dofs,
+                                          context.mpi_communicator);
+    for (const auto i : context.locally_owned_dofs)
+      is_free[i] = context.constraints.is_constrained(i) ? 0. : 1.;
+    is_free.compress(VectorOperation::insert);
+
+    timer.restart();
+    ProbConservResult result;
+    if (method == "none")
+      {
+        result.posterior = base;
+        result.conservation_error_before =
+          constraints.conservation_error(base.mean);
+        result.conservation_error_after = result.conservation_error_before;
+      }
+    else
+      result = probconserv_update(
+        base, constraints, is_free, settings, "the prediction");
+    context.constraints.distribute(result.posterior.mean);
+    const double update_seconds = timer.wall_time();
+
+    Statistics statistics = {
+      {"conservation_error_before", result.conservation_error_before},
+      {"conservation_error_after", result.conservation_error_after},
+      {"update_seconds", update_seconds},
+      {"model_seconds", model_seconds}};
+    if (settings.nonnegative)
+      statistics.emplace_back("nonnegative", result.nonnegative ? 1. : 0.);
+
+    const TrilinosWrappers::MPI::Vector prior_variance = base.variance();
+    const TrilinosWrappers::MPI::Vector posterior_variance =
+      result.posterior.variance();
+    if (reference != nullptr)
+      {
+        AssertThrow(reference->size() == base.size(),
+                    ExcMessage("Postprocessors/prob-conserv: the reference has "
+                               "another size than the prediction."));
+        statistics.emplace_back("mse_before",
+                                mean_square_difference(base.mean, *reference));
+        statistics.emplace_back("mse_after",
+                                mean_square_difference(result.posterior.mean,
+                                                       *reference));
+        statistics.emplace_back(
+          "log_likelihood_before",
+          log_likelihood(*reference, base.mean, prior_variance, is_free));
+        statistics.emplace_back("log_likelihood_after",
+                                log_likelihood(*reference,
+                                               result.posterior.mean,
+                                               posterior_variance,
+                                               is_free));
+        for (const auto &[name, value] : context.parameters)
+          if (name == "threshold")
+            {
+              std::map<types::global_dof_index, Point<dim>> points;
+              DoFTools::map_dofs_to_support_points(context.mapping,
+                                                   context.dof_handler,
+                                                   points);
+              const double level = 0.5 * value;
+              const double front =
+                front_position<dim>(*reference, points, level);
+              statistics.emplace_back(
+                "front_position_error_before",
+                std::abs(front_position<dim>(base.mean, points, level) -
+                         front));
+              statistics.emplace_back(
+                "front_position_error_after",
+                std::abs(
+                  front_position<dim>(result.posterior.mean, points, level) -
+                  front));
+            }
+      }
+
+    if (!prefix.empty())
+      {
+        const auto ghosted = [&](const TrilinosWrappers::MPI::Vector &v) {
+          return ghosted_copy(context, v);
+        };
+        TrilinosWrappers::MPI::Vector deviation(posterior_variance);
+        for (const auto i : deviation.locally_owned_elements())
+          deviation[i] =
+            std::sqrt(std::max(static_cast<double>(deviation[i]), 0.));
+        deviation.compress(VectorOperation::insert);
+        context.constraints.distribute(deviation);
+        const auto                    mean_g = ghosted(result.posterior.mean);
+        const auto                    std_g  = ghosted(deviation);
+        const auto                    base_g = ghosted(base.mean);
+        TrilinosWrappers::MPI::Vector reference_g;
+        DataOut<dim>                  data_out;
+        data_out.attach_dof_handler(context.dof_handler);
+        data_out.add_data_vector(mean_g, "mean", DataOut<dim>::type_dof_data);
+        data_out.add_data_vector(std_g,
+                                 "standard_deviation",
+                                 DataOut<dim>::type_dof_data);
+        data_out.add_data_vector(base_g,
+                                 "base_mean",
+                                 DataOut<dim>::type_dof_data);
+        if (reference != nullptr)
+          {
+            reference_g = ghosted(*reference);
+            data_out.add_data_vector(reference_g,
+                                     "reference",
+                                     DataOut<dim>::type_dof_data);
+          }
+        data_out.build_patches(context.mapping);
+        write_vtu(data_out, context, prefix);
+      }
+
+    if (prior == "field")
+      field = result.posterior.mean;
+    return statistics;
+  }
+
+
+  template class ProbConservPostprocessor<1>;
+  template class ProbConservPostprocessor<2>;
+  template class ProbConservPostprocessor<3>;
+} // namespace dealii_learned
+
+DEALII_LEARNED_REGISTER_POSTPROCESSOR(
+  dealii_learned::ProbConservPostprocessor,
+  "prob-conserv",
+  "ProbConserv: makes a probabilistic prediction of the field (a base model "
+  "or the host's own) satisfy the conservation law's integral exactly by a "
+  "Bayesian update, and reports conservation error, MSE, log-likelihood and "
+  "front position before and after.")
