@@ -22,6 +22,9 @@ namespace dealii_learned
         total = next;
         return;
       }
+    // A solve of b = 0 returns before its method names a preconditioner.
+    if (total.preconditioner.empty())
+      total.preconditioner = next.preconditioner;
     total.converged = total.converged && next.converged;
     total.iterations += next.iterations;
     total.restarts += next.restarts;
