@@ -157,6 +157,32 @@ namespace dealii_learned
              Utilities::split_string_list(prm.get("TorchScript inputs")))
           names.push_back(Utilities::trim(n));
         model = load_probabilistic_model(model_file, names);
+        check_dimension();
+      }
+  }
+
+
+  template <int dim>
+  void
+  ProbConservPostprocessor<dim>::check_dimension() const
+  {
+    // A model's coordinates must be this mesh's: one trained in 1-D has no
+    // y, one trained in 2-D has a y that a 1-D mesh lacks. Checked when the
+    // parameters are read, before a run writes anything.
+    static const std::vector<std::string> coordinates = {"x", "y", "z"};
+    const auto                            names       = model->input_names();
+    for (unsigned int d = 0; d < 3; ++d)
+      {
+        const bool has =
+          std::find(names.begin(), names.end(), coordinates[d]) != names.end();
+        AssertThrow(has == (d < dim),
+                    ExcMessage("Postprocessors/prob-conserv: the base model '" +
+                               model_file + "' takes the inputs " +
+                               join(names, ", ") + ": it was trained for " +
+                               (has ? "more" : "fewer") +
+                               " dimensions than this " + std::to_string(dim) +
+                               "-D problem. Train one for " +
+                               std::to_string(dim) + "-D."));
       }
   }
 
@@ -216,18 +242,6 @@ namespace dealii_learned
           inputs(row++, j) =
             constant ? *constant : points.at(i)[c - coordinates.begin()];
       }
-    // A model that misses a coordinate of this mesh was trained for fewer
-    // dimensions.
-    for (unsigned int d = 0; d < dim; ++d)
-      AssertThrow(std::find(names.begin(), names.end(), coordinates[d]) !=
-                    names.end(),
-                  ExcMessage("Postprocessors/prob-conserv: the base model '" +
-                             model_file + "' has no input '" + coordinates[d] +
-                             "' (its inputs: " + join(names, ", ") +
-                             "): it was trained for fewer dimensions than "
-                             "this " +
-                             std::to_string(dim) + "-D mesh."));
-
     std::vector<Vector<double>> means, variances;
     model->predict(inputs, means, variances);
     const auto to_field = [&](const Vector<double> &values) {

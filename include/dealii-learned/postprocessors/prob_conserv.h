@@ -60,6 +60,10 @@ namespace dealii_learned
             dealii::TrilinosWrappers::MPI::Vector &field) override;
 
   private:
+    /** Throws unless the model's coordinate inputs are this dimension's. */
+    void
+    check_dimension() const;
+
     /** The base model's prediction on the context's DoFs. */
     GaussianField
     predict(const FieldContext<dim> &context) const;
