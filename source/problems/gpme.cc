@@ -3,6 +3,8 @@
 #include <deal.II/base/quadrature_lib.h>
 #include <deal.II/base/utilities.h>
 
+#include <deal.II/distributed/solution_transfer.h>
+
 #include <deal.II/dofs/dof_tools.h>
 
 #include <deal.II/fe/fe_values.h>
@@ -139,6 +141,19 @@ namespace dealii_learned
       "few steps for the Stefan problem's switching k. picard: k frozen at "
       "the last iterate, cell by cell (the secant of K over the cell), "
       "which may cycle for the Stefan problem.");
+    prm.declare_entry("Adaptive refinement interval",
+                      "0",
+                      Patterns::Integer(0),
+                      "In 2-D and 3-D: every this many time steps the mesh "
+                      "is refined and coarsened by the Kelly indicators "
+                      "(fractions Problem/Refinement fraction and "
+                      "Coarsening fraction), so that it follows the front, "
+                      "and the solution is carried over; 0: a fixed mesh.");
+    prm.declare_entry("Maximum refinement level",
+                      "8",
+                      Patterns::Integer(0, 30),
+                      "Adaptive refinement stops at this many refinements of "
+                      "the coarse mesh.");
     prm.declare_entry("Nonlinear tolerance",
                       "1e-6",
                       Patterns::Double(0.),
@@ -156,18 +171,24 @@ namespace dealii_learned
   void
   GPMEProblem<dim>::parse_parameters(ParameterHandler &prm)
   {
-    const std::string name   = prm.get("Equation");
-    equation                 = name == "heat" ? Equation::heat :
-                               name == "pme"  ? Equation::pme :
-                                                Equation::stefan;
-    heat_diffusivity         = prm.get_double("Diffusivity");
-    exponent                 = prm.get_double("Exponent");
-    threshold                = prm.get_double("Threshold");
-    barenblatt               = prm.get("Solution") == "barenblatt";
-    final_time               = prm.get_double("Final time");
-    time_step                = prm.get_double("Time step");
-    nonlinear_tolerance      = prm.get_double("Nonlinear tolerance");
-    newton                   = prm.get("Nonlinear solver") == "newton";
+    const std::string name = prm.get("Equation");
+    equation               = name == "heat" ? Equation::heat :
+                             name == "pme"  ? Equation::pme :
+                                              Equation::stefan;
+    heat_diffusivity       = prm.get_double("Diffusivity");
+    exponent               = prm.get_double("Exponent");
+    threshold              = prm.get_double("Threshold");
+    barenblatt             = prm.get("Solution") == "barenblatt";
+    final_time             = prm.get_double("Final time");
+    time_step              = prm.get_double("Time step");
+    nonlinear_tolerance    = prm.get_double("Nonlinear tolerance");
+    newton                 = prm.get("Nonlinear solver") == "newton";
+    adapt_interval         = prm.get_integer("Adaptive refinement interval");
+    max_level              = prm.get_integer("Maximum refinement level");
+    AssertThrow(adapt_interval == 0 || dim > 1,
+                ExcMessage("Problem/gpme: adaptive refinement is for 2-D and "
+                           "3-D (the 1-D mesh is shared by all ranks); set "
+                           "'Adaptive refinement interval' = 0 in 1-D."));
     max_nonlinear_iterations = prm.get_integer("Maximum nonlinear iterations");
     output_times.clear();
     for (const auto &t : Utilities::split_string_list(prm.get("Output times")))
@@ -800,6 +821,11 @@ namespace dealii_learned
       }
     else
       {
+        if (adapt_interval > 0 && step % adapt_interval == 0)
+          {
+            TimerSection section(this->timer, "setup");
+            adapt_mesh();
+          }
         current_time += time_step;
         this->rebuild_constraints();
         nonlinear_iterations = solve_nonlinear(solver);
@@ -808,6 +834,36 @@ namespace dealii_learned
     old_solution = this->solution;
     TimerSection section(this->timer, "estimate");
     this->estimate(this->indicators);
+  }
+
+
+  template <int dim>
+  void
+  GPMEProblem<dim>::adapt_mesh()
+  {
+    if constexpr (dim > 1)
+      {
+        this->mark_cells(this->indicators);
+        for (const auto &cell : this->triangulation.active_cell_iterators())
+          if (cell->is_locally_owned() && cell->refine_flag_set() &&
+              static_cast<unsigned int>(cell->level()) >= max_level)
+            cell->clear_refine_flag();
+        parallel::distributed::SolutionTransfer<dim,
+                                                TrilinosWrappers::MPI::Vector>
+          transfer(this->dof_handler);
+        this->triangulation.prepare_coarsening_and_refinement();
+        transfer.prepare_for_coarsening_and_refinement(
+          this->locally_relevant_solution);
+        this->triangulation.execute_coarsening_and_refinement();
+        this->setup_system();
+        transfer.interpolate(this->solution);
+        this->constraints.distribute(this->solution);
+        this->locally_relevant_solution = this->solution;
+        old_solution.reinit(this->locally_owned_dofs(),
+                            this->locally_relevant_dofs(),
+                            this->mpi_communicator);
+        old_solution = this->solution;
+      }
   }
 
 

@@ -212,6 +212,16 @@ namespace dealii_learned
   void
   Problem<dim>::refine(const Vector<float> &cell_indicators)
   {
+    mark_cells(cell_indicators);
+    triangulation.execute_coarsening_and_refinement();
+    setup_system();
+  }
+
+
+  template <int dim>
+  void
+  Problem<dim>::mark_cells(const Vector<float> &cell_indicators)
+  {
     // The solution, and with it the indicators, differ between partitions
     // in the last bits (reductions sum in another order). Symmetric
     // problems have many cells with equal indicators, and a rounding-level
@@ -243,8 +253,6 @@ namespace dealii_learned
         rounded,
         settings.refinement_fraction,
         settings.coarsening_fraction);
-    triangulation.execute_coarsening_and_refinement();
-    setup_system();
   }
 
 

@@ -35,6 +35,11 @@ namespace dealii_learned
    * barenblatt`, the Barenblatt-Pattle solution on [-1, 1]^dim, radially
    * symmetric, with compact support and constant integral.
    *
+   * In 2-D and 3-D the mesh can follow the front: every `Adaptive
+   * refinement interval` steps it is refined and coarsened by the Kelly
+   * indicators (up to `Maximum refinement level`), and the solution is
+   * carried to the new mesh (parallel::distributed::SolutionTransfer).
+   *
    * In time: implicit Euler with `Time step` up to `Final time`, one step
    * of the run per time step (step 0 is the initial state). The nonlinear
    * equation of each step, M (u - u_old) / dt + A(k(u)) u = 0 with the
@@ -154,6 +159,11 @@ namespace dealii_learned
     unsigned int
     solve_picard(SolverHook &solver);
 
+    /** Refines and coarsens by the last indicators (2-D and 3-D), carrying
+     *  the solution over. */
+    void
+    adapt_mesh();
+
     /** Newton's method in Kirchhoff form (see `Nonlinear solver`). */
     unsigned int
     solve_newton(SolverHook &solver);
@@ -187,6 +197,8 @@ namespace dealii_learned
     double              nonlinear_tolerance      = 1e-10;
     unsigned int        max_nonlinear_iterations = 100;
     bool                newton                   = true;
+    unsigned int        adapt_interval           = 0;
+    unsigned int        max_level                = 8;
     std::vector<double> output_times;
 
     /** The current time, the last step's nonlinear iterations. */

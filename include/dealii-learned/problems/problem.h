@@ -282,6 +282,11 @@ namespace dealii_learned
     void
     rebuild_constraints();
 
+    /** Flags the cells refine() refines and coarsens (fixed fractions of
+     *  the indicators, rounded so that every partition flags the same). */
+    void
+    mark_cells(const dealii::Vector<float> &cell_indicators);
+
     /** Hanging-node and boundary constraints of the current DoFs, into
      *  @p new_constraints. */
     void
