@@ -87,6 +87,16 @@ if(NOT code EQUAL 0)
   message(FATAL_ERROR "run example with the plugin hook failed")
 endif()
 expect_converged_cycles("cg-chebyshev\\(chebyshev\\)")
+# A time loop of the user's own corrects a surrogate with prob-conserv:
+# the integral is met to round-off after the update at every step.
+step("run probconserv_heat" ${WORK_DIR}/release/probconserv_heat
+  ${EXAMPLES_DIR}/probconserv_heat/probconserv_heat.prm)
+foreach(_step 1 5 10)
+  if(NOT last_output MATCHES "step ${_step}: conservation_error_before 0.0[0-9]+\n"
+      OR NOT last_output MATCHES "step ${_step}: conservation_error_after [0-9.e-]+e-1[3-9]\n|step ${_step}: conservation_error_after 0\n")
+    message(FATAL_ERROR "probconserv_heat did not conserve the integral at step ${_step}")
+  endif()
+endforeach()
 # The installed driver works from the prefix too.
 step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
 
