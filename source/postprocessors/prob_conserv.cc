@@ -14,6 +14,7 @@
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/conservation/conservation_constraints.h>
+#include <dealii-learned/conservation/field_metrics.h>
 #include <dealii-learned/postprocessors/prob_conserv.h>
 #include <dealii-learned/postprocessors/vtu_output.h>
 
@@ -25,54 +26,6 @@ namespace dealii_learned
 {
   using namespace dealii;
 
-  namespace
-  {
-    /** Mean over all DoFs of (a - b)^2. */
-    double
-    mean_square_difference(const TrilinosWrappers::MPI::Vector &a,
-                           const TrilinosWrappers::MPI::Vector &b)
-    {
-      TrilinosWrappers::MPI::Vector d(a);
-      d -= b;
-      return d.norm_sqr() / a.size();
-    }
-
-
-    /** Mean over the free DoFs of log N(reference; mean, variance). */
-    double
-    log_likelihood(const TrilinosWrappers::MPI::Vector &reference,
-                   const TrilinosWrappers::MPI::Vector &mean,
-                   const TrilinosWrappers::MPI::Vector &variance,
-                   const TrilinosWrappers::MPI::Vector &is_free)
-    {
-      double sum = 0., count = 0.;
-      for (const auto i : mean.locally_owned_elements())
-        if (is_free[i] > 0.)
-          {
-            const double v = std::max(static_cast<double>(variance[i]), 1e-300);
-            const double r = reference[i] - mean[i];
-            sum += -0.5 * std::log(2. * M_PI * v) - 0.5 * r * r / v;
-            count += 1.;
-          }
-      const MPI_Comm comm = mean.get_mpi_communicator();
-      return Utilities::MPI::sum(sum, comm) / Utilities::MPI::sum(count, comm);
-    }
-
-
-    /** The largest x coordinate of a DoF whose value is at least @p level. */
-    template <int dim>
-    double
-    front_position(const TrilinosWrappers::MPI::Vector                 &u,
-                   const std::map<types::global_dof_index, Point<dim>> &points,
-                   const double                                         level)
-    {
-      double front = -std::numeric_limits<double>::max();
-      for (const auto i : u.locally_owned_elements())
-        if (u[i] >= level)
-          front = std::max(front, points.at(i)[0]);
-      return Utilities::MPI::max(front, u.get_mpi_communicator());
-    }
-  } // namespace
 
 
   template <int dim>
@@ -191,75 +144,14 @@ namespace dealii_learned
   GaussianField
   ProbConservPostprocessor<dim>::predict(const FieldContext<dim> &context) const
   {
-    // The input columns the model asks for, from the DoFs' support points,
-    // the time and the host's parameters.
-    const auto                                    names = model->input_names();
-    std::map<types::global_dof_index, Point<dim>> points;
-    DoFTools::map_dofs_to_support_points(context.mapping,
-                                         context.dof_handler,
-                                         points);
-    const IndexSet    &owned = context.locally_owned_dofs;
-    FullMatrix<double> inputs(owned.n_elements(), names.size());
-    static const std::vector<std::string> coordinates = {"x", "y", "z"};
-    for (unsigned int j = 0; j < names.size(); ++j)
-      {
-        const auto c =
-          std::find(coordinates.begin(), coordinates.end(), names[j]);
-        std::optional<double> constant;
-        if (names[j] == "t")
-          constant = context.time;
-        else if (c == coordinates.end())
-          {
-            for (const auto &[name, value] : context.parameters)
-              if (name == names[j])
-                constant = value;
-            AssertThrow(constant.has_value(),
-                        ExcMessage(
-                          "Postprocessors/prob-conserv: the base model "
-                          "'" +
-                          model_file + "' takes the input '" + names[j] +
-                          "', which is neither a coordinate, t, nor a "
-                          "parameter the host gives (it gives: " +
-                          [&]() {
-                            std::vector<std::string> given;
-                            for (const auto &p : context.parameters)
-                              given.push_back(p.first);
-                            return given.empty() ? std::string("none") :
-                                                   join(given, ", ");
-                          }() +
-                          ")."));
-          }
-        else
-          AssertThrow(static_cast<unsigned int>(c - coordinates.begin()) < dim,
-                      ExcMessage(
-                        "Postprocessors/prob-conserv: the base model '" +
-                        model_file + "' takes the coordinate '" + *c +
-                        "', which a " + std::to_string(dim) +
-                        "-D mesh does not have: it was trained for "
-                        "another dimension."));
-        unsigned int row = 0;
-        for (const auto i : owned)
-          inputs(row++, j) =
-            constant ? *constant : points.at(i)[c - coordinates.begin()];
-      }
-    std::vector<Vector<double>> means, variances;
-    model->predict(inputs, means, variances);
-    const auto to_field = [&](const Vector<double> &values) {
-      TrilinosWrappers::MPI::Vector v(owned, context.mpi_communicator);
-      unsigned int                  row = 0;
-      for (const auto i : owned)
-        v[i] = values[row++];
-      v.compress(VectorOperation::insert);
-      return v;
-    };
-    std::vector<TrilinosWrappers::MPI::Vector> m, s;
-    for (unsigned int k = 0; k < means.size(); ++k)
-      {
-        m.push_back(to_field(means[k]));
-        s.push_back(to_field(variances[k]));
-      }
-    return m.size() == 1 ? GaussianField::diagonal(m[0], s[0]) :
-                           GaussianField::ensemble(m, s);
+    return predict_field<dim>(*model,
+                              context.dof_handler,
+                              context.mapping,
+                              context.locally_owned_dofs,
+                              context.mpi_communicator,
+                              context.time,
+                              context.parameters,
+                              "the base model '" + model_file + "'");
   }
 
 
@@ -379,22 +271,20 @@ namespace dealii_learned
         for (const auto &[name, value] : context.parameters)
           if (name == "threshold")
             {
-              std::map<types::global_dof_index, Point<dim>> points;
-              DoFTools::map_dofs_to_support_points(context.mapping,
-                                                   context.dof_handler,
-                                                   points);
               const double level = 0.5 * value;
-              const double front =
-                front_position<dim>(*reference, points, level);
-              statistics.emplace_back(
-                "front_position_error_before",
-                std::abs(front_position<dim>(base.mean, points, level) -
-                         front));
-              statistics.emplace_back(
-                "front_position_error_after",
-                std::abs(
-                  front_position<dim>(result.posterior.mean, points, level) -
-                  front));
+              const auto   front = [&](const TrilinosWrappers::MPI::Vector &u) {
+                return front_position<dim>(u,
+                                           context.dof_handler,
+                                           context.mapping,
+                                           level);
+              };
+              const double reference_front = front(*reference);
+              statistics.emplace_back("front_position_error_before",
+                                      std::abs(front(base.mean) -
+                                               reference_front));
+              statistics.emplace_back("front_position_error_after",
+                                      std::abs(front(result.posterior.mean) -
+                                               reference_front));
             }
       }
 
