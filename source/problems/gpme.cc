@@ -157,13 +157,14 @@ namespace dealii_learned
     prm.declare_entry("Nonlinear tolerance",
                       "1e-6",
                       Patterns::Double(0.),
-                      "Picard stops when ||u_k - u_(k-1)|| <= tolerance "
-                      "||u_k||. Keep it above the linear solver's accuracy.");
+                      "Newton and Picard stop when ||u_k - u_(k-1)|| <= "
+                      "tolerance ||u_k||. Keep it above the linear solver's "
+                      "accuracy.");
     prm.declare_entry("Maximum nonlinear iterations",
                       "100",
                       Patterns::Integer(1),
-                      "Picard iterations per time step before the run stops "
-                      "with an error.");
+                      "Newton or Picard iterations per time step before the "
+                      "run stops with an error.");
   }
 
 
