@@ -126,15 +126,40 @@ namespace dealii_learned
   double
   front_position(const TrilinosWrappers::MPI::Vector &u,
                  const DoFHandler<dim, dim>          &dof_handler,
-                 const Mapping<dim, dim>             &mapping,
-                 const double                         level)
+                 const Mapping<dim, dim> & /*mapping*/,
+                 const double level)
   {
-    std::map<types::global_dof_index, Point<dim>> points;
-    DoFTools::map_dofs_to_support_points(mapping, dof_handler, points);
+    // The values at the cells' vertices, the ghosts included.
+    IndexSet relevant;
+    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
+    TrilinosWrappers::MPI::Vector ghosted(u.locally_owned_elements(),
+                                          relevant,
+                                          u.get_mpi_communicator());
+    ghosted = u;
+    // On every edge of a locally owned cell whose ends lie on both sides
+    // of the level, the crossing by linear interpolation; and every vertex
+    // at or above it. The front is the largest x of these.
     double front = -std::numeric_limits<double>::max();
-    for (const auto i : u.locally_owned_elements())
-      if (u[i] >= level)
-        front = std::max(front, points.at(i)[0]);
+    for (const auto &cell : dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        for (unsigned int line = 0; line < GeometryInfo<dim>::lines_per_cell;
+             ++line)
+          {
+            const unsigned int a =
+              GeometryInfo<dim>::line_to_cell_vertices(line, 0);
+            const unsigned int b =
+              GeometryInfo<dim>::line_to_cell_vertices(line, 1);
+            const double ua = ghosted(cell->vertex_dof_index(a, 0));
+            const double ub = ghosted(cell->vertex_dof_index(b, 0));
+            const double xa = cell->vertex(a)[0], xb = cell->vertex(b)[0];
+            if (ua >= level)
+              front = std::max(front, xa);
+            if (ub >= level)
+              front = std::max(front, xb);
+            if ((ua - level) * (ub - level) < 0.)
+              front =
+                std::max(front, xa + (level - ua) / (ub - ua) * (xb - xa));
+          }
     return Utilities::MPI::max(front, u.get_mpi_communicator());
   }
 

@@ -16,8 +16,8 @@ namespace dealii_learned
     all_finite(const TrilinosWrappers::MPI::Vector &v)
     {
       bool finite = true;
-      for (const auto i : v.locally_owned_elements())
-        finite = finite && std::isfinite(v[i]);
+      for (const double x : v)
+        finite = finite && std::isfinite(x);
       return Utilities::MPI::min(finite ? 1 : 0, v.get_mpi_communicator()) > 0;
     }
   } // namespace
@@ -143,22 +143,33 @@ namespace dealii_learned
   TrilinosWrappers::MPI::Vector
   GaussianField::variance() const
   {
+    // On the locally owned entries directly: diag(L K L^T)_i = l_i^T K l_i
+    // with l_i the i-th entries of the factors.
     TrilinosWrappers::MPI::Vector result(diagonal_part);
     const unsigned int            r = factors.size();
-    for (const auto i : result.locally_owned_elements())
+    if (r == 0)
+      return result;
+    std::vector<const double *> L(r);
+    for (unsigned int k = 0; k < r; ++k)
+      L[k] = factors[k].begin();
+    std::vector<double> li(r);
+    double             *v = result.begin();
+    const std::size_t   n = result.locally_owned_size();
+    for (std::size_t i = 0; i < n; ++i)
       {
-        double value = result[i];
         for (unsigned int k = 0; k < r; ++k)
-          {
-            const double lk = factors[k][i];
-            if (lk == 0.)
-              continue;
-            for (unsigned int l = 0; l < r; ++l)
-              value += lk * core(k, l) * factors[l][i];
-          }
-        result[i] = value;
+          li[k] = L[k][i];
+        double value = v[i];
+        for (unsigned int k = 0; k < r; ++k)
+          if (li[k] != 0.)
+            {
+              double row = 0.;
+              for (unsigned int l = 0; l < r; ++l)
+                row += core(k, l) * li[l];
+              value += li[k] * row;
+            }
+        v[i] = value;
       }
-    result.compress(VectorOperation::insert);
     return result;
   }
 
@@ -179,8 +190,8 @@ namespace dealii_learned
                 ExcMessage(what +
                            ": the variance holds NaN or infinite entries."));
     double smallest = 0.;
-    for (const auto i : diagonal_part.locally_owned_elements())
-      smallest = std::min(smallest, static_cast<double>(diagonal_part[i]));
+    for (const double x : diagonal_part)
+      smallest = std::min(smallest, x);
     smallest =
       Utilities::MPI::min(smallest, diagonal_part.get_mpi_communicator());
     AssertThrow(smallest >= 0.,

@@ -91,20 +91,27 @@ namespace dealii_learned
                                " inputs but was given rows of " +
                                std::to_string(inputs.n()) + "."));
         const int64_t n = inputs.m(), k = inputs.n();
-        auto          x = torch::empty({n, k}, torch::kFloat64);
+        auto          x  = torch::empty({n, k}, torch::kFloat64);
+        double       *px = x.data_ptr<double>();
         for (int64_t i = 0; i < n; ++i)
           for (int64_t j = 0; j < k; ++j)
-            x[i][j] = inputs(i, j);
+            px[i * k + j] = inputs(i, j);
         c10::IValue output;
         try
           {
             torch::NoGradGuard no_grad;
             output = const_cast<torch::jit::Module &>(module).forward({x});
           }
-        catch (const c10::Error &e)
+        catch (const std::exception &e)
           {
+            // c10::Error for a signature or shape mismatch; an error raised
+            // inside the script is a torch::jit::JITException.
+            const auto *c10_error = dynamic_cast<const c10::Error *>(&e);
             contract(std::string("failed in forward (") +
-                     e.what_without_backtrace() + ").");
+                     (c10_error != nullptr ?
+                        c10_error->what_without_backtrace() :
+                        e.what()) +
+                     ").");
           }
         if (!output.isTuple() || output.toTuple()->elements().size() != 2)
           contract("did not return a tuple of two tensors.");

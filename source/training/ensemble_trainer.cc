@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <random>
 #include <set>
 
 namespace dealii_learned
@@ -135,6 +136,13 @@ namespace dealii_learned
                       Patterns::Integer(1),
                       "Steps of each run (evenly spaced, the last one "
                       "included) whose DoF values become samples.");
+    prm.declare_entry("Samples per snapshot",
+                      "0",
+                      Patterns::Integer(0),
+                      "0: every DoF of a snapshot becomes a sample; n: n "
+                      "DoFs drawn at random (from the seed) without "
+                      "replacement, so that the cost of an epoch does not "
+                      "grow with the mesh.");
     prm.declare_entry("Mean warm-up epochs",
                       "100",
                       Patterns::Integer(0),
@@ -153,15 +161,16 @@ namespace dealii_learned
   void
   EnsembleTrainer::parse_parameters(ParameterHandler &prm)
   {
-    members        = prm.get_integer("Members");
-    hidden         = prm.get_integer("Hidden width");
-    layers         = prm.get_integer("Hidden layers");
-    learning_rate  = prm.get_double("Learning rate");
-    batch_size     = prm.get_integer("Batch size");
-    sampled_entry  = Utilities::trim(prm.get("Sampled parameter"));
-    snapshots      = prm.get_integer("Snapshots per run");
-    variance_floor = prm.get_double("Variance floor");
-    warmup_epochs  = prm.get_integer("Mean warm-up epochs");
+    members              = prm.get_integer("Members");
+    hidden               = prm.get_integer("Hidden width");
+    layers               = prm.get_integer("Hidden layers");
+    learning_rate        = prm.get_double("Learning rate");
+    batch_size           = prm.get_integer("Batch size");
+    sampled_entry        = Utilities::trim(prm.get("Sampled parameter"));
+    snapshots            = prm.get_integer("Snapshots per run");
+    samples_per_snapshot = prm.get_integer("Samples per snapshot");
+    variance_floor       = prm.get_double("Variance floor");
+    warmup_epochs        = prm.get_integer("Mean warm-up epochs");
     parameter_values.clear();
     for (const auto &v :
          Utilities::split_string_list(prm.get("Parameter values")))
@@ -177,8 +186,9 @@ namespace dealii_learned
   EnsembleTrainer::produce_data_in(const TrainingContext &context,
                                    const std::string     &problem_name)
   {
-    for (const double value : parameter_values)
+    for (unsigned int run = 0; run < parameter_values.size(); ++run)
       {
+        const double value = parameter_values[run];
         context.prm.enter_subsection("Problem");
         context.prm.enter_subsection(problem_name);
         try
@@ -219,8 +229,20 @@ namespace dealii_learned
             DoFTools::map_dofs_to_support_points(problem->get_mapping(),
                                                  problem->get_dof_handler(),
                                                  points);
-            const auto &u = problem->solution;
+            const auto                          &u = problem->solution;
+            std::vector<types::global_dof_index> dofs;
             for (const auto i : problem->locally_owned_dofs())
+              dofs.push_back(i);
+            if (samples_per_snapshot > 0 && samples_per_snapshot < dofs.size())
+              {
+                // The draw depends on the seed, the run and the step only.
+                std::mt19937_64 random(std::uint64_t(seed) * 2654435761u +
+                                       104729u * run + step);
+                std::shuffle(dofs.begin(), dofs.end(), random);
+                dofs.resize(samples_per_snapshot);
+                std::sort(dofs.begin(), dofs.end());
+              }
+            for (const auto i : dofs)
               {
                 std::vector<double> row;
                 for (unsigned int d = 0; d < dim; ++d)
@@ -233,7 +255,12 @@ namespace dealii_learned
           }
         context.out << "  data: " << sampled_entry << " = " << value << ", "
                     << chosen.size() << " snapshots of "
-                    << problem->get_dof_handler().n_dofs() << " DoFs\n";
+                    << problem->get_dof_handler().n_dofs() << " DoFs"
+                    << (samples_per_snapshot > 0 ?
+                          " (" + std::to_string(samples_per_snapshot) +
+                            " samples each)" :
+                          std::string())
+                    << "\n";
       }
   }
 

@@ -96,6 +96,11 @@ namespace dealii_learned
     integral(const unsigned int                           k,
              const dealii::TrilinosWrappers::MPI::Vector &u) const;
 
+    /** integral(k, u) - target(k) for every row k, in one pass over @p u
+     *  and one reduction over ranks. */
+    std::vector<double>
+    residuals(const dealii::TrilinosWrappers::MPI::Vector &u) const;
+
     /**
      * How far @p u is from the targets: |integral - target| / |target|,
      * or the absolute difference where the target is 0 (the heat

@@ -59,8 +59,10 @@ namespace dealii_learned
 
   /**
    * The front of a field that falls from left to right: the largest x
-   * coordinate of a DoF support point where the field is at least
-   * @p level (the Stefan problem's front, with level u* / 2).
+   * where the field, linear along each edge of a cell between the values
+   * at its vertices, is at least @p level (the Stefan problem's front, with
+   * level u* / 2). Exact between mesh nodes for a piecewise linear field;
+   * works on adaptive and distributed meshes (collective).
    */
   template <int dim>
   double

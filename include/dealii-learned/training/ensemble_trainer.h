@@ -83,17 +83,18 @@ namespace dealii_learned
     void
     produce_data_in(const TrainingContext &context, const std::string &problem);
 
-    unsigned int        members          = 5;
-    unsigned int        hidden           = 32;
-    unsigned int        layers           = 2;
-    double              learning_rate    = 1e-3;
-    unsigned int        batch_size       = 512;
-    std::string         sampled_entry    = "Threshold";
-    std::vector<double> parameter_values = {0.6};
-    unsigned int        snapshots        = 10;
-    double              variance_floor   = 1e-6;
-    unsigned int        warmup_epochs    = 100;
-    unsigned int        seed             = 1;
+    unsigned int        members              = 5;
+    unsigned int        hidden               = 32;
+    unsigned int        layers               = 2;
+    double              learning_rate        = 1e-3;
+    unsigned int        batch_size           = 512;
+    std::string         sampled_entry        = "Threshold";
+    std::vector<double> parameter_values     = {0.6};
+    unsigned int        snapshots            = 10;
+    unsigned int        samples_per_snapshot = 0;
+    double              variance_floor       = 1e-6;
+    unsigned int        warmup_epochs        = 100;
+    unsigned int        seed                 = 1;
 
     /** The samples: input rows and values. */
     std::vector<std::vector<double>> inputs;
