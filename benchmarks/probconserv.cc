@@ -517,7 +517,7 @@ main(int argc, char **argv)
       std::vector<Case> cases = {
         {"heat-1d",   "heat",   1, "Diffusivity", "diffusivity", {1, 2, 3, 4},           2.5,  0.5, 0.005, 4, 2, 0},
         {"pme-1d",    "pme",    1, "Exponent",    "exponent",    {2, 3, 4, 5},           3.5,  0.5, 0.005, 7, 4, 0},
-        {"stefan-1d", "stefan", 1, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.001, 7, 4, 0},
+        {"stefan-1d", "stefan", 1, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.001, 9, 4, 128},
         {"heat-2d",   "heat",   2, "Diffusivity", "diffusivity", {1, 2, 3, 4},           2.5,  0.5, 0.01,  3, 2, 250},
         {"pme-2d",    "pme",    2, "Exponent",    "exponent",    {2, 3, 4, 5},           3.5,  0.5, 0.005, 6, 3, 250},
         {"stefan-2d", "stefan", 2, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.002, 6, 3, 250}};
