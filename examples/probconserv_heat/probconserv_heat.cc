@@ -160,8 +160,10 @@ main(int argc, char **argv)
                                                                  amg);
 
           // 4. A surrogate's prediction of the same field: the old field
-          //    damped by the slowest mode's decay, 2% too large, with a
-          //    variance that grows with the field.
+          //    scaled by 1.02 exp(-2 pi^2 dt) (the decay of the slowest
+          //    mode, 2% too weak, applied to the mean too, which does not
+          //    decay: the prediction holds 7.6% too little of the
+          //    integral), with a variance that grows with the field.
           TrilinosWrappers::MPI::Vector prediction(previous),
             variance(previous);
           prediction *= 1.02 * std::exp(-2. * M_PI * M_PI * dt);

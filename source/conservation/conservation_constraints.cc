@@ -166,12 +166,21 @@ namespace dealii_learned
     const unsigned int m = rows.size();
     if (m == 0)
       return {};
-    AssertThrow(u.size() == rows[0].size() &&
-                  u.locally_owned_size() == rows[0].locally_owned_size(),
+    AssertThrow(u.size() == rows[0].size(),
                 ExcMessage("Conservation constraints: a field of " +
                            std::to_string(u.size()) +
                            " entries for constraints on " +
                            std::to_string(rows[0].size()) + " DoFs."));
+    // (The partitions are compared on every rank together.)
+    const bool same_partition =
+      Utilities::MPI::min(
+        u.locally_owned_elements() == rows[0].locally_owned_elements() ? 1 : 0,
+        u.get_mpi_communicator()) > 0;
+    AssertThrow(same_partition,
+                ExcMessage("Conservation constraints: the field is "
+                           "distributed over the MPI ranks differently from "
+                           "the constraints' DoFs; use the DoFHandler's "
+                           "locally owned DoFs for both."));
     std::vector<const double *> g(m);
     for (unsigned int k = 0; k < m; ++k)
       g[k] = rows[k].begin();

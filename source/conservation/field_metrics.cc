@@ -6,6 +6,7 @@
 
 #include <deal.II/fe/mapping.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/conservation/field_metrics.h>
 
@@ -32,47 +33,52 @@ namespace dealii_learned
   {
     // The input columns the model asks for: coordinates of the DoFs'
     // support points, the time, the caller's parameters.
-    const auto                                    names = model.input_names();
-    std::map<types::global_dof_index, Point<dim>> points;
-    DoFTools::map_dofs_to_support_points(mapping, dof_handler, points);
-    FullMatrix<double> inputs(owned.n_elements(), names.size());
-    static const std::vector<std::string> coordinates = {"x", "y", "z"};
-    for (unsigned int j = 0; j < names.size(); ++j)
-      {
-        const auto coordinate =
-          std::find(coordinates.begin(), coordinates.begin() + dim, names[j]);
-        std::optional<double> constant;
-        if (names[j] == "t")
-          constant = time;
-        else if (coordinate == coordinates.begin() + dim)
-          {
-            std::vector<std::string> given;
-            for (const auto &[name, value] : parameters)
-              {
-                given.push_back(name);
-                if (name == names[j])
-                  constant = value;
-              }
-            AssertThrow(constant.has_value(),
-                        ExcMessage(model_name + " takes the input '" +
-                                   names[j] +
-                                   "', which is neither a coordinate of this " +
-                                   std::to_string(dim) +
-                                   "-D mesh, t, nor a parameter the host "
-                                   "gives (it gives: " +
-                                   (given.empty() ? std::string("none") :
-                                                    join(given, ", ")) +
-                                   ")."));
-          }
-        unsigned int row = 0;
-        for (const auto i : owned)
-          inputs(row++, j) = constant ?
-                               *constant :
-                               points.at(i)[coordinate - coordinates.begin()];
-      }
-
+    // What fails here (an input the host does not give, a non-finite
+    // output for this rank's rows) can fail on some ranks only: the ranks
+    // decide together, so that all of them throw.
     std::vector<Vector<double>> means, variances;
-    model.predict(inputs, means, variances);
+    decide_collectively(comm, [&]() {
+      const auto                                    names = model.input_names();
+      std::map<types::global_dof_index, Point<dim>> points;
+      DoFTools::map_dofs_to_support_points(mapping, dof_handler, points);
+      FullMatrix<double> inputs(owned.n_elements(), names.size());
+      static const std::vector<std::string> coordinates = {"x", "y", "z"};
+      for (unsigned int j = 0; j < names.size(); ++j)
+        {
+          const auto coordinate =
+            std::find(coordinates.begin(), coordinates.begin() + dim, names[j]);
+          std::optional<double> constant;
+          if (names[j] == "t")
+            constant = time;
+          else if (coordinate == coordinates.begin() + dim)
+            {
+              std::vector<std::string> given;
+              for (const auto &[name, value] : parameters)
+                {
+                  given.push_back(name);
+                  if (name == names[j])
+                    constant = value;
+                }
+              AssertThrow(constant.has_value(),
+                          ExcMessage(
+                            model_name + " takes the input '" + names[j] +
+                            "', which is neither a coordinate of this " +
+                            std::to_string(dim) +
+                            "-D mesh, t, nor a parameter the host "
+                            "gives (it gives: " +
+                            (given.empty() ? std::string("none") :
+                                             join(given, ", ")) +
+                            ")."));
+            }
+          unsigned int row = 0;
+          for (const auto i : owned)
+            inputs(row++, j) = constant ?
+                                 *constant :
+                                 points.at(i)[coordinate - coordinates.begin()];
+        }
+
+      model.predict(inputs, means, variances);
+    });
     const auto to_field = [&](const Vector<double> &values) {
       TrilinosWrappers::MPI::Vector v(owned, comm);
       unsigned int                  row = 0;
@@ -118,7 +124,9 @@ namespace dealii_learned
           count += 1.;
         }
     const MPI_Comm comm = mean.get_mpi_communicator();
-    return Utilities::MPI::sum(sum, comm) / Utilities::MPI::sum(count, comm);
+    count               = Utilities::MPI::sum(count, comm);
+    return count > 0. ? Utilities::MPI::sum(sum, comm) / count :
+                        std::numeric_limits<double>::quiet_NaN();
   }
 
 
@@ -160,7 +168,10 @@ namespace dealii_learned
               front =
                 std::max(front, xa + (level - ua) / (ub - ua) * (xb - xa));
           }
-    return Utilities::MPI::max(front, u.get_mpi_communicator());
+    front = Utilities::MPI::max(front, u.get_mpi_communicator());
+    return front == -std::numeric_limits<double>::max() ?
+             std::numeric_limits<double>::quiet_NaN() :
+             front;
   }
 
 

@@ -1,5 +1,8 @@
 #include <deal.II/base/exceptions.h>
+#include <deal.II/base/index_set.h>
 #include <deal.II/base/mpi.h>
+
+#include <deal.II/lac/affine_constraints.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/conservation/gaussian_field.h>
@@ -89,7 +92,12 @@ namespace dealii_learned
                   "The covariance is " + std::to_string(covariance.m()) +
                   " x " + std::to_string(covariance.n()) +
                   " but the mean has " + std::to_string(n) + " entries."));
-    AssertThrow(mean.locally_owned_elements().n_elements() == n,
+    // (Decided on every rank: the other ranks hold no entries.)
+    const bool on_one_rank =
+      Utilities::MPI::max(static_cast<unsigned long long>(
+                            mean.locally_owned_elements().n_elements()),
+                          mean.get_mpi_communicator()) == n;
+    AssertThrow(on_one_rank,
                 ExcMessage("A dense covariance needs the whole field on one "
                            "MPI rank."));
     GaussianField field;
@@ -174,6 +182,47 @@ namespace dealii_learned
   }
 
 
+  TrilinosWrappers::MPI::Vector
+  GaussianField::variance(const AffineConstraints<double> &constraints,
+                          const IndexSet &locally_relevant) const
+  {
+    TrilinosWrappers::MPI::Vector result = variance();
+    const MPI_Comm                comm   = mean.get_mpi_communicator();
+    const IndexSet               &owned  = mean.locally_owned_elements();
+    const auto ghosted = [&](const TrilinosWrappers::MPI::Vector &v) {
+      TrilinosWrappers::MPI::Vector g(owned, locally_relevant, comm);
+      g = v;
+      return g;
+    };
+    const TrilinosWrappers::MPI::Vector        d = ghosted(diagonal_part);
+    std::vector<TrilinosWrappers::MPI::Vector> L;
+    for (const auto &f : factors)
+      L.push_back(ghosted(f));
+    const unsigned int  r = L.size();
+    std::vector<double> l(r);
+    for (const auto i : owned)
+      if (constraints.is_constrained(i))
+        {
+          const auto *entries = constraints.get_constraint_entries(i);
+          double      value   = 0.;
+          std::fill(l.begin(), l.end(), 0.);
+          if (entries != nullptr)
+            for (const auto &[j, c] : *entries)
+              {
+                value += c * c * d[j];
+                for (unsigned int k = 0; k < r; ++k)
+                  l[k] += c * L[k][j];
+              }
+          for (unsigned int k = 0; k < r; ++k)
+            for (unsigned int m = 0; m < r; ++m)
+              value += l[k] * core(k, m) * l[m];
+          result[i] = std::max(value, 0.);
+        }
+    result.compress(VectorOperation::insert);
+    return result;
+  }
+
+
   void
   GaussianField::check(const std::string &what) const
   {
@@ -217,5 +266,19 @@ namespace dealii_learned
                       ExcMessage(what + ": the low-rank core is not "
                                         "symmetric."));
       }
+    // update() and variance() pair entries by local position: every
+    // vector must be distributed like the mean (decided on every rank).
+    bool same_partition =
+      diagonal_part.locally_owned_elements() == mean.locally_owned_elements();
+    for (const auto &f : factors)
+      same_partition = same_partition && f.locally_owned_elements() ==
+                                           mean.locally_owned_elements();
+    same_partition = Utilities::MPI::min(same_partition ? 1 : 0,
+                                         mean.get_mpi_communicator()) > 0;
+    AssertThrow(same_partition,
+                ExcMessage(what + ": the variance or a low-rank factor is "
+                                  "distributed over the MPI ranks "
+                                  "differently from the mean; build them "
+                                  "on the same locally owned DoFs."));
   }
 } // namespace dealii_learned

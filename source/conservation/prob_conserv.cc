@@ -33,7 +33,10 @@ namespace dealii_learned
      * error if S is singular (or not positive).
      */
     FullMatrix<double>
-    inverse_of_gram(const FullMatrix<double> &S, const std::string &what)
+    inverse_of_gram(const FullMatrix<double>      &S,
+                    const std::string             &what,
+                    const ConservationConstraints &constraints,
+                    const double                   noise)
     {
       const unsigned int       m = S.m();
       LAPACKFullMatrix<double> lapack(m, m);
@@ -44,19 +47,35 @@ namespace dealii_learned
         -1e300, 1e300, 0., eigenvalues, eigenvectors);
       const double largest  = eigenvalues.linfty_norm();
       double       smallest = largest;
-      for (const double l : eigenvalues)
-        smallest = std::min(smallest, l);
-      AssertThrow(largest > 0. && smallest > 1e-12 * largest,
-                  ExcMessage(
-                    "ProbConserv: the constraint system S = sigma_G^2 I + "
-                    "G Sigma G^T of " +
-                    what + " is singular (eigenvalues from " +
-                    format_number(smallest) + " to " + format_number(largest) +
-                    "): with noise 0 the constraints must be independent "
-                    "(two identical rows are not), and the prediction must "
-                    "have variance where the constraints act. Remove the "
-                    "dependent constraint or give the constraints a noise > "
-                    "0."));
+      unsigned int weakest  = 0;
+      for (unsigned int k = 0; k < m; ++k)
+        if (eigenvalues[k] < smallest)
+          {
+            smallest = eigenvalues[k];
+            weakest  = k;
+          }
+      if (!(largest > 0. && smallest > 1e-12 * largest))
+        {
+          // The rows that make up the (nearly) dependent combination.
+          std::vector<std::string> involved;
+          for (unsigned int i = 0; i < m; ++i)
+            if (largest == 0. || std::abs(eigenvectors(i, weakest)) > 0.1)
+              involved.push_back("'" + constraints.name(i) + "'");
+          AssertThrow(false,
+                      ExcMessage(
+                        "ProbConserv: the constraint system S = sigma_G^2 I "
+                        "+ G Sigma G^T of " +
+                        what + " is singular (eigenvalues from " +
+                        format_number(smallest) + " to " +
+                        format_number(largest) +
+                        ", sigma_G = " + format_number(noise) +
+                        "; rows involved: " + join(involved, ", ") +
+                        "): the constraints must be independent (two "
+                        "identical rows are not), and the prediction must "
+                        "have variance where they act. Remove the dependent "
+                        "constraint or give the constraints a noise that is "
+                        "not small against G Sigma G^T."));
+        }
       FullMatrix<double> inverse(m, m);
       for (unsigned int i = 0; i < m; ++i)
         for (unsigned int j = 0; j < m; ++j)
@@ -170,7 +189,7 @@ namespace dealii_learned
         S(k, k) += noise * noise;
 
       Update result;
-      result.S_inverse = inverse_of_gram(S, what);
+      result.S_inverse = inverse_of_gram(S, what, constraints, noise);
 
       // W = Sigma G^T = D G^T + L (K (G L)^T), column by column.
       FullMatrix<double> C(r, m); // K (G L)^T
@@ -278,6 +297,19 @@ namespace dealii_learned
                            std::to_string(constraints.row(0).size()) +
                            " DoFs; the field and the constraints must come "
                            "from the same DoFHandler."));
+    const bool same_partition =
+      Utilities::MPI::min(is_free.locally_owned_elements() ==
+                                prior.mean.locally_owned_elements() &&
+                              constraints.row(0).locally_owned_elements() ==
+                                prior.mean.locally_owned_elements() ?
+                            1 :
+                            0,
+                          prior.mean.get_mpi_communicator()) > 0;
+    AssertThrow(same_partition,
+                ExcMessage("ProbConserv: " + what +
+                           ", the free-entry mask and the constraints are "
+                           "distributed over the MPI ranks differently; "
+                           "build them on the same locally owned DoFs."));
     AssertThrow(settings.noise >= 0. && std::isfinite(settings.noise),
                 ExcMessage("ProbConserv: the constraint noise sigma_G must be "
                            ">= 0, not " +
@@ -326,15 +358,23 @@ namespace dealii_learned
             result.clipped_entries += negative;
             if (negative == 0)
               break;
-            // Meet the targets again with the zeros held.
-            mean = update(mean,
-                          prior,
-                          mask,
-                          settings.hard_constraint,
-                          constraints,
-                          settings.noise,
-                          what)
-                     .mean;
+            // Meet the targets again with the zeros held: the prior
+            // restricted to the entries still free, conditioned on the
+            // constraints (the clipped entries get variance 0).
+            Update again = update(mean,
+                                  prior,
+                                  mask,
+                                  settings.hard_constraint,
+                                  constraints,
+                                  settings.noise,
+                                  what);
+            if (settings.hard_constraint)
+              {
+                result.posterior      = restricted(prior, mask);
+                result.posterior.mean = std::move(again.mean);
+              }
+            else
+              result.posterior = posterior_of(prior, mask, std::move(again));
           }
         bool any_negative = false;
         for (const auto i : result.posterior.mean.locally_owned_elements())

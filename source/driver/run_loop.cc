@@ -114,7 +114,7 @@ namespace dealii_learned
         context.cell_data.emplace_back("error_indicator",
                                        &problem.error_indicators());
         // What the problem knows of its exact solution.
-        context.conserved_integral = problem.exact_integral();
+        context.conserved_integral = problem.conserved_integral();
         context.parameters         = problem.pde_parameters();
         TrilinosWrappers::MPI::Vector exact(problem.solution);
         if (problem.interpolate_exact_solution(exact))

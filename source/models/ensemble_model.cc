@@ -270,7 +270,10 @@ namespace dealii_learned
           model.variance_floor = number(words[1]);
         else if (key == "meta" && words.size() >= 2)
           {
-            const auto start = line.find(words[1]) + words[1].size();
+            // The key is the word after "meta" (searched from there: the
+            // key may also occur inside "meta").
+            const auto start =
+              line.find(words[1], line.find("meta") + 4) + words[1].size();
             const auto value = line.find_first_not_of(' ', start);
             model.metadata[words[1]] =
               value == std::string::npos ? "" : line.substr(value);

@@ -59,7 +59,7 @@ namespace dealii_learned
   template class FieldStatistics<3>;
 } // namespace dealii_learned
 
-DEALII_LEARNED_REGISTER_POSTPROCESSOR(
+DEALII_LEARNED_REGISTER_POSTPROCESSOR_1D_2D_3D(
   dealii_learned::FieldStatistics,
   "field-statistics",
   "Integral, L2 norm and largest nodal magnitude of the solution, added to "

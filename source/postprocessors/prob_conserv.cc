@@ -18,6 +18,7 @@
 #include <dealii-learned/postprocessors/prob_conserv.h>
 #include <dealii-learned/postprocessors/vtu_output.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -70,15 +71,18 @@ namespace dealii_learned
                       Patterns::Bool(),
                       "After the update, set negative mean entries to 0 "
                       "and update again with the covariance of the positive "
-                      "entries (up to 10 times), so the targets are met "
-                      "again; whether that ends without negative entries is "
+                      "entries (up to 10 times): the targets are met exactly "
+                      "after every pass, and the zeros have variance 0; "
+                      "whether the passes end without negative entries is "
                       "reported (nonnegative).");
     prm.declare_entry(
       "Subdomain integrals",
       "false",
       Patterns::Bool(),
       "Also one constraint per material id that the host "
-      "gives a target for (FieldContext::subdomain_integrals).");
+      "gives a target for (FieldContext::subdomain_integrals; an error if "
+      "it gives none). When those material ids cover every cell, their "
+      "rows replace the integral over the domain (which is their sum).");
     prm.declare_entry("File name prefix",
                       "probconserv",
                       Patterns::FileName(),
@@ -191,16 +195,42 @@ namespace dealii_learned
                            "conserved_integral), so there is nothing to "
                            "conserve. Problems with a known integral give it; "
                            "a host program sets it."));
+    AssertThrow(!subdomains || !context.subdomain_integrals.empty(),
+                ExcMessage("Postprocessors/prob-conserv: 'Subdomain "
+                           "integrals = true', but the host gives no "
+                           "subdomain targets (FieldContext::"
+                           "subdomain_integrals). Set them in the host "
+                           "program, or set the entry to false."));
+    // When the host's subdomains cover the whole domain, the integral over
+    // the domain is the sum of their rows: adding it too would make the
+    // system singular for noise 0, so the subdomain rows alone are used.
+    bool covered = subdomains;
+    if (subdomains)
+      for (const auto &cell : context.dof_handler.active_cell_iterators())
+        if (cell->is_locally_owned() &&
+            std::none_of(context.subdomain_integrals.begin(),
+                         context.subdomain_integrals.end(),
+                         [&](const auto &entry) {
+                           return entry.first == cell->material_id();
+                         }))
+          {
+            covered = false;
+            break;
+          }
+    covered =
+      Utilities::MPI::min(covered ? 1 : 0, context.mpi_communicator) > 0;
+
     ConservationConstraints constraints;
-    constraints.add_integral<dim>(context.dof_handler,
-                                  context.mapping,
-                                  context.quadrature,
-                                  context.constraints,
-                                  context.locally_owned_dofs,
-                                  context.locally_relevant_dofs,
-                                  context.mpi_communicator,
-                                  *context.conserved_integral,
-                                  "integral");
+    if (!covered)
+      constraints.add_integral<dim>(context.dof_handler,
+                                    context.mapping,
+                                    context.quadrature,
+                                    context.constraints,
+                                    context.locally_owned_dofs,
+                                    context.locally_relevant_dofs,
+                                    context.mpi_communicator,
+                                    *context.conserved_integral,
+                                    "integral");
     if (subdomains)
       for (const auto &[id, target] : context.subdomain_integrals)
         constraints.add_integral<dim>(
@@ -245,8 +275,16 @@ namespace dealii_learned
       {"update_seconds", update_seconds},
       {"model_seconds", model_seconds}};
     if (settings.nonnegative)
-      statistics.emplace_back("nonnegative", result.nonnegative ? 1. : 0.);
+      {
+        statistics.emplace_back("nonnegative", result.nonnegative ? 1. : 0.);
+        statistics.emplace_back("clipped_entries", result.clipped_entries);
+      }
 
+    // The base mean as the host would use it (boundary values, hanging
+    // nodes and periodic copies imposed), so that "before" and "after"
+    // differ by the update alone.
+    TrilinosWrappers::MPI::Vector base_mean(base.mean);
+    context.constraints.distribute(base_mean);
     const TrilinosWrappers::MPI::Vector prior_variance = base.variance();
     const TrilinosWrappers::MPI::Vector posterior_variance =
       result.posterior.variance();
@@ -256,13 +294,13 @@ namespace dealii_learned
                     ExcMessage("Postprocessors/prob-conserv: the reference has "
                                "another size than the prediction."));
         statistics.emplace_back("mse_before",
-                                mean_square_difference(base.mean, *reference));
+                                mean_square_difference(base_mean, *reference));
         statistics.emplace_back("mse_after",
                                 mean_square_difference(result.posterior.mean,
                                                        *reference));
         statistics.emplace_back(
           "log_likelihood_before",
-          log_likelihood(*reference, base.mean, prior_variance, is_free));
+          log_likelihood(*reference, base_mean, prior_variance, is_free));
         statistics.emplace_back("log_likelihood_after",
                                 log_likelihood(*reference,
                                                result.posterior.mean,
@@ -278,13 +316,19 @@ namespace dealii_learned
                                            context.mapping,
                                            level);
               };
+              // (A field below the level everywhere has no front: the
+              // statistic is left out then.)
               const double reference_front = front(*reference);
-              statistics.emplace_back("front_position_error_before",
-                                      std::abs(front(base.mean) -
-                                               reference_front));
-              statistics.emplace_back("front_position_error_after",
-                                      std::abs(front(result.posterior.mean) -
-                                               reference_front));
+              const double before =
+                std::abs(front(base_mean) - reference_front);
+              const double after =
+                std::abs(front(result.posterior.mean) - reference_front);
+              if (std::isfinite(before) && std::isfinite(after))
+                {
+                  statistics.emplace_back("front_position_error_before",
+                                          before);
+                  statistics.emplace_back("front_position_error_after", after);
+                }
             }
       }
 
@@ -293,15 +337,18 @@ namespace dealii_learned
         const auto ghosted = [&](const TrilinosWrappers::MPI::Vector &v) {
           return ghosted_copy(context, v);
         };
-        TrilinosWrappers::MPI::Vector deviation(posterior_variance);
+        // Constrained entries get the variance of their constraint's
+        // combination (0 at boundary values), not distribute()'s values.
+        TrilinosWrappers::MPI::Vector deviation =
+          result.posterior.variance(context.constraints,
+                                    context.locally_relevant_dofs);
         for (const auto i : deviation.locally_owned_elements())
           deviation[i] =
             std::sqrt(std::max(static_cast<double>(deviation[i]), 0.));
         deviation.compress(VectorOperation::insert);
-        context.constraints.distribute(deviation);
         const auto                    mean_g = ghosted(result.posterior.mean);
         const auto                    std_g  = ghosted(deviation);
-        const auto                    base_g = ghosted(base.mean);
+        const auto                    base_g = ghosted(base_mean);
         TrilinosWrappers::MPI::Vector reference_g;
         DataOut<dim>                  data_out;
         data_out.attach_dof_handler(context.dof_handler);
@@ -334,7 +381,7 @@ namespace dealii_learned
   template class ProbConservPostprocessor<3>;
 } // namespace dealii_learned
 
-DEALII_LEARNED_REGISTER_POSTPROCESSOR(
+DEALII_LEARNED_REGISTER_POSTPROCESSOR_1D_2D_3D(
   dealii_learned::ProbConservPostprocessor,
   "prob-conserv",
   "ProbConserv: makes a probabilistic prediction of the field (a base model "

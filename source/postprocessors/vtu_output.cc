@@ -143,7 +143,7 @@ namespace dealii_learned
   template class VtuOutput<3>;
 } // namespace dealii_learned
 
-DEALII_LEARNED_REGISTER_POSTPROCESSOR(
+DEALII_LEARNED_REGISTER_POSTPROCESSOR_1D_2D_3D(
   dealii_learned::VtuOutput,
   "vtu-output",
   "Writes the solution, the MPI subdomain and cell data (coefficient, error "

@@ -164,6 +164,14 @@ namespace dealii_learned
 
 
   template <int dim>
+  std::optional<double>
+  Problem<dim>::conserved_integral() const
+  {
+    return exact_integral();
+  }
+
+
+  template <int dim>
   bool
   Problem<dim>::interpolate_exact_solution(
     TrilinosWrappers::MPI::Vector &) const

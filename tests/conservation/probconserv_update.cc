@@ -80,8 +80,9 @@ check_by_hand()
                             {vector_of({0.5, 0.5}), vector_of({0.5, 0.5})});
   print("ensemble", probconserv_update(ensemble, G, free, exact));
 
-  // Non-negativity: mu = (3, -1), target 1: the update gives (2.5, -1.5),
-  // the step clips the second entry and puts the mass on the first.
+  // Non-negativity: mu = (3, -1), variances (1, 3), target 1: the update
+  // gives (2.75, -1.75); the step clips the second entry and puts the mass
+  // on the first: (1, 0), both now certain (variances 0).
   ProbConservSettings positive;
   positive.nonnegative = true;
   ConservationConstraints one;

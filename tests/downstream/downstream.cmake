@@ -9,7 +9,7 @@
 #     installed into the same prefix, as scripts/install.sh does.
 #  3. examples/ (find_package() after project(), Release): adaptive_poisson
 #     on one and two ranks, switched to dcdm and to a plugin solver hook by
-#     its parameter file alone.
+#     its parameter file alone; probconserv_heat on one and two ranks.
 #  4. examples/adaptive_poisson (deal.II's order: find_package() before
 #     project(); Debug, deal.II's default): it runs, exits cleanly, and
 #     links only the Debug deal.II and the Debug dealii-learned.
@@ -89,14 +89,21 @@ endif()
 expect_converged_cycles("cg-chebyshev\\(chebyshev\\)")
 # A time loop of the user's own corrects a surrogate with prob-conserv:
 # the integral is met to round-off after the update at every step.
+function(expect_conserved _ranks)
+  foreach(_step 1 5 10)
+    if(NOT last_output MATCHES "step ${_step}: conservation_error_before 0.0[0-9]+\n"
+        OR NOT last_output MATCHES "step ${_step}: conservation_error_after [0-9.e-]+e-1[3-9]\n|step ${_step}: conservation_error_after 0\n")
+      message(FATAL_ERROR "probconserv_heat on ${_ranks} did not conserve the integral at step ${_step}")
+    endif()
+  endforeach()
+endfunction()
 step("run probconserv_heat" ${WORK_DIR}/release/probconserv_heat
   ${EXAMPLES_DIR}/probconserv_heat/probconserv_heat.prm)
-foreach(_step 1 5 10)
-  if(NOT last_output MATCHES "step ${_step}: conservation_error_before 0.0[0-9]+\n"
-      OR NOT last_output MATCHES "step ${_step}: conservation_error_after [0-9.e-]+e-1[3-9]\n|step ${_step}: conservation_error_after 0\n")
-    message(FATAL_ERROR "probconserv_heat did not conserve the integral at step ${_step}")
-  endif()
-endforeach()
+expect_conserved("1 rank")
+step("run probconserv_heat on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2
+  ${WORK_DIR}/release/probconserv_heat
+  ${EXAMPLES_DIR}/probconserv_heat/probconserv_heat.prm)
+expect_conserved("2 ranks")
 # The installed driver works from the prefix too.
 step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
 

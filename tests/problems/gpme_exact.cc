@@ -61,8 +61,9 @@ run(const std::string &equation,
   deallog << dim << "-D " << equation << ", "
           << problem->get_dof_handler().n_dofs()
           << " DoFs, t = " << problem->time() << ": L2 error "
-          << std::setprecision(3) << error << ", integral " << integral
-          << " (exact " << exact << "), Newton iterations in the last step "
+          << std::setprecision(3) << error << ", integral "
+          << (std::abs(integral) < 1e-12 ? 0. : integral) << " (exact " << exact
+          << "), Newton iterations in the last step "
           << static_cast<unsigned int>(iterations) << std::setprecision(6)
           << std::endl;
   return {error, std::abs(integral - exact)};

@@ -49,7 +49,8 @@ namespace dealii_learned
   /**
    * Mean over the DoFs where @p is_free is 1 of the log density of
    * @p reference under the pointwise Gaussian marginals N(mean, variance):
-   * the log-likelihood the ProbConserv paper reports.
+   * the log-likelihood the ProbConserv paper reports (NaN if no DoF is
+   * free).
    */
   double
   log_likelihood(const dealii::TrilinosWrappers::MPI::Vector &reference,
@@ -62,7 +63,8 @@ namespace dealii_learned
    * where the field, linear along each edge of a cell between the values
    * at its vertices, is at least @p level (the Stefan problem's front, with
    * level u* / 2). Exact between mesh nodes for a piecewise linear field;
-   * works on adaptive and distributed meshes (collective).
+   * works on adaptive and distributed meshes (collective). NaN if the
+   * field is below @p level everywhere.
    */
   template <int dim>
   double

@@ -7,6 +7,12 @@
 
 #include <vector>
 
+DEAL_II_NAMESPACE_OPEN
+template <typename number>
+class AffineConstraints;
+class IndexSet;
+DEAL_II_NAMESPACE_CLOSE
+
 namespace dealii_learned
 {
   /**
@@ -77,6 +83,20 @@ namespace dealii_learned
     /** The variances, diag(Sigma). */
     dealii::TrilinosWrappers::MPI::Vector
     variance() const;
+
+    /**
+     * The variances of the field a finite element code sees, u = C u_free
+     * + z after AffineConstraints::distribute(): on free entries
+     * diag(Sigma); on a constrained entry u_i = sum_j c_ij u_j + z_i the
+     * variance of that combination, c^T Sigma c (0 at a boundary value, the
+     * parents' combination, correlations included, at a hanging node or a
+     * periodic copy). The constrained entries' own values in Sigma are not
+     * used. @p locally_relevant must hold every DoF a locally owned
+     * constraint refers to (the locally relevant DoFs do). Collective.
+     */
+    dealii::TrilinosWrappers::MPI::Vector
+    variance(const dealii::AffineConstraints<double> &constraints,
+             const dealii::IndexSet                  &locally_relevant) const;
 
     /**
      * Checks what the update relies on, throwing with what is wrong and

@@ -43,10 +43,11 @@ namespace dealii_learned
     bool hard_constraint = false;
     /**
      * After the update, set negative mean entries to 0 and update again
-     * with the covariance restricted to the entries still positive, up to
-     * `nonnegativity_passes` times: the zeros stay and the targets are met
-     * again, unless new negative entries keep appearing (reported in
-     * ProbConservResult).
+     * with the prior restricted to the entries still positive, up to
+     * `nonnegativity_passes` times. Each pass ends with an update, so the
+     * targets are met exactly (noise 0) whatever happens; the zeros stay,
+     * with variance 0 in the posterior. If new negative entries keep
+     * appearing, some remain (ProbConservResult::nonnegative is false).
      */
     bool         nonnegative          = false;
     unsigned int nonnegativity_passes = 10;

@@ -99,8 +99,10 @@ namespace dealii_learned
    * The field is the locally owned Trilinos vector with constraints already
    * distributed; a postprocessor that needs values on ghost DoFs makes a
    * ghosted copy with ghosted_copy(). Implementations are registered for
-   * dim = 1, 2 and 3 with DEALII_LEARNED_REGISTER_POSTPROCESSOR and provide a
-   * static `declare_parameters(ParameterHandler &)` for their subsection.
+   * dim = 2 and 3 with DEALII_LEARNED_REGISTER_POSTPROCESSOR (and for 1-D
+   * problems too with DEALII_LEARNED_REGISTER_POSTPROCESSOR_1D_2D_3D) and
+   * provide a static `declare_parameters(ParameterHandler &)` for their
+   * subsection.
    */
   template <int dim>
   class PostprocessorHook
@@ -161,7 +163,7 @@ namespace dealii_learned
 } // namespace dealii_learned
 
 /**
- * Registers a postprocessor class template (instantiated for dim = 1, 2 and 3)
+ * Registers a postprocessor class template (instantiated for dim = 2 and 3)
  * under a name, with a description.
  */
 #define DEALII_LEARNED_REGISTER_POSTPROCESSOR(ClassTemplate,  \
@@ -169,11 +171,6 @@ namespace dealii_learned
                                               description)    \
   namespace                                                   \
   {                                                           \
-    const ::dealii_learned::RegistrationHelper<               \
-      ::dealii_learned::PostprocessorHook<1>,                 \
-      ClassTemplate<1>>                                       \
-      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_1d_, \
-                            __LINE__)(name, description);     \
     const ::dealii_learned::RegistrationHelper<               \
       ::dealii_learned::PostprocessorHook<2>,                 \
       ClassTemplate<2>>                                       \
@@ -184,4 +181,19 @@ namespace dealii_learned
       ClassTemplate<3>>                                       \
       DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_3d_, \
                             __LINE__)(name, description);     \
+  }
+
+/** As DEALII_LEARNED_REGISTER_POSTPROCESSOR, and for 1-D problems too (the
+ *  class template must then compile for dim = 1). */
+#define DEALII_LEARNED_REGISTER_POSTPROCESSOR_1D_2D_3D(ClassTemplate,     \
+                                                       name,              \
+                                                       description)       \
+  DEALII_LEARNED_REGISTER_POSTPROCESSOR(ClassTemplate, name, description) \
+  namespace                                                               \
+  {                                                                       \
+    const ::dealii_learned::RegistrationHelper<                           \
+      ::dealii_learned::PostprocessorHook<1>,                             \
+      ClassTemplate<1>>                                                   \
+      DEALII_LEARNED_CONCAT(dealii_learned_postprocessor_1d_,             \
+                            __LINE__)(name, description);                 \
   }

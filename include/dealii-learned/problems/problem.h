@@ -205,6 +205,15 @@ namespace dealii_learned
     virtual std::optional<double>
     exact_integral() const;
 
+    /**
+     * The integral the conservation law gives at time(): what prob-conserv
+     * enforces. By default exact_integral(); a problem may compute it from
+     * the initial mass plus the time integral of its boundary flux and
+     * sources instead (gpme's `Conservation target`).
+     */
+    virtual std::optional<double>
+    conserved_integral() const;
+
     /** Interpolates the exact solution at time() into @p owned (locally
      *  owned layout of the solution); false if there is none. */
     virtual bool
