@@ -318,6 +318,7 @@ namespace dealii_learned
     ProbConservResult result;
     result.conservation_error_before =
       constraints.conservation_error(prior.mean);
+    result.uncertain = is_free;
 
     // HardC: the projection with Sigma = I on the free entries; the
     // variance stays the prior's.
@@ -376,6 +377,7 @@ namespace dealii_learned
             else
               result.posterior = posterior_of(prior, mask, std::move(again));
           }
+        result.uncertain  = mask;
         bool any_negative = false;
         for (const auto i : result.posterior.mean.locally_owned_elements())
           any_negative =
@@ -388,6 +390,45 @@ namespace dealii_learned
 
     result.conservation_error_after =
       constraints.conservation_error(result.posterior.mean);
+
+    // With noise 0 the targets must hold to round-off: measured against
+    // the size of the terms the integral sums (|offset| + sum |g_i u_i|),
+    // an error above 1e-10 of that means S was too ill-conditioned to
+    // solve, and the result is refused rather than returned.
+    if (settings.noise == 0.)
+      {
+        const unsigned int  m = constraints.n_rows();
+        std::vector<double> scale(m, 0.);
+        const double       *u = result.posterior.mean.begin();
+        const std::size_t   n = result.posterior.mean.locally_owned_size();
+        for (unsigned int k = 0; k < m; ++k)
+          {
+            const double *g = constraints.row(k).begin();
+            for (std::size_t i = 0; i < n; ++i)
+              scale[k] += std::abs(g[i] * u[i]);
+          }
+        Utilities::MPI::sum(scale,
+                            result.posterior.mean.get_mpi_communicator(),
+                            scale);
+        const std::vector<double> residuals =
+          constraints.residuals(result.posterior.mean);
+        for (unsigned int k = 0; k < m; ++k)
+          {
+            const double size =
+              scale[k] + std::abs(constraints.target(k)) +
+              std::abs(constraints.target(k) - constraints.free_target(k));
+            AssertThrow(std::abs(residuals[k]) <= 1e-10 * size,
+                        ExcMessage("ProbConserv: after the update of " + what +
+                                   " the constraint '" + constraints.name(k) +
+                                   "' is still off its target by " +
+                                   format_number(residuals[k]) + " (of " +
+                                   format_number(size) +
+                                   "): the constraint system is too "
+                                   "ill-conditioned to meet it exactly. "
+                                   "Remove nearly dependent constraints or "
+                                   "give them a noise > 0."));
+          }
+      }
     return result;
   }
 } // namespace dealii_learned

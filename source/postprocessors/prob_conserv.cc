@@ -259,6 +259,7 @@ namespace dealii_learned
     if (method == "none")
       {
         result.posterior = base;
+        result.uncertain = is_free;
         result.conservation_error_before =
           constraints.conservation_error(base.mean);
         result.conservation_error_after = result.conservation_error_before;
@@ -305,7 +306,7 @@ namespace dealii_learned
                                 log_likelihood(*reference,
                                                result.posterior.mean,
                                                posterior_variance,
-                                               is_free));
+                                               result.uncertain));
         for (const auto &[name, value] : context.parameters)
           if (name == "threshold")
             {

@@ -328,8 +328,8 @@ namespace dealii_learned
       {
         case Equation::heat:
           // u = exp(-k t) sin x: q = -k u_x.
-          q[0] = -heat_diffusivity * std::exp(-heat_diffusivity * t) *
-                 std::cos(x);
+          q[0] =
+            -heat_diffusivity * std::exp(-heat_diffusivity * t) * std::cos(x);
           break;
         case Equation::pme:
           if (barenblatt)
@@ -340,16 +340,15 @@ namespace dealii_learned
                                         dim,
                                         barenblatt_start + final_time);
               const double     tau = t / solution.q;
-              const double     s =
-                solution.C -
-                solution.kappa * p.norm_square() * std::pow(tau, -2. * solution.b);
+              const double s = solution.C - solution.kappa * p.norm_square() *
+                                              std::pow(tau, -2. * solution.b);
               if (s > 0.)
                 {
                   const double u = solution.value(p.norm(), t);
-                  q              = std::pow(u, exponent) *
-                      std::pow(tau, -solution.a) / exponent *
-                      std::pow(s, 1. / exponent - 1.) * 2. * solution.kappa *
-                      std::pow(tau, -2. * solution.b) * Tensor<1, dim>(p);
+                  q = std::pow(u, exponent) * std::pow(tau, -solution.a) /
+                      exponent * std::pow(s, 1. / exponent - 1.) * 2. *
+                      solution.kappa * std::pow(tau, -2. * solution.b) *
+                      Tensor<1, dim>(p);
                 }
             }
           else
@@ -371,7 +370,7 @@ namespace dealii_learned
   double
   GPMEProblem<dim>::flux_integral(const double t) const
   {
-    const double t0 = barenblatt ? barenblatt_start : 0.;
+    const double t0          = barenblatt ? barenblatt_start : 0.;
     const auto  &dof_handler = this->get_dof_handler();
     const auto  &mapping     = this->get_mapping();
     const auto  &fe          = dof_handler.get_fe();
@@ -389,8 +388,8 @@ namespace dealii_learned
         {
           fe_values.reinit(cell);
           for (unsigned int q = 0; q < cell_quadrature.size(); ++q)
-            mass += exact_value(fe_values.quadrature_point(q), t0) *
-                    fe_values.JxW(q);
+            mass +=
+              exact_value(fe_values.quadrature_point(q), t0) * fe_values.JxW(q);
         }
 
     // The inflow at time s: -int q.n over the boundary faces.
@@ -424,7 +423,7 @@ namespace dealii_learned
     // k = 0..59, and on the rest: the inflow of pme (~ s^(1/m)) and Stefan
     // (~ s^(-1/2)) is singular at the start.
     const QGauss<1>    gauss(10);
-    const unsigned int pieces = 60;
+    const unsigned int pieces          = 60;
     double             inflow_integral = 0.;
     double             upper           = t - t0;
     for (unsigned int k = 0; k <= pieces && upper > 0.; ++k)
@@ -1131,14 +1130,6 @@ namespace dealii_learned
         default:
           return {{"threshold", threshold}};
       }
-  }
-
-
-  template <int dim>
-  typename GPMEProblem<dim>::Equation
-  GPMEProblem<dim>::get_equation() const
-  {
-    return equation;
   }
 
 

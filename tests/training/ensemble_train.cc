@@ -1,9 +1,10 @@
 // The ensemble trainer through `dealii-learned train` (in-process): data
 // made online by the GPME solver, a few epochs, the model file; a run
 // stopped after one epoch and resumed gives the same file as an
-// uninterrupted one. Then the model inside prob-conserv's checks: a field
-// prior with NaN, a model used on a mesh of another dimension, a variance
-// that is negative; each is an error that names the problem.
+// uninterrupted one. Then bad input: rows of another width (a model used
+// on a mesh of another dimension), a truncated and a missing model file;
+// each is an error that names the problem. (A prior with NaN or a
+// negative variance: tests/conservation/probconserv_update.)
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -137,7 +138,9 @@ main(int argc, char **argv)
   });
   attempt("truncated model file", [&]() {
     const std::string text = content("full.dle");
-    std::ofstream("truncated.dle") << text.substr(0, text.size() - 40);
+    // Whole lines cut off, so that the message does not quote a weight.
+    std::ofstream("truncated.dle")
+      << text.substr(0, text.rfind('\n', text.size() - 40) + 1);
     EnsembleModel::load("truncated.dle");
   });
   attempt("missing model file", [&]() { EnsembleModel::load("absent.dle"); });

@@ -65,6 +65,10 @@ namespace dealii_learned
     unsigned int clipped_entries = 0;
     /** Whether the non-negativity passes ended without negative entries. */
     bool nonnegative = true;
+    /** The entries the posterior still treats as random (1) in the layout
+     *  of the field: the free ones, less those the non-negativity step fixed
+     *  at 0 (variance 0: no density, so log-likelihoods leave them out). */
+    dealii::TrilinosWrappers::MPI::Vector uncertain;
   };
 
 

@@ -161,9 +161,6 @@ namespace dealii_learned
     static double
     stefan_alpha(const double threshold);
 
-    Equation
-    get_equation() const;
-
   protected:
     void
     make_coarse_grid(ProblemTriangulation<dim> &tria) override;
