@@ -4,6 +4,7 @@
 
 #include <deal.II/grid/grid_generator.h>
 
+#include <dealii-learned/problems/coefficients.h>
 #include <dealii-learned/problems/jump_coefficient.h>
 
 namespace dealii_learned
@@ -20,10 +21,7 @@ namespace dealii_learned
   double
   JumpCoefficientProblem<dim>::coefficient(const Point<dim> &p) const
   {
-    double sign = 1.;
-    for (unsigned int d = 0; d < dim; ++d)
-      sign *= (p[d] < 0. ? -1. : 1.);
-    return sign > 0. ? this->settings.coefficient_contrast : 1.;
+    return jump_coefficient(p, this->settings.coefficient_contrast);
   }
 
 

@@ -3,6 +3,7 @@
 #include <deal.II/grid/grid_generator.h>
 
 #include <dealii-learned/base/utilities.h>
+#include <dealii-learned/problems/coefficients.h>
 #include <dealii-learned/problems/random_coefficient.h>
 
 #include <algorithm>
@@ -44,19 +45,10 @@ namespace dealii_learned
   double
   RandomCoefficientProblem<dim>::coefficient(const Point<dim> &p) const
   {
-    // Block index, then a counter-based hash (splitmix64) of (seed, block):
-    // fixed by the block alone, not by the order in which cells are met.
-    std::uint64_t block = 0;
-    for (unsigned int d = 0; d < dim; ++d)
-      {
-        const double t = (p[d] + 1.) / 2. * blocks;
-        const auto   k = static_cast<std::uint64_t>(
-          std::clamp(std::floor(t), 0., double(blocks - 1)));
-        block = block * blocks + k;
-      }
-    const double xi =
-      hash_to_unit_interval((std::uint64_t(seed) << 32) + block);
-    return std::pow(this->settings.coefficient_contrast, xi);
+    return random_coefficient(p,
+                              blocks,
+                              seed,
+                              this->settings.coefficient_contrast);
   }
 
 

@@ -1,0 +1,230 @@
+#include <deal.II/base/function.h>
+#include <deal.II/base/quadrature.h>
+
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping.h>
+
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/solver_gmres.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
+
+#include <deal.II/numerics/vector_tools.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/residual_assembly.h>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    template <int dim>
+    class BoundaryValues : public Function<dim>
+    {
+    public:
+      explicit BoundaryValues(const ResidualOperator<dim> &residual)
+        : residual(residual)
+      {}
+
+      double
+      value(const Point<dim> &p, const unsigned int = 0) const override
+      {
+        return residual.boundary_value(p);
+      }
+
+    private:
+      const ResidualOperator<dim> &residual;
+    };
+  } // namespace
+
+
+  template <int dim>
+  void
+  make_residual_constraints(const ResidualOperator<dim> &residual,
+                            const DoFHandler<dim>       &dof_handler,
+                            const Mapping<dim>          &mapping,
+                            const IndexSet              &locally_relevant,
+                            AffineConstraints<double>   &constraints)
+  {
+    constraints.clear();
+    constraints.reinit(locally_relevant);
+    DoFTools::make_hanging_node_constraints(dof_handler, constraints);
+    const BoundaryValues<dim> values(residual);
+    for (const auto id : dof_handler.get_triangulation().get_boundary_ids())
+      VectorTools::interpolate_boundary_values(
+        mapping, dof_handler, id, values, constraints);
+    constraints.close();
+  }
+
+
+  template <int dim>
+  void
+  reinit_jacobian(const FiniteElementSpace<dim>  &space,
+                  TrilinosWrappers::SparseMatrix &matrix)
+  {
+    TrilinosWrappers::SparsityPattern pattern(space.locally_owned,
+                                              space.locally_owned,
+                                              space.locally_relevant,
+                                              space.mpi_communicator);
+    DoFTools::make_sparsity_pattern(space.dof_handler,
+                                    pattern,
+                                    space.constraints,
+                                    false,
+                                    Utilities::MPI::this_mpi_process(
+                                      space.mpi_communicator));
+    pattern.compress();
+    matrix.reinit(pattern);
+  }
+
+
+  template <int dim>
+  void
+  assemble_residual(const ResidualOperator<dim>         &residual,
+                    const FiniteElementSpace<dim>       &space,
+                    const TrilinosWrappers::MPI::Vector &u,
+                    TrilinosWrappers::MPI::Vector       &result,
+                    TrilinosWrappers::SparseMatrix      *jacobian,
+                    const CellSelector<dim>             &cells)
+  {
+    const auto                          &fe = space.dof_handler.get_fe();
+    FEValues<dim>                        fe_values(space.mapping,
+                            fe,
+                            space.quadrature,
+                            update_values | update_gradients |
+                              update_quadrature_points | update_JxW_values);
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<double>                  local(n);
+    Vector<double>                       cell_residual(n);
+    FullMatrix<double>                   cell_jacobian(n, n);
+
+    result.reinit(space.locally_owned, space.mpi_communicator);
+    if (jacobian != nullptr)
+      *jacobian = 0.;
+    for (const auto &cell : space.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned() && (!cells || cells(cell)))
+        {
+          fe_values.reinit(cell);
+          cell->get_dof_indices(dofs);
+          for (unsigned int i = 0; i < n; ++i)
+            local[i] = u(dofs[i]);
+          residual.cell_residual(fe_values,
+                                 local,
+                                 cell_residual,
+                                 jacobian != nullptr ? &cell_jacobian :
+                                                       nullptr);
+          // Vector alone: the constraints act as homogeneous ones (u
+          // already holds the boundary values), moving a constrained
+          // DoF's row to its parents.
+          space.constraints.distribute_local_to_global(cell_residual,
+                                                       dofs,
+                                                       result);
+          if (jacobian != nullptr)
+            space.constraints.distribute_local_to_global(cell_jacobian,
+                                                         dofs,
+                                                         *jacobian);
+        }
+    result.compress(VectorOperation::add);
+    if (jacobian != nullptr)
+      jacobian->compress(VectorOperation::add);
+  }
+
+
+  template <int dim>
+  NewtonReport
+  solve_residual(const ResidualOperator<dim>   &residual,
+                 const FiniteElementSpace<dim> &space,
+                 TrilinosWrappers::MPI::Vector &u,
+                 const double                   tolerance,
+                 const unsigned int             max_iterations)
+  {
+    TrilinosWrappers::SparseMatrix jacobian;
+    reinit_jacobian(space, jacobian);
+    TrilinosWrappers::MPI::Vector ghosted(space.locally_owned,
+                                          space.locally_relevant,
+                                          space.mpi_communicator);
+    TrilinosWrappers::MPI::Vector r,
+      step(space.locally_owned, space.mpi_communicator);
+    space.constraints.distribute(u);
+    NewtonReport report;
+    for (;; ++report.iterations)
+      {
+        ghosted = u;
+        assemble_residual(residual, space, ghosted, r, &jacobian);
+        const double norm = r.l2_norm();
+        if (report.iterations == 0)
+          report.initial_norm = norm;
+        report.residual_norm = norm;
+        if (norm <= tolerance * std::max(1., report.initial_norm))
+          break;
+        AssertThrow(report.iterations < max_iterations,
+                    ExcMessage("Newton's method for the finite element "
+                               "reference did not converge: ||R|| = " +
+                               format_number(norm) + " after " +
+                               std::to_string(max_iterations) +
+                               " iterations (started at " +
+                               format_number(report.initial_norm) + ")."));
+        TrilinosWrappers::PreconditionAMG amg;
+        amg.initialize(jacobian);
+        SolverControl control(1000, 1e-3 * norm, false, false);
+        SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(control);
+        step = 0.;
+        r *= -1.;
+        gmres.solve(jacobian, step, r, amg);
+        u += step;
+        space.constraints.distribute(u);
+      }
+    return report;
+  }
+
+
+  template void
+  make_residual_constraints(const ResidualOperator<2> &,
+                            const DoFHandler<2> &,
+                            const Mapping<2> &,
+                            const IndexSet &,
+                            AffineConstraints<double> &);
+  template void
+  make_residual_constraints(const ResidualOperator<3> &,
+                            const DoFHandler<3> &,
+                            const Mapping<3> &,
+                            const IndexSet &,
+                            AffineConstraints<double> &);
+  template void
+  reinit_jacobian(const FiniteElementSpace<2> &,
+                  TrilinosWrappers::SparseMatrix &);
+  template void
+  reinit_jacobian(const FiniteElementSpace<3> &,
+                  TrilinosWrappers::SparseMatrix &);
+  template void
+  assemble_residual(const ResidualOperator<2> &,
+                    const FiniteElementSpace<2> &,
+                    const TrilinosWrappers::MPI::Vector &,
+                    TrilinosWrappers::MPI::Vector &,
+                    TrilinosWrappers::SparseMatrix *,
+                    const CellSelector<2> &);
+  template void
+  assemble_residual(const ResidualOperator<3> &,
+                    const FiniteElementSpace<3> &,
+                    const TrilinosWrappers::MPI::Vector &,
+                    TrilinosWrappers::MPI::Vector &,
+                    TrilinosWrappers::SparseMatrix *,
+                    const CellSelector<3> &);
+  template NewtonReport
+  solve_residual(const ResidualOperator<2> &,
+                 const FiniteElementSpace<2> &,
+                 TrilinosWrappers::MPI::Vector &,
+                 const double,
+                 const unsigned int);
+  template NewtonReport
+  solve_residual(const ResidualOperator<3> &,
+                 const FiniteElementSpace<3> &,
+                 TrilinosWrappers::MPI::Vector &,
+                 const double,
+                 const unsigned int);
+} // namespace dealii_learned
