@@ -10,6 +10,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/conservation/conservation_constraints.h>
+#include <dealii-learned/conservation/gaussian_field.h>
 
 #include <cmath>
 
@@ -78,6 +79,7 @@ namespace dealii_learned
     owned_plain = plain;
 
     rows.push_back(condensed);
+    l1_norms.push_back(condensed.l1_norm());
     offsets.push_back(owned_plain * z);
     targets.push_back(target);
     names.push_back(name);
@@ -99,6 +101,7 @@ namespace dealii_learned
                 ExcMessage("Conservation constraints: the target of '" + name +
                            "' is not finite."));
     rows.push_back(weights);
+    l1_norms.push_back(weights.l1_norm());
     offsets.push_back(offset);
     targets.push_back(target);
     names.push_back(name);
@@ -117,6 +120,14 @@ namespace dealii_learned
   {
     AssertIndexRange(k, rows.size());
     return rows[k];
+  }
+
+
+  double
+  ConservationConstraints::row_l1_norm(const unsigned int k) const
+  {
+    AssertIndexRange(k, rows.size());
+    return l1_norms[k];
   }
 
 
@@ -160,8 +171,8 @@ namespace dealii_learned
 
 
   std::vector<double>
-  ConservationConstraints::residuals(
-    const TrilinosWrappers::MPI::Vector &u) const
+  ConservationConstraints::residuals(const TrilinosWrappers::MPI::Vector &u,
+                                     std::vector<double> *magnitudes) const
   {
     const unsigned int m = rows.size();
     if (m == 0)
@@ -172,10 +183,7 @@ namespace dealii_learned
                            " entries for constraints on " +
                            std::to_string(rows[0].size()) + " DoFs."));
     // (The partitions are compared on every rank together.)
-    const bool same_partition =
-      Utilities::MPI::min(
-        u.locally_owned_elements() == rows[0].locally_owned_elements() ? 1 : 0,
-        u.get_mpi_communicator()) > 0;
+    const bool same_partition = same_layout(u, rows[0]);
     AssertThrow(same_partition,
                 ExcMessage("Conservation constraints: the field is "
                            "distributed over the MPI ranks differently from "
@@ -184,17 +192,31 @@ namespace dealii_learned
     std::vector<const double *> g(m);
     for (unsigned int k = 0; k < m; ++k)
       g[k] = rows[k].begin();
-    std::vector<double> local(m, 0.), global(m);
+    const unsigned int  width = magnitudes != nullptr ? 2 : 1;
+    std::vector<double> local(width * m, 0.), global(width * m);
     const double       *x = u.begin();
     const std::size_t   n = u.locally_owned_size();
     for (unsigned int k = 0; k < m; ++k)
       {
-        double sum = 0.;
-        for (std::size_t i = 0; i < n; ++i)
-          sum += g[k][i] * x[i];
+        double sum = 0., size = 0.;
+        if (magnitudes != nullptr)
+          for (std::size_t i = 0; i < n; ++i)
+            {
+              const double term = g[k][i] * x[i];
+              sum += term;
+              size += std::abs(term);
+            }
+        else
+          for (std::size_t i = 0; i < n; ++i)
+            sum += g[k][i] * x[i];
         local[k] = sum;
+        if (magnitudes != nullptr)
+          local[m + k] = size;
       }
     Utilities::MPI::sum(local, u.get_mpi_communicator(), global);
+    if (magnitudes != nullptr)
+      magnitudes->assign(global.begin() + m, global.end());
+    global.resize(m);
     for (unsigned int k = 0; k < m; ++k)
       global[k] += offsets[k] - targets[k];
     return global;
@@ -205,8 +227,15 @@ namespace dealii_learned
   ConservationConstraints::conservation_error(
     const TrilinosWrappers::MPI::Vector &u) const
   {
-    double     largest  = 0.;
-    const auto residual = residuals(u);
+    return conservation_error(residuals(u));
+  }
+
+
+  double
+  ConservationConstraints::conservation_error(
+    const std::vector<double> &residual) const
+  {
+    double largest = 0.;
     for (unsigned int k = 0; k < rows.size(); ++k)
       {
         const double difference = std::abs(residual[k]);

@@ -3,6 +3,7 @@
 #include <deal.II/base/mpi.h>
 
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/trilinos_index_access.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/conservation/gaussian_field.h>
@@ -13,17 +14,24 @@ namespace dealii_learned
 {
   using namespace dealii;
 
-  namespace
+
+
+  bool
+  same_layout(const TrilinosWrappers::MPI::Vector &a,
+              const TrilinosWrappers::MPI::Vector &b)
   {
-    bool
-    all_finite(const TrilinosWrappers::MPI::Vector &v)
-    {
-      bool finite = true;
-      for (const double x : v)
-        finite = finite && std::isfinite(x);
-      return Utilities::MPI::min(finite ? 1 : 0, v.get_mpi_communicator()) > 0;
-    }
-  } // namespace
+    const auto &map_a = a.trilinos_partitioner();
+    const auto &map_b = b.trilinos_partitioner();
+    bool        same =
+      a.size() == b.size() && a.locally_owned_size() == b.locally_owned_size();
+    // Vectors copied from one another share Epetra's map data: then the
+    // entries are the same without looking at them.
+    const bool shared = same && map_a.SameBlockMapDataAs(map_b);
+    for (std::size_t i = 0; same && !shared && i < a.locally_owned_size(); ++i)
+      same = TrilinosWrappers::global_index(map_a, i) ==
+             TrilinosWrappers::global_index(map_b, i);
+    return Utilities::MPI::min(same ? 1 : 0, a.get_mpi_communicator()) > 0;
+  }
 
 
   GaussianField
@@ -233,52 +241,66 @@ namespace dealii_learned
                            std::to_string(diagonal_part.size()) +
                            " entries but the mean " +
                            std::to_string(mean.size()) + "."));
-    AssertThrow(all_finite(mean),
-                ExcMessage(what + ": the mean holds NaN or infinite entries."));
-    AssertThrow(all_finite(diagonal_part),
-                ExcMessage(what +
-                           ": the variance holds NaN or infinite entries."));
-    double smallest = 0.;
-    for (const double x : diagonal_part)
-      smallest = std::min(smallest, x);
-    smallest =
-      Utilities::MPI::min(smallest, diagonal_part.get_mpi_communicator());
-    AssertThrow(smallest >= 0.,
-                ExcMessage(what + ": a variance is negative (" +
-                           format_number(smallest) +
-                           "); variances must be >= 0."));
     AssertThrow(core.m() == factors.size() && core.n() == factors.size(),
                 ExcMessage(what + ": the low-rank core is " +
                            std::to_string(core.m()) + " x " +
                            std::to_string(core.n()) + " for " +
                            std::to_string(factors.size()) + " factors."));
     for (unsigned int k = 0; k < factors.size(); ++k)
-      {
-        AssertThrow(factors[k].size() == mean.size(),
-                    ExcMessage(what + ": low-rank factor " + std::to_string(k) +
-                               " has another size than the mean."));
-        AssertThrow(all_finite(factors[k]),
-                    ExcMessage(what + ": low-rank factor " + std::to_string(k) +
-                               " holds NaN or infinite entries."));
-        for (unsigned int l = 0; l < factors.size(); ++l)
-          AssertThrow(std::abs(core(k, l) - core(l, k)) <=
-                        1e-12 * (std::abs(core(k, l)) + std::abs(core(l, k))),
-                      ExcMessage(what + ": the low-rank core is not "
-                                        "symmetric."));
-      }
+      AssertThrow(factors[k].size() == mean.size(),
+                  ExcMessage(what + ": low-rank factor " + std::to_string(k) +
+                             " has another size than the mean."));
     // update() and variance() pair entries by local position: every
     // vector must be distributed like the mean (decided on every rank).
-    bool same_partition =
-      diagonal_part.locally_owned_elements() == mean.locally_owned_elements();
+    bool same_partition = same_layout(diagonal_part, mean);
     for (const auto &f : factors)
-      same_partition = same_partition && f.locally_owned_elements() ==
-                                           mean.locally_owned_elements();
-    same_partition = Utilities::MPI::min(same_partition ? 1 : 0,
-                                         mean.get_mpi_communicator()) > 0;
+      same_partition = same_layout(f, mean) && same_partition;
     AssertThrow(same_partition,
                 ExcMessage(what + ": the variance or a low-rank factor is "
                                   "distributed over the MPI ranks "
                                   "differently from the mean; build them "
                                   "on the same locally owned DoFs."));
+
+    // One pass and one reduction for the entries: whether each vector is
+    // finite (1: not), and minus the smallest variance.
+    const unsigned int r = factors.size();
+    // (x * 0 is NaN exactly for NaN and infinite x, and a NaN stays in a
+    // sum: a scan without branches.)
+    const auto not_finite = [](const TrilinosWrappers::MPI::Vector &v) {
+      double sum = 0.;
+      for (const double x : v)
+        sum += x * 0.;
+      return std::isfinite(sum) ? 0. : 1.;
+    };
+    std::vector<double> flags(3 + r, 0.);
+    flags[0]        = not_finite(mean);
+    flags[1]        = not_finite(diagonal_part);
+    double smallest = 0.;
+    for (const double x : diagonal_part)
+      smallest = std::min(smallest, x);
+    flags[2] = -smallest;
+    for (unsigned int k = 0; k < r; ++k)
+      flags[3 + k] = not_finite(factors[k]);
+    Utilities::MPI::max(flags, mean.get_mpi_communicator(), flags);
+    AssertThrow(flags[0] == 0.,
+                ExcMessage(what + ": the mean holds NaN or infinite entries."));
+    AssertThrow(flags[1] == 0.,
+                ExcMessage(what +
+                           ": the variance holds NaN or infinite entries."));
+    AssertThrow(flags[2] <= 0.,
+                ExcMessage(what + ": a variance is negative (" +
+                           format_number(-flags[2]) +
+                           "); variances must be >= 0."));
+    for (unsigned int k = 0; k < r; ++k)
+      {
+        AssertThrow(flags[3 + k] == 0.,
+                    ExcMessage(what + ": low-rank factor " + std::to_string(k) +
+                               " holds NaN or infinite entries."));
+        for (unsigned int l = 0; l < r; ++l)
+          AssertThrow(std::abs(core(k, l) - core(l, k)) <=
+                        1e-12 * (std::abs(core(k, l)) + std::abs(core(l, k))),
+                      ExcMessage(what + ": the low-rank core is not "
+                                        "symmetric."));
+      }
   }
 } // namespace dealii_learned

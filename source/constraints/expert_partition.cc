@@ -190,9 +190,16 @@ namespace dealii_learned
     lowest.compress(VectorOperation::min);
     highest.compress(VectorOperation::max);
     expert_rows.assign(K, {});
+    owned = locally_owned;
+    row_experts.assign(locally_owned.n_elements(),
+                       {numbers::invalid_unsigned_int,
+                        numbers::invalid_unsigned_int});
     for (const auto i : locally_owned)
       if (!constraints.is_constrained(i) && highest[i] >= 0.)
         {
+          row_experts[locally_owned.index_within_set(i)] = {
+            static_cast<unsigned int>(lowest[i]),
+            static_cast<unsigned int>(highest[i])};
           if (lowest[i] == highest[i])
             expert_rows[static_cast<unsigned int>(lowest[i])].push_back(i);
           else
@@ -241,6 +248,15 @@ namespace dealii_learned
   ExpertPartition<dim>::interface_rows() const
   {
     return shared_rows;
+  }
+
+
+  template <int dim>
+  std::pair<unsigned int, unsigned int>
+  ExpertPartition<dim>::experts_of_row(const types::global_dof_index i) const
+  {
+    Assert(owned.is_element(i), ExcInternalError());
+    return row_experts[owned.index_within_set(i)];
   }
 
 

@@ -79,6 +79,10 @@ namespace dealii_learned
     const dealii::TrilinosWrappers::MPI::Vector &
     row(const unsigned int k) const;
 
+    /** ||row k||_1 (sum of |g_i|), recorded when the row was added. */
+    double
+    row_l1_norm(const unsigned int k) const;
+
     /** What row k requires of the free DoFs: target - offset. */
     double
     free_target(const unsigned int k) const;
@@ -97,9 +101,15 @@ namespace dealii_learned
              const dealii::TrilinosWrappers::MPI::Vector &u) const;
 
     /** integral(k, u) - target(k) for every row k, in one pass over @p u
-     *  and one reduction over ranks. */
+     *  and one reduction over ranks; with @p magnitudes, also the size of
+     *  the terms each row sums, sum_i |g_i u_i|, in the same pass. */
     std::vector<double>
-    residuals(const dealii::TrilinosWrappers::MPI::Vector &u) const;
+    residuals(const dealii::TrilinosWrappers::MPI::Vector &u,
+              std::vector<double> *magnitudes = nullptr) const;
+
+    /** conservation_error() from the residuals() of a field. */
+    double
+    conservation_error(const std::vector<double> &residuals) const;
 
     /**
      * How far @p u is from the targets: |integral - target| / |target|,
@@ -112,6 +122,7 @@ namespace dealii_learned
   private:
     std::vector<dealii::TrilinosWrappers::MPI::Vector> rows;
     std::vector<double>                                offsets;
+    std::vector<double>                                l1_norms;
     std::vector<double>                                targets;
     std::vector<std::string>                           names;
   };

@@ -16,6 +16,16 @@ DEAL_II_NAMESPACE_CLOSE
 namespace dealii_learned
 {
   /**
+   * Whether @p a and @p b hold the same entries on every MPI rank (entries
+   * are paired by local position in the update). Collective; the same
+   * answer on every rank; O(local size) without allocation.
+   */
+  bool
+  same_layout(const dealii::TrilinosWrappers::MPI::Vector &a,
+              const dealii::TrilinosWrappers::MPI::Vector &b);
+
+
+  /**
    * A Gaussian random field on the degrees of freedom of a finite element
    * space: a mean vector mu and a covariance
    *

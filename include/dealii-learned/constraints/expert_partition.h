@@ -6,6 +6,7 @@
 #include <deal.II/dofs/dof_handler.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 DEAL_II_NAMESPACE_OPEN
@@ -67,6 +68,12 @@ namespace dealii_learned
     const std::vector<dealii::types::global_dof_index> &
     interface_rows() const;
 
+    /** The lowest and the highest expert whose cells reach the row of
+     *  the locally owned free DoF @p i (equal for an expert's row;
+     *  numbers::invalid_unsigned_int for a constrained DoF). */
+    std::pair<unsigned int, unsigned int>
+    experts_of_row(const dealii::types::global_dof_index i) const;
+
     /** Cells per expert, over all ranks. */
     std::vector<unsigned long long>
     n_cells_per_expert() const;
@@ -86,5 +93,7 @@ namespace dealii_learned
     std::vector<std::vector<cell_iterator>> expert_cells;
     std::vector<std::vector<dealii::types::global_dof_index>> expert_rows;
     std::vector<dealii::types::global_dof_index>              shared_rows;
+    dealii::IndexSet                                          owned;
+    std::vector<std::pair<unsigned int, unsigned int>>        row_experts;
   };
 } // namespace dealii_learned

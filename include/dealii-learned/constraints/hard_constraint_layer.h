@@ -1,0 +1,165 @@
+#pragma once
+
+#include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
+
+#include <dealii-learned/constraints/expert_partition.h>
+#include <dealii-learned/constraints/residual_assembly.h>
+
+#include <string>
+#include <vector>
+
+namespace dealii_learned
+{
+  /** How the experts solve. */
+  struct HardConstraintSettings
+  {
+    /** An expert has converged when its least-squares gradient
+     *  ||M^T R|| has fallen by this factor from w = 0, or its residual
+     *  ||R|| by this factor. */
+    double tolerance = 1e-10;
+    /** Levenberg-Marquardt's initial damping (relative to diag(M^T M));
+     *  0 for linear residuals, which take one Gauss-Newton step. */
+    double damping = 1e-3;
+    /** Gauss-Newton / Levenberg-Marquardt steps before an expert that has
+     *  not converged is reported. */
+    unsigned int max_iterations = 50;
+    /** Residual rows each expert makes vanish (a deterministic sample of
+     *  its rows); 0: all of them. */
+    unsigned int rows_per_expert = 0;
+    /** Seed of the row sample. */
+    unsigned int seed = 1;
+  };
+
+
+  /**
+   * The hard-constraint layer: N basis fields B (n x N, one row per DoF)
+   * become a finite element field u whose weak residual vanishes, in the
+   * least-squares sense, on each expert's rows.
+   *
+   * Expert k's field is u_k = C B w_k + z on the DoFs of its cells (C and
+   * z: the host's constraints, so hanging nodes and boundary values hold),
+   * and its weights minimise ||R_{S_k}(u_k)||^2 over its rows S_k
+   * (ExpertPartition::rows(), sampled to `rows_per_expert`), by
+   * Gauss-Newton with Levenberg-Marquardt damping (one step for a linear
+   * residual). A row of S_k depends on u_k alone, so the experts are
+   * independent; all of them advance in one assembly pass over the cells
+   * per iteration, and their N x N systems are reduced over the MPI ranks.
+   *
+   * Stitching: a free DoF takes the value of the lowest-numbered expert
+   * whose cells reach it (its own value elsewhere), constrained DoFs
+   * follow their constraints. Each expert's rows are exact for its own
+   * field; where experts meet, their fields can differ (interface_jump()).
+   *
+   * backward() gives dL/dB from dL/du by the implicit function theorem at
+   * the converged weights (one N x N solve per expert, no unrolled
+   * iterations): with M_k = dR/du C B the Jacobian of expert k's rows,
+   *
+   *   dL/dw_k = (C B)^T dL/du_k,  lambda_k = (M_k^T M_k)^-1 dL/dw_k,
+   *   dL/dB  += dL/du_k w_k^T - (J^T R) lambda_k^T - (J^T M_k lambda_k) w_k^T,
+   *
+   * exact for linear residuals and at a zero residual (Gauss-Newton
+   * otherwise).
+   *
+   * B holds one row per locally relevant DoF, in the order of the space's
+   * locally relevant IndexSet (index_within_set()), row-major; each rank
+   * evaluates its own rows, ghosts included, and backward() gives the
+   * derivative with respect to this rank's copy (summing over ranks gives
+   * the total, as for network parameters under data parallelism).
+   */
+  template <int dim>
+  class HardConstraintLayer
+  {
+  public:
+    /** What one expert's solve did (the same on every rank). */
+    struct ExpertReport
+    {
+      unsigned long long rows             = 0;
+      unsigned int       iterations       = 0;
+      double             initial_residual = 0.;
+      double             residual         = 0.;
+      bool               converged        = false;
+    };
+
+    HardConstraintLayer(const ResidualOperator<dim>   &residual,
+                        const FiniteElementSpace<dim> &space,
+                        const ExpertPartition<dim>    &experts,
+                        const HardConstraintSettings  &settings);
+
+    /** Rows of B: the locally relevant DoFs. */
+    unsigned int
+    n_rows() const;
+
+    /**
+     * The field @p u (locally owned, constraints distributed) of the
+     * basis @p B (n_rows() x @p n_basis, row-major). Throws, naming the
+     * expert, if an expert's system is singular or an expert does not
+     * converge. Collective.
+     */
+    void
+    forward(const double                          *B,
+            const unsigned int                     n_basis,
+            dealii::TrilinosWrappers::MPI::Vector &u);
+
+    /** dL/dB (n_rows() x n_basis, row-major, this rank's copy) from
+     *  @p dl_du (locally owned) at the last forward(). Collective. */
+    void
+    backward(const dealii::TrilinosWrappers::MPI::Vector &dl_du,
+             double                                      *dl_dB) const;
+
+    const std::vector<ExpertReport> &
+    reports() const;
+
+    /** The largest relative residual ||R_k|| / ||R_k(w = 0)|| over the
+     *  experts after the last forward(). */
+    double
+    max_expert_residual() const;
+
+    /** Each expert's weights w_k. */
+    const std::vector<dealii::Vector<double>> &
+    weights() const;
+
+    /** The root mean square, over the free DoFs reached by several
+     *  experts, of the difference between the fields of the lowest- and
+     *  the highest-numbered of them there. */
+    double
+    interface_jump() const;
+
+  private:
+    /** One pass over the cells: R on the selected rows at the current
+     *  weights and, if @p with_jacobian, M = dR/dw, summed over ranks (the
+     *  locally owned rows hold the sums); then per expert ||R||^2 and, with
+     *  the Jacobian, the (N+1) x (N+1) triangular factor of [M | R] over
+     *  all ranks (tall-skinny QR), from which the least-squares steps are
+     *  solved without squaring M's condition number. */
+    void
+    assemble(const bool                               with_jacobian,
+             std::vector<double>                     &squared_residuals,
+             std::vector<dealii::FullMatrix<double>> *factors);
+
+    /** Sums the contributions to rows owned by other ranks into their
+     *  owners (a vector of relevant rows with @p width values per row). */
+    void
+    sum_over_ranks(std::vector<double> &rows, const unsigned int width) const;
+
+    const ResidualOperator<dim>   &residual;
+    const FiniteElementSpace<dim> &space;
+    const ExpertPartition<dim>    &experts;
+    const HardConstraintSettings   settings;
+    const unsigned int             K;
+
+    /** The expert that selects each locally relevant row (-1: none). */
+    std::vector<int> row_expert;
+
+    unsigned int                            N = 0;
+    std::vector<double>                     basis;  // B~, relevant rows
+    std::vector<double>                     offset; // z, relevant rows
+    std::vector<dealii::Vector<double>>     w;
+    std::vector<double>                     R;          // relevant rows
+    std::vector<double>                     M;          // relevant rows x N
+    std::vector<dealii::FullMatrix<double>> triangular; // R, R^T R = M^T M
+    std::vector<ExpertReport>               expert_reports;
+    double                                  jump = 0.;
+  };
+} // namespace dealii_learned

@@ -1,0 +1,797 @@
+#include <deal.II/base/exceptions.h>
+#include <deal.II/base/mpi.h>
+#include <deal.II/base/quadrature.h>
+
+#include <deal.II/fe/fe_values.h>
+#include <deal.II/fe/mapping.h>
+
+#include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/la_parallel_vector.h>
+#include <deal.II/lac/lapack_full_matrix.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/hard_constraint_layer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /**
+     * The upper triangular factor R (c x c; rows past m zero) of the QR
+     * factorisation of the m x c row-major block @p A, by Householder
+     * reflections: R^T R = A^T A, without forming A^T A (whose condition
+     * number is the square of A's).
+     */
+    FullMatrix<double>
+    triangular_factor(std::vector<double> A,
+                      const unsigned int  m,
+                      const unsigned int  c)
+    {
+      std::vector<double> v(m);
+      for (unsigned int j = 0; j < c && j < m; ++j)
+        {
+          double norm = 0.;
+          for (unsigned int i = j; i < m; ++i)
+            norm += A[i * c + j] * A[i * c + j];
+          norm = std::sqrt(norm);
+          if (norm == 0.)
+            continue;
+          const double alpha = A[j * c + j] > 0. ? -norm : norm;
+          double       vv    = 0.;
+          for (unsigned int i = j; i < m; ++i)
+            {
+              v[i] = A[i * c + j] - (i == j ? alpha : 0.);
+              vv += v[i] * v[i];
+            }
+          if (vv == 0.)
+            continue;
+          for (unsigned int l = j; l < c; ++l)
+            {
+              double dot = 0.;
+              for (unsigned int i = j; i < m; ++i)
+                dot += v[i] * A[i * c + l];
+              const double factor = 2. * dot / vv;
+              for (unsigned int i = j; i < m; ++i)
+                A[i * c + l] -= factor * v[i];
+            }
+        }
+      FullMatrix<double> R(c, c);
+      for (unsigned int i = 0; i < std::min(m, c); ++i)
+        for (unsigned int l = i; l < c; ++l)
+          R(i, l) = A[i * c + l];
+      return R;
+    }
+
+
+    /** Checks that the N x N upper triangular @p R is not (nearly)
+     *  singular, else an error that names the expert. */
+    void
+    check_rank(const FullMatrix<double> &R,
+               const unsigned int        expert,
+               const unsigned long long  rows)
+    {
+      const unsigned int N        = R.m();
+      double             largest  = 0.;
+      double             smallest = std::numeric_limits<double>::max();
+      for (unsigned int i = 0; i < N; ++i)
+        {
+          largest  = std::max(largest, std::abs(R(i, i)));
+          smallest = std::min(smallest, std::abs(R(i, i)));
+        }
+      AssertThrow(largest > 0. && smallest > 1e-12 * largest,
+                  ExcMessage(
+                    "Hard constraints: the least-squares system of expert " +
+                    std::to_string(expert) +
+                    " is singular (the diagonal of its triangular factor "
+                    "ranges from " +
+                    format_number(smallest) + " to " + format_number(largest) +
+                    "; " + std::to_string(rows) + " residual rows for " +
+                    std::to_string(N) +
+                    " basis fields). An expert needs at least as many "
+                    "rows as basis fields, and basis fields that are "
+                    "independent on its cells: use fewer experts or basis "
+                    "fields, more rows per expert, or a finer mesh."));
+    }
+
+
+    /** x with R x = b (R upper triangular). */
+    Vector<double>
+    back_substitute(const FullMatrix<double> &R, const Vector<double> &b)
+    {
+      const unsigned int N = R.m();
+      Vector<double>     x(N);
+      for (int i = N - 1; i >= 0; --i)
+        {
+          double sum = b(i);
+          for (unsigned int j = i + 1; j < N; ++j)
+            sum -= R(i, j) * x(j);
+          x(i) = sum / R(i, i);
+        }
+      return x;
+    }
+
+
+    /** x with R^T x = b (R upper triangular). */
+    Vector<double>
+    forward_substitute(const FullMatrix<double> &R, const Vector<double> &b)
+    {
+      const unsigned int N = R.m();
+      Vector<double>     x(N);
+      for (unsigned int i = 0; i < N; ++i)
+        {
+          double sum = b(i);
+          for (unsigned int j = 0; j < i; ++j)
+            sum -= R(j, i) * x(j);
+          x(i) = sum / R(i, i);
+        }
+      return x;
+    }
+
+
+    /**
+     * From the factor [[R, c], [0, rho]] of [M | r]: the step d that
+     * minimises ||M d + r||^2 + damping sum_j |M e_j|^2 d_j^2
+     * (Levenberg-Marquardt; Gauss-Newton for damping 0), and the N x N
+     * factor R it used (for the backward pass).
+     */
+    Vector<double>
+    least_squares_step(const FullMatrix<double> &augmented,
+                       const double              damping,
+                       const unsigned int        expert,
+                       const unsigned long long  rows,
+                       FullMatrix<double>       &R)
+    {
+      const unsigned int N = augmented.m() - 1;
+      R.reinit(N, N);
+      Vector<double> c(N);
+      for (unsigned int i = 0; i < N; ++i)
+        {
+          for (unsigned int j = i; j < N; ++j)
+            R(i, j) = augmented(i, j);
+          c(i) = augmented(i, N);
+        }
+      check_rank(R, expert, rows);
+      if (damping > 0.)
+        {
+          // [R c; sqrt(damping) diag(|M e_j|) 0], triangularised again.
+          std::vector<double> stacked(2 * N * (N + 1), 0.);
+          for (unsigned int i = 0; i < N; ++i)
+            {
+              for (unsigned int j = i; j < N; ++j)
+                stacked[i * (N + 1) + j] = R(i, j);
+              stacked[i * (N + 1) + N] = c(i);
+              double column            = 0.;
+              for (unsigned int l = 0; l <= i; ++l)
+                column += R(l, i) * R(l, i);
+              stacked[(N + i) * (N + 1) + i] = std::sqrt(damping * column);
+            }
+          const FullMatrix<double> damped =
+            triangular_factor(stacked, 2 * N, N + 1);
+          FullMatrix<double> Rd(N, N);
+          for (unsigned int i = 0; i < N; ++i)
+            {
+              for (unsigned int j = i; j < N; ++j)
+                Rd(i, j) = damped(i, j);
+              c(i) = damped(i, N);
+            }
+          Vector<double> step = back_substitute(Rd, c);
+          step *= -1.;
+          return step;
+        }
+      Vector<double> step = back_substitute(R, c);
+      step *= -1.;
+      return step;
+    }
+  } // namespace
+
+
+  template <int dim>
+  HardConstraintLayer<dim>::HardConstraintLayer(
+    const ResidualOperator<dim>   &residual,
+    const FiniteElementSpace<dim> &space,
+    const ExpertPartition<dim>    &experts,
+    const HardConstraintSettings  &settings)
+    : residual(residual)
+    , space(space)
+    , experts(experts)
+    , settings(settings)
+    , K(experts.n_experts())
+  {
+    // Each expert's rows, sampled to exactly `rows_per_expert`: the rows
+    // whose hashes of (seed, DoF index) are the smallest among the
+    // expert's, so the sample is the same on any number of ranks.
+    const auto     counts = experts.n_rows_per_expert();
+    const MPI_Comm comm   = space.mpi_communicator;
+    LinearAlgebra::distributed::Vector<double> selected(space.locally_owned,
+                                                        space.locally_relevant,
+                                                        comm);
+    for (const auto i : space.locally_owned)
+      selected[i] = -1.;
+    const auto key = [&](const types::global_dof_index i) {
+      return hash_to_unit_interval((std::uint64_t(settings.seed) << 40) ^
+                                   std::uint64_t(i));
+    };
+    std::vector<double> thresholds(K, 2.);
+    {
+      // Every expert's keys that could be among its smallest, gathered.
+      std::vector<double> local;
+      for (unsigned int k = 0; k < K; ++k)
+        if (settings.rows_per_expert > 0 &&
+            settings.rows_per_expert < counts[k])
+          for (const auto i : experts.rows(k))
+            {
+              local.push_back(k);
+              local.push_back(key(i));
+            }
+      std::vector<std::vector<double>> keys(K);
+      for (const auto &part : Utilities::MPI::all_gather(comm, local))
+        for (std::size_t p = 0; p + 1 < part.size(); p += 2)
+          keys[static_cast<unsigned int>(part[p])].push_back(part[p + 1]);
+      for (unsigned int k = 0; k < K; ++k)
+        if (!keys[k].empty())
+          {
+            std::nth_element(keys[k].begin(),
+                             keys[k].begin() + settings.rows_per_expert - 1,
+                             keys[k].end());
+            thresholds[k] = keys[k][settings.rows_per_expert - 1];
+          }
+    }
+    expert_reports.assign(K, {});
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        unsigned long long n = 0;
+        for (const auto i : experts.rows(k))
+          if (key(i) <= thresholds[k])
+            {
+              selected[i] = k;
+              ++n;
+            }
+        expert_reports[k].rows = Utilities::MPI::sum(n, comm);
+      }
+    selected.update_ghost_values();
+    row_expert.resize(space.locally_relevant.n_elements());
+    for (const auto i : space.locally_relevant)
+      row_expert[space.locally_relevant.index_within_set(i)] =
+        static_cast<int>(selected[i]);
+  }
+
+
+  template <int dim>
+  unsigned int
+  HardConstraintLayer<dim>::n_rows() const
+  {
+    return space.locally_relevant.n_elements();
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::sum_over_ranks(std::vector<double> &rows,
+                                           const unsigned int   width) const
+  {
+    LinearAlgebra::distributed::Vector<double> column(space.locally_owned,
+                                                      space.locally_relevant,
+                                                      space.mpi_communicator);
+    const unsigned int                         n = n_rows();
+    for (unsigned int c = 0; c < width; ++c)
+      {
+        column = 0.;
+        for (const auto i : space.locally_relevant)
+          column[i] =
+            rows[space.locally_relevant.index_within_set(i) * width + c];
+        column.compress(VectorOperation::add);
+        column.update_ghost_values();
+        for (unsigned int r = 0; r < n; ++r)
+          rows[r * width + c] =
+            column[space.locally_relevant.nth_index_in_set(r)];
+      }
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::assemble(const bool           with_jacobian,
+                                     std::vector<double> &squared_residuals,
+                                     std::vector<FullMatrix<double>> *factors)
+  {
+    const auto                          &fe = space.dof_handler.get_fe();
+    FEValues<dim>                        fe_values(space.mapping,
+                            fe,
+                            space.quadrature,
+                            update_values | update_gradients |
+                              update_quadrature_points | update_JxW_values);
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<unsigned int>            local_rows(n);
+    std::vector<double>                  u(n);
+    Vector<double>                       cell_residual(n);
+    FullMatrix<double>                   cell_jacobian(n, n), cell_M(n, N);
+    const auto                          &relevant    = space.locally_relevant;
+    const auto                          &constraints = space.constraints;
+
+    std::fill(R.begin(), R.end(), 0.);
+    if (with_jacobian)
+      std::fill(M.begin(), M.end(), 0.);
+    for (const auto &cell : space.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int e = experts.expert_of(cell);
+          cell->get_dof_indices(dofs);
+          for (unsigned int j = 0; j < n; ++j)
+            {
+              local_rows[j] = relevant.index_within_set(dofs[j]);
+              double value  = offset[local_rows[j]];
+              for (unsigned int b = 0; b < N; ++b)
+                value += basis[local_rows[j] * N + b] * w[e][b];
+              u[j] = value;
+            }
+          fe_values.reinit(cell);
+          residual.cell_residual(fe_values,
+                                 u,
+                                 cell_residual,
+                                 with_jacobian ? &cell_jacobian : nullptr);
+          if (with_jacobian)
+            for (unsigned int i = 0; i < n; ++i)
+              for (unsigned int b = 0; b < N; ++b)
+                {
+                  double sum = 0.;
+                  for (unsigned int j = 0; j < n; ++j)
+                    sum += cell_jacobian(i, j) * basis[local_rows[j] * N + b];
+                  cell_M(i, b) = sum;
+                }
+          // Into the condensed rows this expert selects.
+          const auto add = [&](const types::global_dof_index row,
+                               const double                  factor,
+                               const unsigned int            i) {
+            const unsigned int r = relevant.index_within_set(row);
+            if (row_expert[r] != static_cast<int>(e))
+              return;
+            R[r] += factor * cell_residual(i);
+            if (with_jacobian)
+              for (unsigned int b = 0; b < N; ++b)
+                M[r * N + b] += factor * cell_M(i, b);
+          };
+          for (unsigned int i = 0; i < n; ++i)
+            if (const auto *entries =
+                  constraints.get_constraint_entries(dofs[i]))
+              for (const auto &[parent, factor] : *entries)
+                add(parent, factor, i);
+            else if (!constraints.is_constrained(dofs[i]))
+              add(dofs[i], 1., i);
+        }
+    sum_over_ranks(R, 1);
+    if (with_jacobian)
+      sum_over_ranks(M, N);
+
+    // Per expert: ||R||^2 over its locally owned rows, and with the
+    // Jacobian the triangular factor of [M | R] over all ranks (a QR of
+    // each rank's rows, then of the ranks' factors stacked).
+    std::vector<double>              sums(K, 0.);
+    std::vector<std::vector<double>> blocks(with_jacobian ? K : 0);
+    for (const auto i : space.locally_owned)
+      {
+        const unsigned int r = relevant.index_within_set(i);
+        if (row_expert[r] < 0)
+          continue;
+        const unsigned int k = row_expert[r];
+        sums[k] += R[r] * R[r];
+        if (with_jacobian)
+          {
+            blocks[k].insert(blocks[k].end(), &M[r * N], &M[r * N] + N);
+            blocks[k].push_back(R[r]);
+          }
+      }
+    Utilities::MPI::sum(sums, space.mpi_communicator, sums);
+    squared_residuals = sums;
+    if (!with_jacobian)
+      return;
+    const unsigned int  c = N + 1;
+    std::vector<double> local(std::size_t(K) * c * c);
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        const FullMatrix<double> factor =
+          triangular_factor(blocks[k], blocks[k].size() / c, c);
+        for (unsigned int i = 0; i < c; ++i)
+          for (unsigned int j = 0; j < c; ++j)
+            local[(k * c + i) * c + j] = factor(i, j);
+      }
+    const auto all = Utilities::MPI::all_gather(space.mpi_communicator, local);
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        std::vector<double> stacked;
+        for (const auto &part : all)
+          stacked.insert(stacked.end(),
+                         part.begin() + std::size_t(k) * c * c,
+                         part.begin() + std::size_t(k + 1) * c * c);
+        (*factors)[k] = triangular_factor(stacked, all.size() * c, c);
+      }
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::forward(const double                  *B,
+                                    const unsigned int             n_basis,
+                                    TrilinosWrappers::MPI::Vector &u)
+  {
+    AssertThrow(n_basis > 0, ExcMessage("Hard constraints: no basis fields."));
+    N                              = n_basis;
+    const auto        &relevant    = space.locally_relevant;
+    const auto        &constraints = space.constraints;
+    const unsigned int n           = n_rows();
+
+    // B~ = C B and z on the relevant rows.
+    basis.assign(std::size_t(n) * N, 0.);
+    offset.assign(n, 0.);
+    for (unsigned int r = 0; r < n; ++r)
+      {
+        const auto g = relevant.nth_index_in_set(r);
+        if (constraints.is_constrained(g))
+          {
+            offset[r] = constraints.get_inhomogeneity(g);
+            if (const auto *entries = constraints.get_constraint_entries(g))
+              for (const auto &[parent, factor] : *entries)
+                {
+                  AssertThrow(relevant.is_element(parent), ExcInternalError());
+                  const unsigned int p = relevant.index_within_set(parent);
+                  for (unsigned int b = 0; b < N; ++b)
+                    basis[r * N + b] += factor * B[p * N + b];
+                }
+          }
+        else
+          for (unsigned int b = 0; b < N; ++b)
+            basis[r * N + b] = B[r * N + b];
+      }
+    // (Decided on every rank: a NaN may sit in one rank's rows only.)
+    double check = 0.;
+    for (std::size_t k = 0; k < std::size_t(n) * N; ++k)
+      check += B[k] * 0.;
+    AssertThrow(Utilities::MPI::min(std::isfinite(check) ? 1 : 0,
+                                    space.mpi_communicator) > 0,
+                ExcMessage("Hard constraints: the basis fields hold NaN or "
+                           "infinite values (the network's output)."));
+
+    R.assign(n, 0.);
+    M.assign(std::size_t(n) * N, 0.);
+    w.assign(K, Vector<double>(N));
+    triangular.assign(K, FullMatrix<double>(N, N));
+
+    const bool                      linear = residual.is_linear();
+    std::vector<double>             squared;
+    std::vector<FullMatrix<double>> factors(K), accepted(K);
+    // M^T R = R_M^T c from the factor [[R_M, c], [0, rho]] of [M | R].
+    const auto gradient_norm = [&](const FullMatrix<double> &f) {
+      double sum = 0.;
+      for (unsigned int j = 0; j < N; ++j)
+        {
+          double g = 0.;
+          for (unsigned int i = 0; i <= j; ++i)
+            g += f(i, j) * f(i, N);
+          sum += g * g;
+        }
+      return std::sqrt(sum);
+    };
+    std::vector<Vector<double>> previous_w(K, Vector<double>(N));
+    std::vector<double> previous_residual(K, 0.), initial_gradient(K, 0.),
+      damping(K, linear ? 0. : settings.damping);
+    std::vector<bool> done(K, false);
+    for (auto &report : expert_reports)
+      {
+        report.iterations = 0;
+        report.converged  = false;
+      }
+
+    for (unsigned int iteration = 0;; ++iteration)
+      {
+        assemble(true, squared, &factors);
+        bool all_done = true;
+        for (unsigned int k = 0; k < K; ++k)
+          {
+            if (done[k])
+              continue;
+            auto        &report = expert_reports[k];
+            const double norm   = std::sqrt(squared[k]);
+            bool         retry  = false;
+            if (iteration == 0)
+              {
+                report.initial_residual = norm;
+                initial_gradient[k]     = gradient_norm(factors[k]);
+              }
+            else if (!linear && norm > previous_residual[k])
+              {
+                // Levenberg-Marquardt: the step made the residual larger;
+                // go back, damp more, try again.
+                w[k] = previous_w[k];
+                damping[k] *= 10.;
+                retry = true;
+              }
+            if (!retry)
+              {
+                if (iteration > 0 && !linear)
+                  damping[k] = std::max(damping[k] / 10., 1e-12);
+                accepted[k]          = factors[k];
+                previous_residual[k] = norm;
+                report.residual      = norm;
+                report.iterations    = iteration;
+                if (norm <= settings.tolerance * report.initial_residual ||
+                    gradient_norm(factors[k]) <=
+                      settings.tolerance * initial_gradient[k])
+                  {
+                    // The factor at the solution, for backward().
+                    least_squares_step(
+                      accepted[k], 0., k, report.rows, triangular[k]);
+                    report.converged = true;
+                    done[k]          = true;
+                    continue;
+                  }
+              }
+            if (iteration >= settings.max_iterations)
+              {
+                done[k] = true;
+                continue;
+              }
+            const Vector<double> step = least_squares_step(
+              accepted[k], damping[k], k, report.rows, triangular[k]);
+            previous_w[k] = w[k];
+            w[k] += step;
+            all_done = false;
+          }
+        if (all_done)
+          break;
+      }
+    // The last pass ran at the accepted weights of every expert (a retry
+    // always takes another pass), so R and M belong to them.
+
+    std::vector<std::string> failed;
+    for (unsigned int k = 0; k < K; ++k)
+      if (!expert_reports[k].converged)
+        failed.push_back("expert " + std::to_string(k) + " (residual " +
+                         format_number(expert_reports[k].residual) + ", from " +
+                         format_number(expert_reports[k].initial_residual) +
+                         ")");
+    AssertThrow(failed.empty(),
+                ExcMessage("Hard constraints: " + join(failed, ", ") +
+                           " did not converge to the tolerance " +
+                           format_number(settings.tolerance) + " in " +
+                           std::to_string(settings.max_iterations) +
+                           " iterations. Raise 'Maximum iterations' or the "
+                           "tolerance, or give the experts fewer rows."));
+
+    // Stitch: each free DoF from the lowest expert reaching it.
+    u.reinit(space.locally_owned, space.mpi_communicator);
+    double       jump_sum = 0.;
+    unsigned int shared   = 0;
+    for (const auto i : space.locally_owned)
+      if (!constraints.is_constrained(i))
+        {
+          const auto [low, high]   = experts.experts_of_row(i);
+          const unsigned int r     = relevant.index_within_set(i);
+          double             value = 0., other = 0.;
+          for (unsigned int b = 0; b < N; ++b)
+            {
+              value += basis[r * N + b] * w[low][b];
+              other += basis[r * N + b] * w[high][b];
+            }
+          u[i] = value;
+          if (high != low)
+            {
+              jump_sum += (value - other) * (value - other);
+              ++shared;
+            }
+        }
+    u.compress(VectorOperation::insert);
+    constraints.distribute(u);
+    jump_sum = Utilities::MPI::sum(jump_sum, space.mpi_communicator);
+    shared   = Utilities::MPI::sum(shared, space.mpi_communicator);
+    jump     = shared > 0 ? std::sqrt(jump_sum / shared) : 0.;
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::backward(const TrilinosWrappers::MPI::Vector &dl_du,
+                                     double *dl_dB) const
+  {
+    const auto        &relevant    = space.locally_relevant;
+    const auto        &constraints = space.constraints;
+    const MPI_Comm     comm        = space.mpi_communicator;
+    const unsigned int n           = n_rows();
+    std::fill(dl_dB, dl_dB + std::size_t(n) * N, 0.);
+
+    // dL/du on the free DoFs: the constrained entries' share moved to
+    // their parents (C^T dL/du).
+    LinearAlgebra::distributed::Vector<double> free_gradient(
+      space.locally_owned, relevant, comm);
+    for (const auto i : space.locally_owned)
+      if (const auto *entries = constraints.get_constraint_entries(i))
+        for (const auto &[parent, factor] : *entries)
+          free_gradient[parent] += factor * dl_du[i];
+      else if (!constraints.is_constrained(i))
+        free_gradient[i] += dl_du[i];
+    free_gradient.compress(VectorOperation::add);
+
+    // The direct term and dL/dw_k.
+    std::vector<double> dl_dw(K * N, 0.);
+    for (const auto i : space.locally_owned)
+      if (!constraints.is_constrained(i))
+        {
+          const unsigned int e = experts.experts_of_row(i).first;
+          const unsigned int r = relevant.index_within_set(i);
+          const double       g = free_gradient[i];
+          for (unsigned int b = 0; b < N; ++b)
+            {
+              dl_dw[e * N + b] += g * basis[r * N + b];
+              dl_dB[r * N + b] += g * w[e][b];
+            }
+        }
+    Utilities::MPI::sum(dl_dw, comm, dl_dw);
+
+    // lambda_k = (M_k^T M_k)^-1 dL/dw_k; then per row R and M lambda.
+    std::vector<Vector<double>> lambda(K);
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        Vector<double> g(N);
+        for (unsigned int b = 0; b < N; ++b)
+          g(b) = dl_dw[k * N + b];
+        // (M^T M)^-1 g = R^-1 R^-T g.
+        lambda[k] =
+          back_substitute(triangular[k], forward_substitute(triangular[k], g));
+      }
+    std::vector<double> rows(2 * std::size_t(n), 0.);
+    for (const auto i : space.locally_owned)
+      {
+        const unsigned int r = relevant.index_within_set(i);
+        if (row_expert[r] < 0)
+          continue;
+        const auto &l  = lambda[row_expert[r]];
+        rows[2 * r]    = R[r];
+        double product = 0.;
+        for (unsigned int b = 0; b < N; ++b)
+          product += M[r * N + b] * l(b);
+        rows[2 * r + 1] = product;
+      }
+    // Owned values to the ranks that hold them as ghosts.
+    {
+      LinearAlgebra::distributed::Vector<double> column(space.locally_owned,
+                                                        relevant,
+                                                        comm);
+      for (unsigned int c = 0; c < 2; ++c)
+        {
+          for (const auto i : space.locally_owned)
+            column[i] = rows[2 * relevant.index_within_set(i) + c];
+          column.update_ghost_values();
+          for (unsigned int r = 0; r < n; ++r)
+            rows[2 * r + c] = column[relevant.nth_index_in_set(r)];
+        }
+    }
+
+    // The implicit term, cell by cell with each cell's expert:
+    // -(J^T R) lambda^T - (J^T M lambda) w^T.
+    const auto                          &fe = space.dof_handler.get_fe();
+    FEValues<dim>                        fe_values(space.mapping,
+                            fe,
+                            space.quadrature,
+                            update_values | update_gradients |
+                              update_quadrature_points | update_JxW_values);
+    const unsigned int                   q = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(q);
+    std::vector<unsigned int>            local_rows(q);
+    std::vector<double>                  u(q), y1(q), y2(q);
+    Vector<double>                       cell_residual(q);
+    FullMatrix<double>                   cell_jacobian(q, q);
+    std::vector<double>                  contribution(N);
+    for (const auto &cell : space.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          const unsigned int e = experts.expert_of(cell);
+          cell->get_dof_indices(dofs);
+          for (unsigned int j = 0; j < q; ++j)
+            {
+              local_rows[j] = relevant.index_within_set(dofs[j]);
+              double value  = offset[local_rows[j]];
+              for (unsigned int b = 0; b < N; ++b)
+                value += basis[local_rows[j] * N + b] * w[e][b];
+              u[j] = value;
+            }
+          // The rows' values seen from the cell's DoFs (the transpose of
+          // the condensation in assemble()).
+          bool any = false;
+          for (unsigned int i = 0; i < q; ++i)
+            {
+              y1[i] = y2[i]   = 0.;
+              const auto take = [&](const types::global_dof_index row,
+                                    const double                  factor) {
+                const unsigned int r = relevant.index_within_set(row);
+                if (row_expert[r] != static_cast<int>(e))
+                  return;
+                y1[i] += factor * rows[2 * r];
+                y2[i] += factor * rows[2 * r + 1];
+                any = true;
+              };
+              if (const auto *entries =
+                    constraints.get_constraint_entries(dofs[i]))
+                for (const auto &[parent, factor] : *entries)
+                  take(parent, factor);
+              else if (!constraints.is_constrained(dofs[i]))
+                take(dofs[i], 1.);
+            }
+          if (!any)
+            continue;
+          fe_values.reinit(cell);
+          residual.cell_residual(fe_values, u, cell_residual, &cell_jacobian);
+          for (unsigned int j = 0; j < q; ++j)
+            {
+              double a = 0., c = 0.;
+              for (unsigned int i = 0; i < q; ++i)
+                {
+                  a += cell_jacobian(i, j) * y1[i];
+                  c += cell_jacobian(i, j) * y2[i];
+                }
+              if (a == 0. && c == 0.)
+                continue;
+              for (unsigned int b = 0; b < N; ++b)
+                contribution[b] = -a * lambda[e](b) - c * w[e](b);
+              // B~_j = B_j for a free DoF; the parents' combination for a
+              // constrained one.
+              if (const auto *entries =
+                    constraints.get_constraint_entries(dofs[j]))
+                for (const auto &[parent, factor] : *entries)
+                  {
+                    const unsigned int p = relevant.index_within_set(parent);
+                    for (unsigned int b = 0; b < N; ++b)
+                      dl_dB[p * N + b] += factor * contribution[b];
+                  }
+              else if (!constraints.is_constrained(dofs[j]))
+                for (unsigned int b = 0; b < N; ++b)
+                  dl_dB[local_rows[j] * N + b] += contribution[b];
+            }
+        }
+  }
+
+
+  template <int dim>
+  const std::vector<typename HardConstraintLayer<dim>::ExpertReport> &
+  HardConstraintLayer<dim>::reports() const
+  {
+    return expert_reports;
+  }
+
+
+  template <int dim>
+  double
+  HardConstraintLayer<dim>::max_expert_residual() const
+  {
+    double largest = 0.;
+    for (const auto &r : expert_reports)
+      if (r.initial_residual > 0.)
+        largest = std::max(largest, r.residual / r.initial_residual);
+    return largest;
+  }
+
+
+  template <int dim>
+  const std::vector<Vector<double>> &
+  HardConstraintLayer<dim>::weights() const
+  {
+    return w;
+  }
+
+
+  template <int dim>
+  double
+  HardConstraintLayer<dim>::interface_jump() const
+  {
+    return jump;
+  }
+
+
+  template class HardConstraintLayer<2>;
+  template class HardConstraintLayer<3>;
+} // namespace dealii_learned

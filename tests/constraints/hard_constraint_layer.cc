@@ -1,0 +1,306 @@
+// The hard-constraint layer on a 2-D mesh with hanging nodes and the
+// host's boundary constraints, with fixed basis fields (products of
+// cosines) in place of a network:
+//  - one expert with all rows is the global least-squares fit of the
+//    residual (weights against a fit computed here from assembled residual
+//    columns);
+//  - four experts (z-order), each with as many rows as basis fields: every
+//    expert's residual vanishes to the tolerance, for the linear
+//    diffusion-reaction and the nonlinear diffusion residual;
+//  - the implicit-function gradient dL/dB of L = h . u matches central
+//    differences of forward() (relative 1e-5), linear and nonlinear;
+//  - bad input: an expert with fewer rows than basis fields (singular), an
+//    iteration limit too small, a basis with NaN: errors that name them.
+// Also on two ranks, with the same numbers.
+
+#include <deal.II/base/function_lib.h>
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/quadrature_lib.h>
+
+#include <deal.II/distributed/tria.h>
+
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/mapping_q.h>
+
+#include <deal.II/grid/grid_generator.h>
+
+#include <deal.II/lac/affine_constraints.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/hard_constraint_layer.h>
+
+#include <cmath>
+#include <map>
+
+#include "../tests.h"
+
+using namespace dealii;
+using namespace dealii_learned;
+
+struct Setup
+{
+  explicit Setup(const std::string &name, const std::vector<double> &p)
+    : tria(MPI_COMM_WORLD)
+    , fe(1)
+    , mapping(1)
+    , quadrature(2)
+    , dof_handler(tria)
+  {
+    GridGenerator::hyper_cube(tria, -1., 1.);
+    tria.refine_global(3);
+    for (const auto &cell : tria.active_cell_iterators())
+      if (cell->is_locally_owned() && cell->center()[0] > 0. &&
+          cell->center()[1] > 0.)
+        cell->set_refine_flag();
+    tria.execute_coarsening_and_refinement();
+    dof_handler.distribute_dofs(fe);
+    owned = dof_handler.locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(dof_handler, relevant);
+
+    ParameterHandler prm;
+    prm.enter_subsection("Hard constraints");
+    ResidualOperators::declare_parameters(prm);
+    prm.set("Residual", name);
+    prm.leave_subsection();
+    residual = ResidualOperators::create<2>(prm, "Hard constraints");
+    residual->set_parameters(p);
+    make_residual_constraints(
+      *residual, dof_handler, mapping, relevant, constraints);
+    DoFTools::map_dofs_to_support_points(mapping, dof_handler, points);
+  }
+
+  /** N basis fields on the relevant DoFs, row-major. */
+  std::vector<double>
+  basis(const unsigned int N) const
+  {
+    std::vector<double> B(relevant.n_elements() * N);
+    for (unsigned int r = 0; r < relevant.n_elements(); ++r)
+      {
+        const Point<2> x = points.at(relevant.nth_index_in_set(r));
+        for (unsigned int b = 0; b < N; ++b)
+          B[r * N + b] = std::cos(2.1 * (b % 4 + 1) * x[0] + 0.4 * b) *
+                         std::cos(2.9 * (b / 4 + 1) * x[1] + 0.7 * b);
+      }
+    return B;
+  }
+
+  FiniteElementSpace<2>
+  space() const
+  {
+    return {dof_handler,
+            mapping,
+            quadrature,
+            constraints,
+            owned,
+            relevant,
+            MPI_COMM_WORLD};
+  }
+
+  parallel::distributed::Triangulation<2>     tria;
+  FE_Q<2>                                     fe;
+  MappingQ<2>                                 mapping;
+  QGauss<2>                                   quadrature;
+  DoFHandler<2>                               dof_handler;
+  IndexSet                                    owned, relevant;
+  AffineConstraints<double>                   constraints;
+  std::unique_ptr<ResidualOperator<2>>        residual;
+  std::map<types::global_dof_index, Point<2>> points;
+};
+
+/** L = sum_i h_i u_i with fixed weights h by global DoF index. */
+double
+loss(const TrilinosWrappers::MPI::Vector &u, TrilinosWrappers::MPI::Vector &h)
+{
+  h.reinit(u);
+  for (const auto i : u.locally_owned_elements())
+    h[i] = std::sin(0.37 * i + 0.1);
+  h.compress(VectorOperation::insert);
+  return h * u;
+}
+
+void
+check_global_least_squares()
+{
+  Setup                         s("diffusion-reaction", {20., 1., 1., 3.});
+  const auto                    space = s.space();
+  const unsigned int            N     = 8;
+  const auto                    B     = s.basis(N);
+  ExpertPartition<2>            one(s.dof_handler,
+                         s.constraints,
+                         s.owned,
+                         s.relevant,
+                         1,
+                         "z-order",
+                         MPI_COMM_WORLD);
+  HardConstraintSettings        settings;
+  HardConstraintLayer<2>        layer(*s.residual, space, one, settings);
+  TrilinosWrappers::MPI::Vector u;
+  layer.forward(B.data(), N, u);
+
+  // The same fit from assembled residuals: R is affine, so column b of M
+  // is R(C B e_b + z) - R(z).
+  TrilinosWrappers::MPI::Vector field(s.owned, MPI_COMM_WORLD),
+    ghosted(s.owned, s.relevant, MPI_COMM_WORLD), r0, rb;
+  field = 0.;
+  s.constraints.distribute(field);
+  ghosted = field;
+  assemble_residual(*s.residual, space, ghosted, r0, nullptr);
+  std::vector<TrilinosWrappers::MPI::Vector> columns;
+  for (unsigned int b = 0; b < N; ++b)
+    {
+      for (const auto i : s.owned)
+        field[i] = B[s.relevant.index_within_set(i) * N + b];
+      field.compress(VectorOperation::insert);
+      s.constraints.distribute(field);
+      ghosted = field;
+      assemble_residual(*s.residual, space, ghosted, rb, nullptr);
+      rb -= r0;
+      columns.push_back(rb);
+    }
+  FullMatrix<double> A(N, N);
+  Vector<double>     g(N), w(N);
+  for (unsigned int a = 0; a < N; ++a)
+    {
+      g(a) = -(columns[a] * r0);
+      for (unsigned int b = 0; b < N; ++b)
+        A(a, b) = columns[a] * columns[b];
+    }
+  A.gauss_jordan();
+  A.vmult(w, g);
+  Vector<double> difference(w);
+  difference -= layer.weights()[0];
+  deallog << "one expert, all " << layer.reports()[0].rows
+          << " rows: the global least-squares weights to 1e-8: "
+          << (difference.linfty_norm() <= 1e-8 * w.linfty_norm())
+          << ", iterations " << layer.reports()[0].iterations
+          << ", relative residual "
+          << format_number(layer.max_expert_residual(), 2) << std::endl;
+}
+
+void
+check_experts(const std::string         &name,
+              const std::vector<double> &p,
+              const unsigned int         N)
+{
+  Setup                  s(name, p);
+  const auto             space = s.space();
+  const auto             B     = s.basis(N);
+  ExpertPartition<2>     experts(s.dof_handler,
+                             s.constraints,
+                             s.owned,
+                             s.relevant,
+                             4,
+                             "z-order",
+                             MPI_COMM_WORLD);
+  HardConstraintSettings settings;
+  settings.tolerance       = 1e-12;
+  settings.rows_per_expert = N;
+  HardConstraintLayer<2>        layer(*s.residual, space, experts, settings);
+  TrilinosWrappers::MPI::Vector u, h;
+  layer.forward(B.data(), N, u);
+  deallog << name << ", 4 experts, " << N << " basis fields:" << std::endl;
+  for (unsigned int k = 0; k < 4; ++k)
+    {
+      const auto &r = layer.reports()[k];
+      deallog << "  expert " << k << ": " << r.rows << " rows, " << r.iterations
+              << " iterations, residual from "
+              << format_number(r.initial_residual, 3) << ", converged "
+              << r.converged << ", to below 1e-10 of it: "
+              << (r.residual <= 1e-10 * r.initial_residual) << std::endl;
+    }
+  deallog << "  interface jump " << format_number(layer.interface_jump(), 3)
+          << ", L = h.u " << format_number(loss(u, h), 6) << std::endl;
+
+  // dL/dB against central differences at a few entries.
+  std::vector<double> gradient(layer.n_rows() * N);
+  layer.backward(h, gradient.data());
+  const double eps   = 1e-6;
+  bool         agree = true;
+  for (const auto [dof, b] :
+       std::vector<std::pair<types::global_dof_index, unsigned int>>{
+         {3, 0}, {40, 2}, {77, N - 1}, {101, 5}})
+    {
+      const auto   global = s.dof_handler.n_dofs() > dof ? dof : 0;
+      const bool   here   = s.relevant.is_element(global);
+      const auto   r      = here ? s.relevant.index_within_set(global) : 0;
+      const double analytic =
+        Utilities::MPI::sum(here ? gradient[r * N + b] : 0., MPI_COMM_WORLD);
+      double value[2];
+      for (const int sign : {0, 1})
+        {
+          auto perturbed = B;
+          if (here)
+            perturbed[r * N + b] += (sign == 0 ? eps : -eps);
+          TrilinosWrappers::MPI::Vector v;
+          HardConstraintLayer<2> again(*s.residual, space, experts, settings);
+          again.forward(perturbed.data(), N, v);
+          value[sign] = h * v;
+        }
+      const double numeric = (value[0] - value[1]) / (2. * eps);
+      const double error =
+        std::abs(numeric - analytic) / std::max(std::abs(numeric), 1e-8);
+      agree = agree && error < 1e-5;
+    }
+  deallog << "  dL/dB against central differences, 4 entries, to 1e-5: "
+          << agree << std::endl;
+}
+
+void
+check_bad_input()
+{
+  Setup              s("nonlinear-diffusion", {10., 5.});
+  const auto         space = s.space();
+  ExpertPartition<2> experts(s.dof_handler,
+                             s.constraints,
+                             s.owned,
+                             s.relevant,
+                             7,
+                             "z-order",
+                             MPI_COMM_WORLD);
+  const auto         attempt = [](const std::string &title, const auto &f) {
+    try
+      {
+        f();
+        deallog << title << ": no error (wrong)" << std::endl;
+      }
+    catch (const std::exception &e)
+      {
+        deallog << title << ": " << error_message(e) << std::endl;
+      }
+  };
+  attempt("fewer rows than basis fields", [&]() {
+    HardConstraintLayer<2>        layer(*s.residual, space, experts, {});
+    const auto                    B = s.basis(12);
+    TrilinosWrappers::MPI::Vector u;
+    layer.forward(B.data(), 12, u);
+  });
+  attempt("iteration limit", [&]() {
+    HardConstraintSettings settings;
+    settings.max_iterations  = 1;
+    settings.rows_per_expert = 4;
+    HardConstraintLayer<2>        layer(*s.residual, space, experts, settings);
+    const auto                    B = s.basis(4);
+    TrilinosWrappers::MPI::Vector u;
+    layer.forward(B.data(), 4, u);
+  });
+  attempt("basis with NaN", [&]() {
+    HardConstraintLayer<2> layer(*s.residual, space, experts, {});
+    auto                   B = s.basis(4);
+    B[0]                     = std::nan("");
+    TrilinosWrappers::MPI::Vector u;
+    layer.forward(B.data(), 4, u);
+  });
+}
+
+int
+main(int argc, char **argv)
+{
+  Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
+  MPILogInitAll                    log;
+  check_global_least_squares();
+  check_experts("diffusion-reaction", {20., 1., 1., 3.}, 8);
+  check_experts("nonlinear-diffusion", {2., 1.}, 8);
+  check_bad_input();
+}
