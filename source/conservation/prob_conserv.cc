@@ -92,8 +92,9 @@ namespace dealii_learned
       TrilinosWrappers::MPI::Vector              mean;
       std::vector<TrilinosWrappers::MPI::Vector> W; // Sigma G^T, by column
       FullMatrix<double>                         S_inverse;
-      /** ConservationConstraints::residuals() of the new mean. */
-      std::vector<double> residuals;
+      /** ConservationConstraints::residuals() of the mean given and of
+       *  the new mean. */
+      std::vector<double> initial_residuals, residuals;
     };
 
 
@@ -206,7 +207,8 @@ namespace dealii_learned
       std::vector<double> residual(m);
       for (unsigned int k = 0; k < m; ++k)
         residual[k] = Gmu[k] - constraints.free_target(k);
-      const auto solve = [&](const std::vector<double> &res) {
+      result.initial_residuals = residual;
+      const auto solve         = [&](const std::vector<double> &res) {
         Vector<double> x(m), rhs(m);
         for (unsigned int k = 0; k < m; ++k)
           rhs[k] = res[k];
@@ -334,19 +336,19 @@ namespace dealii_learned
                            format_number(settings.noise) + "."));
 
     ProbConservResult result;
-    result.conservation_error_before =
-      constraints.conservation_error(prior.mean);
     result.uncertain = is_free;
 
     // HardC: the projection with Sigma = I on the free entries; the
     // variance stays the prior's.
-    Update              u         = update(prior.mean,
+    Update u = update(prior.mean,
                       prior,
                       is_free,
                       settings.hard_constraint,
                       constraints,
                       settings.noise,
                       what);
+    result.conservation_error_before =
+      constraints.conservation_error(u.initial_residuals);
     std::vector<double> residuals = u.residuals;
     if (settings.hard_constraint)
       {
