@@ -156,8 +156,29 @@ namespace dealii_learned
 
   template <int dim>
   void
-  NonlinearDiffusionResidual<dim>::declare_parameters(ParameterHandler &)
-  {}
+  NonlinearDiffusionResidual<dim>::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Boundary value",
+                      "0",
+                      Patterns::Double(),
+                      "The value of u on the whole boundary.");
+  }
+
+
+  template <int dim>
+  void
+  NonlinearDiffusionResidual<dim>::parse_parameters(ParameterHandler &prm)
+  {
+    boundary = prm.get_double("Boundary value");
+  }
+
+
+  template <int dim>
+  double
+  NonlinearDiffusionResidual<dim>::boundary_value(const Point<dim> &) const
+  {
+    return boundary;
+  }
 
 
   template <int dim>

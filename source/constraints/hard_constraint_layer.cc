@@ -430,6 +430,8 @@ namespace dealii_learned
     // B~ = C B and z on the relevant rows.
     basis.assign(std::size_t(n) * N, 0.);
     offset.assign(n, 0.);
+    valid              = false;
+    bool parents_known = true;
     for (unsigned int r = 0; r < n; ++r)
       {
         const auto g = relevant.nth_index_in_set(r);
@@ -439,7 +441,11 @@ namespace dealii_learned
             if (const auto *entries = constraints.get_constraint_entries(g))
               for (const auto &[parent, factor] : *entries)
                 {
-                  AssertThrow(relevant.is_element(parent), ExcInternalError());
+                  if (!relevant.is_element(parent))
+                    {
+                      parents_known = false;
+                      continue;
+                    }
                   const unsigned int p = relevant.index_within_set(parent);
                   for (unsigned int b = 0; b < N; ++b)
                     basis[r * N + b] += factor * B[p * N + b];
@@ -457,6 +463,16 @@ namespace dealii_learned
                                     space.mpi_communicator) > 0,
                 ExcMessage("Hard constraints: the basis fields hold NaN or "
                            "infinite values (the network's output)."));
+    AssertThrow(Utilities::MPI::min(parents_known ? 1 : 0,
+                                    space.mpi_communicator) > 0,
+                ExcMessage("Hard constraints: a constrained DoF refers to a "
+                           "DoF that is not locally relevant; build the "
+                           "constraints on the locally relevant DoFs "
+                           "(hanging nodes and boundary values)."));
+    AssertThrow(residual.get_parameters().size() ==
+                  residual.parameter_names().size(),
+                ExcMessage("Hard constraints: the residual's parameters are "
+                           "not set (ResidualOperator::set_parameters())."));
 
     R.assign(n, 0.);
     M.assign(std::size_t(n) * N, 0.);
@@ -466,20 +482,16 @@ namespace dealii_learned
     const bool                      linear = residual.is_linear();
     std::vector<double>             squared;
     std::vector<FullMatrix<double>> factors(K), accepted(K);
-    // M^T R = R_M^T c from the factor [[R_M, c], [0, rho]] of [M | R].
-    const auto gradient_norm = [&](const FullMatrix<double> &f) {
+    // ||c|| from the factor [[R_M, c], [0, rho]] of [M | R]: the part of
+    // the residual that a step in w can still remove.
+    const auto reducible = [&](const FullMatrix<double> &f) {
       double sum = 0.;
-      for (unsigned int j = 0; j < N; ++j)
-        {
-          double g = 0.;
-          for (unsigned int i = 0; i <= j; ++i)
-            g += f(i, j) * f(i, N);
-          sum += g * g;
-        }
+      for (unsigned int i = 0; i < N; ++i)
+        sum += f(i, N) * f(i, N);
       return std::sqrt(sum);
     };
     std::vector<Vector<double>> previous_w(K, Vector<double>(N));
-    std::vector<double> previous_residual(K, 0.), initial_gradient(K, 0.),
+    std::vector<double>         previous_residual(K, 0.),
       damping(K, linear ? 0. : settings.damping);
     std::vector<bool> done(K, false);
     for (auto &report : expert_reports)
@@ -500,17 +512,14 @@ namespace dealii_learned
             const double norm   = std::sqrt(squared[k]);
             bool         retry  = false;
             if (iteration == 0)
-              {
-                report.initial_residual = norm;
-                initial_gradient[k]     = gradient_norm(factors[k]);
-              }
+              report.initial_residual = norm;
             else if (!linear && norm > previous_residual[k])
               {
                 // Levenberg-Marquardt: the step made the residual larger;
                 // go back, damp more, try again.
-                w[k] = previous_w[k];
-                damping[k] *= 10.;
-                retry = true;
+                w[k]       = previous_w[k];
+                damping[k] = std::max(10. * damping[k], 1e-3);
+                retry      = true;
               }
             if (!retry)
               {
@@ -520,9 +529,14 @@ namespace dealii_learned
                 previous_residual[k] = norm;
                 report.residual      = norm;
                 report.iterations    = iteration;
+                // Converged: the residual has (nearly) vanished, or what is
+                // left of it is orthogonal to the range of M (||c|| <=
+                // tolerance ||R||, a least-squares minimum; scale-free), or
+                // R is linear and two Gauss-Newton steps (the solve and
+                // one refinement) have been taken from QR factors.
                 if (norm <= settings.tolerance * report.initial_residual ||
-                    gradient_norm(factors[k]) <=
-                      settings.tolerance * initial_gradient[k])
+                    reducible(factors[k]) <= settings.tolerance * norm ||
+                    (linear && iteration >= 2))
                   {
                     // The factor at the solution, for backward().
                     least_squares_step(
@@ -546,8 +560,8 @@ namespace dealii_learned
         if (all_done)
           break;
       }
-    // The last pass ran at the accepted weights of every expert (a retry
-    // always takes another pass), so R and M belong to them.
+    // R and M belong to the accepted weights of every expert that
+    // converged (its last pass ran at them); forward() throws otherwise.
 
     std::vector<std::string> failed;
     for (unsigned int k = 0; k < K; ++k)
@@ -591,6 +605,7 @@ namespace dealii_learned
     jump_sum = Utilities::MPI::sum(jump_sum, space.mpi_communicator);
     shared   = Utilities::MPI::sum(shared, space.mpi_communicator);
     jump     = shared > 0 ? std::sqrt(jump_sum / shared) : 0.;
+    valid    = true;
   }
 
 
@@ -603,6 +618,9 @@ namespace dealii_learned
     const auto        &constraints = space.constraints;
     const MPI_Comm     comm        = space.mpi_communicator;
     const unsigned int n           = n_rows();
+    AssertThrow(valid,
+                ExcMessage("Hard constraints: backward() needs a forward() "
+                           "that succeeded."));
     std::fill(dl_dB, dl_dB + std::size_t(n) * N, 0.);
 
     // dL/du on the free DoFs: the constrained entries' share moved to
@@ -773,6 +791,31 @@ namespace dealii_learned
       if (r.initial_residual > 0.)
         largest = std::max(largest, r.residual / r.initial_residual);
     return largest;
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::expert_field(
+    const unsigned int             k,
+    TrilinosWrappers::MPI::Vector &u_k) const
+  {
+    AssertIndexRange(k, K);
+    AssertThrow(valid,
+                ExcMessage("Hard constraints: expert_field() needs a "
+                           "forward() that succeeded."));
+    u_k.reinit(space.locally_owned, space.mpi_communicator);
+    for (const auto i : space.locally_owned)
+      if (!space.constraints.is_constrained(i))
+        {
+          const unsigned int r     = space.locally_relevant.index_within_set(i);
+          double             value = 0.;
+          for (unsigned int b = 0; b < N; ++b)
+            value += basis[r * N + b] * w[k][b];
+          u_k[i] = value;
+        }
+    u_k.compress(VectorOperation::insert);
+    space.constraints.distribute(u_k);
   }
 
 

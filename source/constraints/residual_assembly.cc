@@ -91,6 +91,10 @@ namespace dealii_learned
                     TrilinosWrappers::SparseMatrix      *jacobian,
                     const CellSelector<dim>             &cells)
   {
+    AssertThrow(residual.get_parameters().size() ==
+                  residual.parameter_names().size(),
+                ExcMessage("The residual's parameters are not set "
+                           "(ResidualOperator::set_parameters())."));
     const auto                          &fe = space.dof_handler.get_fe();
     FEValues<dim>                        fe_values(space.mapping,
                             fe,
@@ -172,7 +176,11 @@ namespace dealii_learned
         TrilinosWrappers::PreconditionAMG amg;
         amg.initialize(jacobian);
         SolverControl control(1000, 1e-3 * norm, false, false);
-        SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(control);
+        // (Right preconditioning: the stopping test sees the true
+        // residual of the Newton system.)
+        SolverGMRES<TrilinosWrappers::MPI::Vector> gmres(
+          control,
+          SolverGMRES<TrilinosWrappers::MPI::Vector>::AdditionalData(30, true));
         step = 0.;
         r *= -1.;
         gmres.solve(jacobian, step, r, amg);

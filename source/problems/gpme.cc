@@ -188,6 +188,7 @@ namespace dealii_learned
     heat_diffusivity       = prm.get_double("Diffusivity");
     exponent               = prm.get_double("Exponent");
     threshold              = prm.get_double("Threshold");
+    alpha                  = stefan_alpha(threshold);
     barenblatt             = prm.get("Solution") == "barenblatt";
     flux_target            = prm.get("Conservation target") == "boundary flux";
     final_time             = prm.get_double("Final time");
@@ -281,7 +282,7 @@ namespace dealii_learned
           {
             if (t <= 0.)
               return x <= 0. ? 1. : 0.;
-            const double alpha = stefan_alpha(threshold);
+
             const double front = alpha * std::sqrt(t);
             return x < front ?
                      1. - (1. - threshold) * std::erf(x / (2. * std::sqrt(t))) /
@@ -310,8 +311,7 @@ namespace dealii_learned
                  std::pow(t, 1. + 1. / exponent) / (exponent + 1.);
         default:
           {
-            const double alpha = stefan_alpha(threshold);
-            const double c1    = (1. - threshold) / std::erf(alpha / 2.);
+            const double c1 = (1. - threshold) / std::erf(alpha / 2.);
             return 2. * c1 * std::sqrt(t / M_PI);
           }
       }
@@ -356,9 +356,9 @@ namespace dealii_learned
             q[0] = exact_value(p, t);
           break;
         default:
-          if (t > 0. && x < stefan_alpha(threshold) * std::sqrt(t))
+          if (t > 0. && x < alpha * std::sqrt(t))
             // k = 1 behind the front: q = -u_x.
-            q[0] = (1. - threshold) / std::erf(stefan_alpha(threshold) / 2.) *
+            q[0] = (1. - threshold) / std::erf(alpha / 2.) *
                    std::exp(-x * x / (4. * t)) / std::sqrt(M_PI * t);
           break;
       }

@@ -7,8 +7,12 @@
 //  - four experts (z-order), each with as many rows as basis fields: every
 //    expert's residual vanishes to the tolerance, for the linear
 //    diffusion-reaction and the nonlinear diffusion residual;
+//  - with all rows (more rows than basis fields) the minimum is not 0: it
+//    equals the whole residual of the expert's own field on the rows the
+//    partition gives it;
 //  - the implicit-function gradient dL/dB of L = h . u matches central
-//    differences of forward() (relative 1e-5), linear and nonlinear;
+//    differences of forward() (relative 1e-5): square and overdetermined
+//    experts, linear and nonlinear, a non-zero boundary value;
 //  - bad input: an expert with fewer rows than basis fields (singular), an
 //    iteration limit too small, a basis with NaN: errors that name them.
 // Also on two ranks, with the same numbers.
@@ -41,7 +45,9 @@ using namespace dealii_learned;
 
 struct Setup
 {
-  explicit Setup(const std::string &name, const std::vector<double> &p)
+  Setup(const std::string         &name,
+        const std::vector<double> &p,
+        const double               boundary = 0.)
     : tria(MPI_COMM_WORLD)
     , fe(1)
     , mapping(1)
@@ -63,6 +69,9 @@ struct Setup
     prm.enter_subsection("Hard constraints");
     ResidualOperators::declare_parameters(prm);
     prm.set("Residual", name);
+    prm.enter_subsection("nonlinear-diffusion");
+    prm.set("Boundary value", boundary);
+    prm.leave_subsection();
     prm.leave_subsection();
     residual = ResidualOperators::create<2>(prm, "Hard constraints");
     residual->set_parameters(p);
@@ -182,9 +191,11 @@ check_global_least_squares()
 void
 check_experts(const std::string         &name,
               const std::vector<double> &p,
-              const unsigned int         N)
+              const unsigned int         N,
+              const unsigned int         rows,
+              const double               boundary = 0.)
 {
-  Setup                  s(name, p);
+  Setup                  s(name, p, boundary);
   const auto             space = s.space();
   const auto             B     = s.basis(N);
   ExpertPartition<2>     experts(s.dof_handler,
@@ -196,19 +207,48 @@ check_experts(const std::string         &name,
                              MPI_COMM_WORLD);
   HardConstraintSettings settings;
   settings.tolerance       = 1e-12;
-  settings.rows_per_expert = N;
+  settings.rows_per_expert = rows;
   HardConstraintLayer<2>        layer(*s.residual, space, experts, settings);
   TrilinosWrappers::MPI::Vector u, h;
   layer.forward(B.data(), N, u);
-  deallog << name << ", 4 experts, " << N << " basis fields:" << std::endl;
+  deallog << name
+          << (boundary != 0. ?
+                " (u = " + format_number(boundary) + " on the boundary)" :
+                std::string())
+          << ", 4 experts, " << N << " basis fields, "
+          << (rows == 0 ? std::string("all rows") :
+                          std::to_string(rows) + " rows each")
+          << ":" << std::endl;
   for (unsigned int k = 0; k < 4; ++k)
     {
       const auto &r = layer.reports()[k];
       deallog << "  expert " << k << ": " << r.rows << " rows, " << r.iterations
               << " iterations, residual from "
               << format_number(r.initial_residual, 3) << ", converged "
-              << r.converged << ", to below 1e-10 of it: "
-              << (r.residual <= 1e-10 * r.initial_residual) << std::endl;
+              << r.converged;
+      if (rows != 0)
+        deallog << ", to below 1e-10 of it: "
+                << (r.residual <= 1e-10 * r.initial_residual);
+      else
+        {
+          // The least-squares minimum is not 0. Its value, against the
+          // residual of the expert's own field assembled over the whole
+          // mesh on the rows ExpertPartition gives it: the same rows, the
+          // same condensation.
+          TrilinosWrappers::MPI::Vector u_k,
+            ghosted(s.owned, s.relevant, MPI_COMM_WORLD), full;
+          layer.expert_field(k, u_k);
+          ghosted = u_k;
+          assemble_residual(*s.residual, space, ghosted, full, nullptr);
+          double sum = 0.;
+          for (const auto i : experts.rows(k))
+            sum += full[i] * full[i];
+          sum = std::sqrt(Utilities::MPI::sum(sum, MPI_COMM_WORLD));
+          deallog << ", to " << format_number(r.residual, 3)
+                  << ", the same on its rows of the whole residual: "
+                  << (std::abs(sum - r.residual) <= 1e-10 * r.residual);
+        }
+      deallog << std::endl;
     }
   deallog << "  interface jump " << format_number(layer.interface_jump(), 3)
           << ", L = h.u " << format_number(loss(u, h), 6) << std::endl;
@@ -300,7 +340,9 @@ main(int argc, char **argv)
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   MPILogInitAll                    log;
   check_global_least_squares();
-  check_experts("diffusion-reaction", {20., 1., 1., 3.}, 8);
-  check_experts("nonlinear-diffusion", {2., 1.}, 8);
+  check_experts("diffusion-reaction", {20., 1., 1., 3.}, 8, 8);
+  check_experts("diffusion-reaction", {20., 1., 1., 3.}, 8, 0);
+  check_experts("nonlinear-diffusion", {2., 1.}, 8, 8);
+  check_experts("nonlinear-diffusion", {2., 1.}, 8, 8, 0.5);
   check_bad_input();
 }

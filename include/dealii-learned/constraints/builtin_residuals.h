@@ -53,8 +53,9 @@ namespace dealii_learned
 
 
   /**
-   * `nonlinear-diffusion`: -div((1 + u^2) grad u) = f, u = 0 on the
-   * boundary, f = source + wave sin(pi x) sin(pi y). p = (source, wave).
+   * `nonlinear-diffusion`: -div((1 + u^2) grad u) = f, u = `Boundary
+   * value` (a constant) on the boundary, f = source + wave sin(pi x)
+   * sin(pi y). p = (source, wave).
    */
   template <int dim>
   class NonlinearDiffusionResidual : public ResidualOperator<dim>
@@ -62,6 +63,12 @@ namespace dealii_learned
   public:
     static void
     declare_parameters(dealii::ParameterHandler &prm);
+
+    void
+    parse_parameters(dealii::ParameterHandler &prm) override;
+
+    double
+    boundary_value(const dealii::Point<dim> &p) const override;
 
     std::vector<std::string>
     parameter_names() const override;
@@ -87,6 +94,9 @@ namespace dealii_learned
                   const std::vector<double>        &u,
                   dealii::Vector<double>           &residual,
                   dealii::FullMatrix<double>       *jacobian) const override;
+
+  private:
+    double boundary = 0.;
   };
 
 

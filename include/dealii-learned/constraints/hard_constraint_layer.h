@@ -15,12 +15,15 @@ namespace dealii_learned
   /** How the experts solve. */
   struct HardConstraintSettings
   {
-    /** An expert has converged when its least-squares gradient
-     *  ||M^T R|| has fallen by this factor from w = 0, or its residual
-     *  ||R|| by this factor. */
+    /** An expert has converged when its residual ||R|| has fallen by this
+     *  factor, or when the part of it a step can still remove (the
+     *  projection on the range of M) is below this fraction of ||R||: a
+     *  least-squares minimum whose residual need not vanish (more rows
+     *  than basis fields, or a nonlinear R). A linear R takes two
+     *  Gauss-Newton steps (a solve and a refinement). */
     double tolerance = 1e-10;
     /** Levenberg-Marquardt's initial damping (relative to diag(M^T M));
-     *  0 for linear residuals, which take one Gauss-Newton step. */
+     *  not used for linear residuals (Gauss-Newton). */
     double damping = 1e-3;
     /** Gauss-Newton / Levenberg-Marquardt steps before an expert that has
      *  not converged is reported. */
@@ -116,6 +119,12 @@ namespace dealii_learned
     double
     max_expert_residual() const;
 
+    /** Expert @p k's own field C B w_k + z on every locally owned DoF
+     *  (constraints distributed), from the last forward(). */
+    void
+    expert_field(const unsigned int                     k,
+                 dealii::TrilinosWrappers::MPI::Vector &u_k) const;
+
     /** Each expert's weights w_k. */
     const std::vector<dealii::Vector<double>> &
     weights() const;
@@ -143,11 +152,11 @@ namespace dealii_learned
     void
     sum_over_ranks(std::vector<double> &rows, const unsigned int width) const;
 
-    const ResidualOperator<dim>   &residual;
-    const FiniteElementSpace<dim> &space;
-    const ExpertPartition<dim>    &experts;
-    const HardConstraintSettings   settings;
-    const unsigned int             K;
+    const ResidualOperator<dim>  &residual;
+    const FiniteElementSpace<dim> space;
+    const ExpertPartition<dim>   &experts;
+    const HardConstraintSettings  settings;
+    const unsigned int            K;
 
     /** The expert that selects each locally relevant row (-1: none). */
     std::vector<int> row_expert;
@@ -160,6 +169,7 @@ namespace dealii_learned
     std::vector<double>                     M;          // relevant rows x N
     std::vector<dealii::FullMatrix<double>> triangular; // R, R^T R = M^T M
     std::vector<ExpertReport>               expert_reports;
-    double                                  jump = 0.;
+    double                                  jump  = 0.;
+    bool                                    valid = false;
   };
 } // namespace dealii_learned

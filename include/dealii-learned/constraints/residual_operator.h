@@ -65,7 +65,8 @@ namespace dealii_learned
     void
     set_parameters(const std::vector<double> &p);
 
-    /** The current p (the middle of every range until set). */
+    /** The current p (ResidualOperators::create() sets the middle of
+     *  every range; assembling before p is set is an error). */
     const std::vector<double> &
     get_parameters() const;
 

@@ -207,10 +207,13 @@ namespace dealii_learned
                     dealii::TrilinosWrappers::MPI::Vector       &delta);
 
   private:
-    Equation            equation                 = Equation::stefan;
-    double              heat_diffusivity         = 1.;
-    double              exponent                 = 2.;
-    double              threshold                = 0.6;
+    Equation equation         = Equation::stefan;
+    double   heat_diffusivity = 1.;
+    double   exponent         = 2.;
+    double   threshold        = 0.6;
+    /** stefan_alpha(threshold), computed once when the parameters are
+     *  read. */
+    double              alpha                    = 0.;
     double              final_time               = 0.1;
     double              time_step                = 1e-3;
     bool                barenblatt               = false;
