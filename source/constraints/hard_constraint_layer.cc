@@ -256,10 +256,70 @@ namespace dealii_learned
         expert_reports[k].rows = Utilities::MPI::sum(n, comm);
       }
     selected.update_ghost_values();
-    row_expert.resize(space.locally_relevant.n_elements());
-    for (const auto i : space.locally_relevant)
-      row_expert[space.locally_relevant.index_within_set(i)] =
-        static_cast<int>(selected[i]);
+    const auto &relevant = space.locally_relevant;
+    row_expert.resize(relevant.n_elements());
+    owned_rows_of.assign(K, {});
+    ghost_rows_of.assign(K, {});
+    partitioner = selected.get_partitioner();
+    local_index.resize(relevant.n_elements());
+    {
+      unsigned int r = 0;
+      for (const auto i : relevant)
+        {
+          row_expert[r]  = static_cast<int>(selected[i]);
+          local_index[r] = partitioner->global_to_local(i);
+          if (row_expert[r] >= 0)
+            (space.locally_owned.is_element(i) ? owned_rows_of :
+                                                 ghost_rows_of)[row_expert[r]]
+              .push_back(r);
+          ++r;
+        }
+    }
+    active.assign(K, true);
+
+    // Every locally owned cell's DoFs as relevant rows and links.
+    const unsigned int n = space.dof_handler.get_fe().n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    bool                                 parents_known = true;
+    for (const auto &cell : space.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          CellData data;
+          data.cell   = cell;
+          data.expert = experts.expert_of(cell);
+          cell->get_dof_indices(dofs);
+          data.rows.resize(n);
+          data.links.resize(n);
+          for (unsigned int j = 0; j < n; ++j)
+            {
+              data.rows[j]   = relevant.index_within_set(dofs[j]);
+              const auto add = [&](const types::global_dof_index g,
+                                   const double                  factor) {
+                if (!relevant.is_element(g))
+                  {
+                    parents_known = false;
+                    return;
+                  }
+                const unsigned int r = relevant.index_within_set(g);
+                data.links[j].emplace_back(r, factor);
+                data.reaches_selected =
+                  data.reaches_selected ||
+                  row_expert[r] == static_cast<int>(data.expert);
+              };
+              if (const auto *entries =
+                    space.constraints.get_constraint_entries(dofs[j]))
+                for (const auto &[parent, factor] : *entries)
+                  add(parent, factor);
+              else if (!space.constraints.is_constrained(dofs[j]))
+                add(dofs[j], 1.);
+            }
+          cell_data.push_back(std::move(data));
+        }
+    AssertThrow(Utilities::MPI::min(parents_known ? 1 : 0, comm) > 0,
+                ExcMessage("Hard constraints: a constrained DoF refers to a "
+                           "DoF that is not locally relevant; build the "
+                           "constraints on the locally relevant DoFs "
+                           "(hanging nodes and boundary values)."));
   }
 
 
@@ -272,27 +332,72 @@ namespace dealii_learned
 
 
   template <int dim>
+  LinearAlgebra::distributed::Vector<double> &
+  HardConstraintLayer<dim>::buffer(const unsigned int width) const
+  {
+    auto it = buffers.find(width);
+    if (it == buffers.end())
+      {
+        // Row i becomes entries i width, ..., i width + width - 1: the
+        // local order stays that of the rows (owned, then ghosts).
+        const auto expand = [&](const IndexSet &set) {
+          IndexSet result(set.size() * width);
+          for (auto interval = set.begin_intervals();
+               interval != set.end_intervals();
+               ++interval)
+            result.add_range(*interval->begin() * width,
+                             (interval->last() + 1) * width);
+          result.compress();
+          return result;
+        };
+        it = buffers
+               .emplace(width,
+                        LinearAlgebra::distributed::Vector<double>(
+                          expand(partitioner->locally_owned_range()),
+                          expand(partitioner->ghost_indices()),
+                          space.mpi_communicator))
+               .first;
+      }
+    return it->second;
+  }
+
+
+  template <int dim>
   void
   HardConstraintLayer<dim>::sum_over_ranks(std::vector<double> &rows,
                                            const unsigned int   width) const
   {
-    LinearAlgebra::distributed::Vector<double> column(space.locally_owned,
-                                                      space.locally_relevant,
-                                                      space.mpi_communicator);
-    const unsigned int                         n = n_rows();
-    for (unsigned int c = 0; c < width; ++c)
-      {
-        column = 0.;
-        for (const auto i : space.locally_relevant)
-          column[i] =
-            rows[space.locally_relevant.index_within_set(i) * width + c];
-        column.compress(VectorOperation::add);
-        column.update_ghost_values();
-        for (unsigned int r = 0; r < n; ++r)
-          rows[r * width + c] =
-            column[space.locally_relevant.nth_index_in_set(r)];
-      }
+    auto              &v = buffer(width);
+    const unsigned int n = n_rows();
+    for (unsigned int r = 0; r < n; ++r)
+      for (unsigned int c = 0; c < width; ++c)
+        v.local_element(local_index[r] * width + c) = rows[r * width + c];
+    v.compress(VectorOperation::add);
+    v.update_ghost_values();
+    for (unsigned int r = 0; r < n; ++r)
+      for (unsigned int c = 0; c < width; ++c)
+        rows[r * width + c] = v.local_element(local_index[r] * width + c);
   }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::send_to_ghosts(std::vector<double> &rows,
+                                           const unsigned int   width) const
+  {
+    auto              &v       = buffer(width);
+    const unsigned int n       = n_rows();
+    const unsigned int n_owned = partitioner->locally_owned_size();
+    for (unsigned int r = 0; r < n; ++r)
+      if (local_index[r] < n_owned)
+        for (unsigned int c = 0; c < width; ++c)
+          v.local_element(local_index[r] * width + c) = rows[r * width + c];
+    v.update_ghost_values();
+    for (unsigned int r = 0; r < n; ++r)
+      for (unsigned int c = 0; c < width; ++c)
+        rows[r * width + c] = v.local_element(local_index[r] * width + c);
+  }
+
 
 
   template <int dim>
@@ -301,38 +406,49 @@ namespace dealii_learned
                                      std::vector<double> &squared_residuals,
                                      std::vector<FullMatrix<double>> *factors)
   {
-    const auto                          &fe = space.dof_handler.get_fe();
-    FEValues<dim>                        fe_values(space.mapping,
+    const auto         &fe = space.dof_handler.get_fe();
+    FEValues<dim>       fe_values(space.mapping,
                             fe,
                             space.quadrature,
                             update_values | update_gradients |
                               update_quadrature_points | update_JxW_values);
-    const unsigned int                   n = fe.n_dofs_per_cell();
-    std::vector<types::global_dof_index> dofs(n);
-    std::vector<unsigned int>            local_rows(n);
-    std::vector<double>                  u(n);
-    Vector<double>                       cell_residual(n);
-    FullMatrix<double>                   cell_jacobian(n, n), cell_M(n, N);
-    const auto                          &relevant    = space.locally_relevant;
-    const auto                          &constraints = space.constraints;
+    const unsigned int  n = fe.n_dofs_per_cell();
+    std::vector<double> u(n);
+    Vector<double>      cell_residual(n);
+    FullMatrix<double>  cell_jacobian(n, n), cell_M(n, N);
 
-    std::fill(R.begin(), R.end(), 0.);
-    if (with_jacobian)
-      std::fill(M.begin(), M.end(), 0.);
-    for (const auto &cell : space.dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+    // The rows of the experts still iterating start from 0; a finished
+    // expert keeps its owned rows (its weights no longer change) and
+    // sends nothing from its ghost rows.
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        for (const unsigned int r : ghost_rows_of[k])
+          {
+            R[r] = 0.;
+            if (with_jacobian)
+              std::fill(&M[r * N], &M[r * N] + N, 0.);
+          }
+        if (active[k])
+          for (const unsigned int r : owned_rows_of[k])
+            {
+              R[r] = 0.;
+              if (with_jacobian)
+                std::fill(&M[r * N], &M[r * N] + N, 0.);
+            }
+      }
+    for (const auto &data : cell_data)
+      if (data.reaches_selected && active[data.expert])
         {
-          const unsigned int e = experts.expert_of(cell);
-          cell->get_dof_indices(dofs);
+          const unsigned int e = data.expert;
           for (unsigned int j = 0; j < n; ++j)
             {
-              local_rows[j] = relevant.index_within_set(dofs[j]);
-              double value  = offset[local_rows[j]];
+              const unsigned int r     = data.rows[j];
+              double             value = offset[r];
               for (unsigned int b = 0; b < N; ++b)
-                value += basis[local_rows[j] * N + b] * w[e][b];
+                value += basis[r * N + b] * w[e][b];
               u[j] = value;
             }
-          fe_values.reinit(cell);
+          fe_values.reinit(data.cell);
           residual.cell_residual(fe_values,
                                  u,
                                  cell_residual,
@@ -343,28 +459,19 @@ namespace dealii_learned
                 {
                   double sum = 0.;
                   for (unsigned int j = 0; j < n; ++j)
-                    sum += cell_jacobian(i, j) * basis[local_rows[j] * N + b];
+                    sum += cell_jacobian(i, j) * basis[data.rows[j] * N + b];
                   cell_M(i, b) = sum;
                 }
           // Into the condensed rows this expert selects.
-          const auto add = [&](const types::global_dof_index row,
-                               const double                  factor,
-                               const unsigned int            i) {
-            const unsigned int r = relevant.index_within_set(row);
-            if (row_expert[r] != static_cast<int>(e))
-              return;
-            R[r] += factor * cell_residual(i);
-            if (with_jacobian)
-              for (unsigned int b = 0; b < N; ++b)
-                M[r * N + b] += factor * cell_M(i, b);
-          };
           for (unsigned int i = 0; i < n; ++i)
-            if (const auto *entries =
-                  constraints.get_constraint_entries(dofs[i]))
-              for (const auto &[parent, factor] : *entries)
-                add(parent, factor, i);
-            else if (!constraints.is_constrained(dofs[i]))
-              add(dofs[i], 1., i);
+            for (const auto &[r, factor] : data.links[i])
+              if (row_expert[r] == static_cast<int>(e))
+                {
+                  R[r] += factor * cell_residual(i);
+                  if (with_jacobian)
+                    for (unsigned int b = 0; b < N; ++b)
+                      M[r * N + b] += factor * cell_M(i, b);
+                }
         }
     sum_over_ranks(R, 1);
     if (with_jacobian)
@@ -375,19 +482,17 @@ namespace dealii_learned
     // each rank's rows, then of the ranks' factors stacked).
     std::vector<double>              sums(K, 0.);
     std::vector<std::vector<double>> blocks(with_jacobian ? K : 0);
-    for (const auto i : space.locally_owned)
-      {
-        const unsigned int r = relevant.index_within_set(i);
-        if (row_expert[r] < 0)
-          continue;
-        const unsigned int k = row_expert[r];
-        sums[k] += R[r] * R[r];
-        if (with_jacobian)
+    for (unsigned int k = 0; k < K; ++k)
+      if (active[k])
+        for (const unsigned int r : owned_rows_of[k])
           {
-            blocks[k].insert(blocks[k].end(), &M[r * N], &M[r * N] + N);
-            blocks[k].push_back(R[r]);
+            sums[k] += R[r] * R[r];
+            if (with_jacobian)
+              {
+                blocks[k].insert(blocks[k].end(), &M[r * N], &M[r * N] + N);
+                blocks[k].push_back(R[r]);
+              }
           }
-      }
     Utilities::MPI::sum(sums, space.mpi_communicator, sums);
     squared_residuals = sums;
     if (!with_jacobian)
@@ -500,8 +605,11 @@ namespace dealii_learned
         report.converged  = false;
       }
 
+    active.assign(K, true);
     for (unsigned int iteration = 0;; ++iteration)
       {
+        for (unsigned int k = 0; k < K; ++k)
+          active[k] = !done[k];
         assemble(true, squared, &factors);
         bool all_done = true;
         for (unsigned int k = 0; k < K; ++k)
@@ -560,6 +668,7 @@ namespace dealii_learned
         if (all_done)
           break;
       }
+    active.assign(K, true);
     // R and M belong to the accepted weights of every expert that
     // converged (its last pass ran at them); forward() throws otherwise.
 
@@ -676,73 +785,46 @@ namespace dealii_learned
         rows[2 * r + 1] = product;
       }
     // Owned values to the ranks that hold them as ghosts.
-    {
-      LinearAlgebra::distributed::Vector<double> column(space.locally_owned,
-                                                        relevant,
-                                                        comm);
-      for (unsigned int c = 0; c < 2; ++c)
-        {
-          for (const auto i : space.locally_owned)
-            column[i] = rows[2 * relevant.index_within_set(i) + c];
-          column.update_ghost_values();
-          for (unsigned int r = 0; r < n; ++r)
-            rows[2 * r + c] = column[relevant.nth_index_in_set(r)];
-        }
-    }
+    send_to_ghosts(rows, 2);
 
     // The implicit term, cell by cell with each cell's expert:
     // -(J^T R) lambda^T - (J^T M lambda) w^T.
-    const auto                          &fe = space.dof_handler.get_fe();
-    FEValues<dim>                        fe_values(space.mapping,
+    const auto         &fe = space.dof_handler.get_fe();
+    FEValues<dim>       fe_values(space.mapping,
                             fe,
                             space.quadrature,
                             update_values | update_gradients |
                               update_quadrature_points | update_JxW_values);
-    const unsigned int                   q = fe.n_dofs_per_cell();
-    std::vector<types::global_dof_index> dofs(q);
-    std::vector<unsigned int>            local_rows(q);
-    std::vector<double>                  u(q), y1(q), y2(q);
-    Vector<double>                       cell_residual(q);
-    FullMatrix<double>                   cell_jacobian(q, q);
-    std::vector<double>                  contribution(N);
-    for (const auto &cell : space.dof_handler.active_cell_iterators())
-      if (cell->is_locally_owned())
+    const unsigned int  q = fe.n_dofs_per_cell();
+    std::vector<double> u(q), y1(q), y2(q);
+    Vector<double>      cell_residual(q);
+    FullMatrix<double>  cell_jacobian(q, q);
+    std::vector<double> contribution(N);
+    for (const auto &data : cell_data)
+      if (data.reaches_selected)
         {
-          const unsigned int e = experts.expert_of(cell);
-          cell->get_dof_indices(dofs);
-          for (unsigned int j = 0; j < q; ++j)
-            {
-              local_rows[j] = relevant.index_within_set(dofs[j]);
-              double value  = offset[local_rows[j]];
-              for (unsigned int b = 0; b < N; ++b)
-                value += basis[local_rows[j] * N + b] * w[e][b];
-              u[j] = value;
-            }
+          const unsigned int e = data.expert;
           // The rows' values seen from the cell's DoFs (the transpose of
           // the condensation in assemble()).
-          bool any = false;
           for (unsigned int i = 0; i < q; ++i)
             {
-              y1[i] = y2[i]   = 0.;
-              const auto take = [&](const types::global_dof_index row,
-                                    const double                  factor) {
-                const unsigned int r = relevant.index_within_set(row);
-                if (row_expert[r] != static_cast<int>(e))
-                  return;
-                y1[i] += factor * rows[2 * r];
-                y2[i] += factor * rows[2 * r + 1];
-                any = true;
-              };
-              if (const auto *entries =
-                    constraints.get_constraint_entries(dofs[i]))
-                for (const auto &[parent, factor] : *entries)
-                  take(parent, factor);
-              else if (!constraints.is_constrained(dofs[i]))
-                take(dofs[i], 1.);
+              y1[i] = y2[i] = 0.;
+              for (const auto &[r, factor] : data.links[i])
+                if (row_expert[r] == static_cast<int>(e))
+                  {
+                    y1[i] += factor * rows[2 * r];
+                    y2[i] += factor * rows[2 * r + 1];
+                  }
             }
-          if (!any)
-            continue;
-          fe_values.reinit(cell);
+          for (unsigned int j = 0; j < q; ++j)
+            {
+              const unsigned int r     = data.rows[j];
+              double             value = offset[r];
+              for (unsigned int b = 0; b < N; ++b)
+                value += basis[r * N + b] * w[e][b];
+              u[j] = value;
+            }
+          fe_values.reinit(data.cell);
           residual.cell_residual(fe_values, u, cell_residual, &cell_jacobian);
           for (unsigned int j = 0; j < q; ++j)
             {
@@ -758,17 +840,9 @@ namespace dealii_learned
                 contribution[b] = -a * lambda[e](b) - c * w[e](b);
               // B~_j = B_j for a free DoF; the parents' combination for a
               // constrained one.
-              if (const auto *entries =
-                    constraints.get_constraint_entries(dofs[j]))
-                for (const auto &[parent, factor] : *entries)
-                  {
-                    const unsigned int p = relevant.index_within_set(parent);
-                    for (unsigned int b = 0; b < N; ++b)
-                      dl_dB[p * N + b] += factor * contribution[b];
-                  }
-              else if (!constraints.is_constrained(dofs[j]))
+              for (const auto &[p, factor] : data.links[j])
                 for (unsigned int b = 0; b < N; ++b)
-                  dl_dB[local_rows[j] * N + b] += contribution[b];
+                  dl_dB[p * N + b] += factor * contribution[b];
             }
         }
   }

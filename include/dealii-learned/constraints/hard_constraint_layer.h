@@ -1,12 +1,17 @@
 #pragma once
 
+#include <deal.II/base/partitioner.h>
+
 #include <deal.II/lac/full_matrix.h>
+#include <deal.II/lac/la_parallel_vector.h>
 #include <deal.II/lac/trilinos_vector.h>
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/constraints/expert_partition.h>
 #include <dealii-learned/constraints/residual_assembly.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -148,9 +153,35 @@ namespace dealii_learned
              std::vector<dealii::FullMatrix<double>> *factors);
 
     /** Sums the contributions to rows owned by other ranks into their
-     *  owners (a vector of relevant rows with @p width values per row). */
+     *  owners and sends the sums back to the ranks that hold the rows as
+     *  ghosts (a vector of relevant rows with @p width values per row):
+     *  one exchange for all columns. */
     void
     sum_over_ranks(std::vector<double> &rows, const unsigned int width) const;
+
+    /** Sends the owned rows' values to the ranks that hold them as ghosts
+     *  (@p width values per row). */
+    void
+    send_to_ghosts(std::vector<double> &rows, const unsigned int width) const;
+
+    /** The exchange buffer for @p width values per row. */
+    dealii::LinearAlgebra::distributed::Vector<double> &
+    buffer(const unsigned int width) const;
+
+    /** What every pass needs of a locally owned cell, computed once: its
+     *  expert, and for each of its DoFs the relevant rows (and factors)
+     *  it stands for: itself if free, its constraint's parents if not. A
+     *  DoF's row contributions go to those rows (condensation), and its
+     *  basis row is that combination (B~ = C B). */
+    struct CellData
+    {
+      typename dealii::DoFHandler<dim>::active_cell_iterator    cell;
+      unsigned int                                              expert;
+      std::vector<unsigned int>                                 rows;
+      std::vector<std::vector<std::pair<unsigned int, double>>> links;
+      /** Whether a row its expert selects is among the links. */
+      bool reaches_selected = false;
+    };
 
     const ResidualOperator<dim>  &residual;
     const FiniteElementSpace<dim> space;
@@ -159,7 +190,18 @@ namespace dealii_learned
     const unsigned int            K;
 
     /** The expert that selects each locally relevant row (-1: none). */
-    std::vector<int> row_expert;
+    std::vector<int>      row_expert;
+    std::vector<CellData> cell_data;
+    /** Per expert, the relevant rows it selects, owned and ghost. */
+    std::vector<std::vector<unsigned int>> owned_rows_of, ghost_rows_of;
+    /** Experts still iterating in forward() (all, outside it). */
+    std::vector<bool> active;
+    /** Relevant row -> local index in the exchange vectors. */
+    std::shared_ptr<const dealii::Utilities::MPI::Partitioner> partitioner;
+    std::vector<unsigned int>                                  local_index;
+    mutable std::map<unsigned int,
+                     dealii::LinearAlgebra::distributed::Vector<double>>
+      buffers;
 
     unsigned int                            N = 0;
     std::vector<double>                     basis;  // B~, relevant rows
