@@ -95,6 +95,13 @@ namespace dealii_learned
                         const ExpertPartition<dim>    &experts,
                         const HardConstraintSettings  &settings);
 
+    /** The space the layer works on. */
+    const FiniteElementSpace<dim> &
+    get_space() const
+    {
+      return space;
+    }
+
     /** Rows of B: the locally relevant DoFs. */
     unsigned int
     n_rows() const;
