@@ -1,5 +1,6 @@
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/mpi.h>
+#include <deal.II/base/parallel.h>
 #include <deal.II/base/quadrature.h>
 
 #include <deal.II/fe/fe_values.h>
@@ -278,6 +279,7 @@ namespace dealii_learned
     active.assign(K, true);
 
     // Every locally owned cell's DoFs as relevant rows and links.
+    cells_of.assign(K, {});
     const unsigned int n = space.dof_handler.get_fe().n_dofs_per_cell();
     std::vector<types::global_dof_index> dofs(n);
     bool                                 parents_known = true;
@@ -313,6 +315,8 @@ namespace dealii_learned
               else if (!space.constraints.is_constrained(dofs[j]))
                 add(dofs[j], 1.);
             }
+          if (data.reaches_selected)
+            cells_of[data.expert].push_back(cell_data.size());
           cell_data.push_back(std::move(data));
         }
     AssertThrow(Utilities::MPI::min(parents_known ? 1 : 0, comm) > 0,
@@ -406,17 +410,6 @@ namespace dealii_learned
                                      std::vector<double> &squared_residuals,
                                      std::vector<FullMatrix<double>> *factors)
   {
-    const auto         &fe = space.dof_handler.get_fe();
-    FEValues<dim>       fe_values(space.mapping,
-                            fe,
-                            space.quadrature,
-                            update_values | update_gradients |
-                              update_quadrature_points | update_JxW_values);
-    const unsigned int  n = fe.n_dofs_per_cell();
-    std::vector<double> u(n);
-    Vector<double>      cell_residual(n);
-    FullMatrix<double>  cell_jacobian(n, n), cell_M(n, N);
-
     // The rows of the experts still iterating start from 0; a finished
     // expert keeps its owned rows (its weights no longer change) and
     // sends nothing from its ghost rows.
@@ -436,43 +429,61 @@ namespace dealii_learned
                 std::fill(&M[r * N], &M[r * N] + N, 0.);
             }
       }
-    for (const auto &data : cell_data)
-      if (data.reaches_selected && active[data.expert])
-        {
-          const unsigned int e = data.expert;
-          for (unsigned int j = 0; j < n; ++j)
+    // The experts concurrently (task-based, as many threads as deal.II's
+    // MultithreadInfo allows): an expert's cells add only to its own rows,
+    // so experts never write to the same place.
+    const auto work = [&](const unsigned int first, const unsigned int last) {
+      const auto         &fe = space.dof_handler.get_fe();
+      FEValues<dim>       fe_values(space.mapping,
+                              fe,
+                              space.quadrature,
+                              update_values | update_gradients |
+                                update_quadrature_points | update_JxW_values);
+      const unsigned int  n = fe.n_dofs_per_cell();
+      std::vector<double> u(n);
+      Vector<double>      cell_residual(n);
+      FullMatrix<double>  cell_jacobian(n, n), cell_M(n, N);
+      for (unsigned int e = first; e < last; ++e)
+        if (active[e])
+          for (const unsigned int index : cells_of[e])
             {
-              const unsigned int r     = data.rows[j];
-              double             value = offset[r];
-              for (unsigned int b = 0; b < N; ++b)
-                value += basis[r * N + b] * w[e][b];
-              u[j] = value;
+              const CellData &data = cell_data[index];
+              for (unsigned int j = 0; j < n; ++j)
+                {
+                  const unsigned int r     = data.rows[j];
+                  double             value = offset[r];
+                  for (unsigned int b = 0; b < N; ++b)
+                    value += basis[r * N + b] * w[e][b];
+                  u[j] = value;
+                }
+              fe_values.reinit(data.cell);
+              residual.cell_residual(fe_values,
+                                     u,
+                                     cell_residual,
+                                     with_jacobian ? &cell_jacobian : nullptr);
+              if (with_jacobian)
+                for (unsigned int i = 0; i < n; ++i)
+                  for (unsigned int b = 0; b < N; ++b)
+                    {
+                      double sum = 0.;
+                      for (unsigned int j = 0; j < n; ++j)
+                        sum +=
+                          cell_jacobian(i, j) * basis[data.rows[j] * N + b];
+                      cell_M(i, b) = sum;
+                    }
+              // Into the condensed rows this expert selects.
+              for (unsigned int i = 0; i < n; ++i)
+                for (const auto &[r, factor] : data.links[i])
+                  if (row_expert[r] == static_cast<int>(e))
+                    {
+                      R[r] += factor * cell_residual(i);
+                      if (with_jacobian)
+                        for (unsigned int b = 0; b < N; ++b)
+                          M[r * N + b] += factor * cell_M(i, b);
+                    }
             }
-          fe_values.reinit(data.cell);
-          residual.cell_residual(fe_values,
-                                 u,
-                                 cell_residual,
-                                 with_jacobian ? &cell_jacobian : nullptr);
-          if (with_jacobian)
-            for (unsigned int i = 0; i < n; ++i)
-              for (unsigned int b = 0; b < N; ++b)
-                {
-                  double sum = 0.;
-                  for (unsigned int j = 0; j < n; ++j)
-                    sum += cell_jacobian(i, j) * basis[data.rows[j] * N + b];
-                  cell_M(i, b) = sum;
-                }
-          // Into the condensed rows this expert selects.
-          for (unsigned int i = 0; i < n; ++i)
-            for (const auto &[r, factor] : data.links[i])
-              if (row_expert[r] == static_cast<int>(e))
-                {
-                  R[r] += factor * cell_residual(i);
-                  if (with_jacobian)
-                    for (unsigned int b = 0; b < N; ++b)
-                      M[r * N + b] += factor * cell_M(i, b);
-                }
-        }
+    };
+    parallel::apply_to_subranges(0u, K, work, 1);
     sum_over_ranks(R, 1);
     if (with_jacobian)
       sum_over_ranks(M, N);
@@ -499,14 +510,20 @@ namespace dealii_learned
       return;
     const unsigned int  c = N + 1;
     std::vector<double> local(std::size_t(K) * c * c);
-    for (unsigned int k = 0; k < K; ++k)
-      {
-        const FullMatrix<double> factor =
-          triangular_factor(blocks[k], blocks[k].size() / c, c);
-        for (unsigned int i = 0; i < c; ++i)
-          for (unsigned int j = 0; j < c; ++j)
-            local[(k * c + i) * c + j] = factor(i, j);
-      }
+    parallel::apply_to_subranges(
+      0u,
+      K,
+      [&](const unsigned int first, const unsigned int last) {
+        for (unsigned int k = first; k < last; ++k)
+          {
+            const FullMatrix<double> factor =
+              triangular_factor(blocks[k], blocks[k].size() / c, c);
+            for (unsigned int i = 0; i < c; ++i)
+              for (unsigned int j = 0; j < c; ++j)
+                local[(k * c + i) * c + j] = factor(i, j);
+          }
+      },
+      1);
     const auto all = Utilities::MPI::all_gather(space.mpi_communicator, local);
     for (unsigned int k = 0; k < K; ++k)
       {

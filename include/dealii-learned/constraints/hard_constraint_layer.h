@@ -53,7 +53,9 @@ namespace dealii_learned
    * Gauss-Newton with Levenberg-Marquardt damping (one step for a linear
    * residual). A row of S_k depends on u_k alone, so the experts are
    * independent; all of them advance in one assembly pass over the cells
-   * per iteration, and their N x N systems are reduced over the MPI ranks.
+   * per iteration, as concurrent tasks within a rank (deal.II's
+   * MultithreadInfo sets how many threads), and their least-squares
+   * systems are reduced over the MPI ranks.
    *
    * Stitching: a free DoF takes the value of the lowest-numbered expert
    * whose cells reach it (its own value elsewhere), constrained DoFs
@@ -199,6 +201,8 @@ namespace dealii_learned
     /** The expert that selects each locally relevant row (-1: none). */
     std::vector<int>      row_expert;
     std::vector<CellData> cell_data;
+    /** Per expert, its cells (in cell_data) that reach a selected row. */
+    std::vector<std::vector<unsigned int>> cells_of;
     /** Per expert, the relevant rows it selects, owned and ghost. */
     std::vector<std::vector<unsigned int>> owned_rows_of, ghost_rows_of;
     /** Experts still iterating in forward() (all, outside it). */
