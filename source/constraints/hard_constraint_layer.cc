@@ -368,40 +368,26 @@ namespace dealii_learned
 
   template <int dim>
   void
-  HardConstraintLayer<dim>::sum_over_ranks(std::vector<double> &rows,
-                                           const unsigned int   width) const
-  {
-    auto              &v = buffer(width);
-    const unsigned int n = n_rows();
-    for (unsigned int r = 0; r < n; ++r)
-      for (unsigned int c = 0; c < width; ++c)
-        v.local_element(local_index[r] * width + c) = rows[r * width + c];
-    v.compress(VectorOperation::add);
-    v.update_ghost_values();
-    for (unsigned int r = 0; r < n; ++r)
-      for (unsigned int c = 0; c < width; ++c)
-        rows[r * width + c] = v.local_element(local_index[r] * width + c);
-  }
-
-
-  template <int dim>
-  void
-  HardConstraintLayer<dim>::send_to_ghosts(std::vector<double> &rows,
-                                           const unsigned int   width) const
+  HardConstraintLayer<dim>::exchange_rows(std::vector<double> &rows,
+                                          const unsigned int   width,
+                                          const bool           sum) const
   {
     auto              &v       = buffer(width);
     const unsigned int n       = n_rows();
     const unsigned int n_owned = partitioner->locally_owned_size();
+    // Summing sends the ghost rows' contributions to their owners first;
+    // either way the owners' values then go to the ghosts.
     for (unsigned int r = 0; r < n; ++r)
-      if (local_index[r] < n_owned)
+      if (sum || local_index[r] < n_owned)
         for (unsigned int c = 0; c < width; ++c)
           v.local_element(local_index[r] * width + c) = rows[r * width + c];
+    if (sum)
+      v.compress(VectorOperation::add);
     v.update_ghost_values();
     for (unsigned int r = 0; r < n; ++r)
       for (unsigned int c = 0; c < width; ++c)
         rows[r * width + c] = v.local_element(local_index[r] * width + c);
   }
-
 
 
   template <int dim>
@@ -484,9 +470,9 @@ namespace dealii_learned
             }
     };
     parallel::apply_to_subranges(0u, K, work, 1);
-    sum_over_ranks(R, 1);
+    exchange_rows(R, 1, true);
     if (with_jacobian)
-      sum_over_ranks(M, N);
+      exchange_rows(M, N, true);
 
     // Per expert: ||R||^2 over its locally owned rows, and with the
     // Jacobian the triangular factor of [M | R] over all ranks (a QR of
@@ -802,7 +788,7 @@ namespace dealii_learned
         rows[2 * r + 1] = product;
       }
     // Owned values to the ranks that hold them as ghosts.
-    send_to_ghosts(rows, 2);
+    exchange_rows(rows, 2, false);
 
     // The implicit term, cell by cell with each cell's expert:
     // -(J^T R) lambda^T - (J^T M lambda) w^T.

@@ -161,17 +161,14 @@ namespace dealii_learned
              std::vector<double>                     &squared_residuals,
              std::vector<dealii::FullMatrix<double>> *factors);
 
-    /** Sums the contributions to rows owned by other ranks into their
-     *  owners and sends the sums back to the ranks that hold the rows as
-     *  ghosts (a vector of relevant rows with @p width values per row):
-     *  one exchange for all columns. */
+    /** With @p sum, adds the contributions to rows owned by other ranks
+     *  into their owners; then sends the owners' values to the ranks that
+     *  hold the rows as ghosts (a vector of relevant rows with @p width
+     *  values per row; one exchange for all columns). */
     void
-    sum_over_ranks(std::vector<double> &rows, const unsigned int width) const;
-
-    /** Sends the owned rows' values to the ranks that hold them as ghosts
-     *  (@p width values per row). */
-    void
-    send_to_ghosts(std::vector<double> &rows, const unsigned int width) const;
+    exchange_rows(std::vector<double> &rows,
+                  const unsigned int   width,
+                  const bool           sum) const;
 
     /** The exchange buffer for @p width values per row. */
     dealii::LinearAlgebra::distributed::Vector<double> &
