@@ -600,7 +600,8 @@ namespace dealii_learned
     };
     std::vector<Vector<double>> previous_w(K, Vector<double>(N));
     std::vector<double>         previous_residual(K, 0.),
-      damping(K, linear ? 0. : settings.damping);
+      damping(K, linear ? 0. : settings.damping), predicted(K, 0.),
+      growth(K, 2.);
     std::vector<bool> done(K, false);
     for (auto &report : expert_reports)
       {
@@ -624,18 +625,36 @@ namespace dealii_learned
             bool         retry  = false;
             if (iteration == 0)
               report.initial_residual = norm;
-            else if (!linear && norm > previous_residual[k])
+            else if (!linear)
               {
-                // Levenberg-Marquardt: the step made the residual larger;
-                // go back, damp more, try again.
-                w[k]       = previous_w[k];
-                damping[k] = std::max(10. * damping[k], 1e-3);
-                retry      = true;
+                // Levenberg-Marquardt with Nielsen's damping update: the
+                // gain is the decrease of ||R||^2 over the decrease the
+                // linear model predicted for the step.
+                const double gain =
+                  predicted[k] > 0. ?
+                    (previous_residual[k] * previous_residual[k] -
+                     norm * norm) /
+                      predicted[k] :
+                    -1.;
+                if (gain > 0.)
+                  {
+                    damping[k] *=
+                      std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
+                    growth[k] = 2.;
+                  }
+                else
+                  {
+                    // The step made the residual larger: go back, damp
+                    // more, try again.
+                    w[k] = previous_w[k];
+                    damping[k] =
+                      std::max(damping[k] * growth[k], settings.damping);
+                    growth[k] *= 2.;
+                    retry = true;
+                  }
               }
             if (!retry)
               {
-                if (iteration > 0 && !linear)
-                  damping[k] = std::max(damping[k] / 10., 1e-12);
                 accepted[k]          = factors[k];
                 previous_residual[k] = norm;
                 report.residual      = norm;
@@ -664,6 +683,20 @@ namespace dealii_learned
               }
             const Vector<double> step = least_squares_step(
               accepted[k], damping[k], k, report.rows, triangular[k]);
+            // The decrease of ||R||^2 the linear model predicts: ||c||^2 -
+            // ||c + R_M step||^2 from the factor [[R_M, c], [0, rho]].
+            {
+              double before = 0., after = 0.;
+              for (unsigned int i = 0; i < N; ++i)
+                {
+                  double value = accepted[k](i, N);
+                  before += value * value;
+                  for (unsigned int j = i; j < N; ++j)
+                    value += accepted[k](i, j) * step(j);
+                  after += value * value;
+                }
+              predicted[k] = before - after;
+            }
             previous_w[k] = w[k];
             w[k] += step;
             all_done = false;
