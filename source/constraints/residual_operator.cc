@@ -122,13 +122,32 @@ namespace dealii_learned
     std::unique_ptr<ResidualOperator<dim>>
     create(ParameterHandler &prm, const std::string &section)
     {
-      prm.enter_subsection(section);
-      const std::string name = prm.get("Residual");
-      prm.leave_subsection();
-      auto op =
-        Registry<ResidualOperator<dim>>::instance().create_configured(name,
-                                                                      prm,
-                                                                      section);
+      std::unique_ptr<ResidualOperator<dim>> op;
+      if (section.empty())
+        {
+          // From the current subsection: `Residual` and `<name>` here.
+          const std::string name = prm.get("Residual");
+          op = Registry<ResidualOperator<dim>>::instance().get(name).create();
+          prm.enter_subsection(name);
+          try
+            {
+              op->parse_parameters(prm);
+            }
+          catch (...)
+            {
+              prm.leave_subsection();
+              throw;
+            }
+          prm.leave_subsection();
+        }
+      else
+        {
+          prm.enter_subsection(section);
+          const std::string name = prm.get("Residual");
+          prm.leave_subsection();
+          op = Registry<ResidualOperator<dim>>::instance().create_configured(
+            name, prm, section);
+        }
       std::vector<double> middle;
       for (const auto &[low, high] : op->parameter_ranges())
         middle.push_back(0.5 * (low + high));

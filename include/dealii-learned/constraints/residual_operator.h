@@ -128,7 +128,8 @@ namespace dealii_learned
 
     /** Creates the operator named by `<section>/Residual` (@p prm at the
      *  top level), configured from `<section>/<name>`, with p at the
-     *  middle of its ranges. */
+     *  middle of its ranges; an empty @p section means the current
+     *  subsection of @p prm. */
     template <int dim>
     std::unique_ptr<ResidualOperator<dim>>
     create(dealii::ParameterHandler &prm, const std::string &section);

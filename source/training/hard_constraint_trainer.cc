@@ -1,0 +1,451 @@
+#include <torch/torch.h>
+
+#include <deal.II/base/parameter_handler.h>
+#include <deal.II/base/quadrature_lib.h>
+
+#include <deal.II/distributed/tria.h>
+
+#include <deal.II/dofs/dof_tools.h>
+
+#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/mapping_q.h>
+
+#include <deal.II/grid/grid_generator.h>
+
+#include <deal.II/lac/affine_constraints.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/hard_constraint_torch.h>
+#include <dealii-learned/training/hard_constraint_trainer.h>
+
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <random>
+#include <sstream>
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  namespace
+  {
+    /** Saves @p archive to @p file through a temporary name (its bytes do
+     *  not depend on the file's name). */
+    void
+    save_atomically(torch::serialize::OutputArchive &archive,
+                    const std::string               &file)
+    {
+      std::ostringstream bytes;
+      archive.save_to(bytes);
+      write_file_atomically(file, bytes.str());
+    }
+  } // namespace
+
+
+  struct HardConstraintTrainer::Implementation
+  {
+    // Settings.
+    std::string                          method          = "moe";
+    unsigned int                         n_experts       = 4;
+    unsigned int                         n_basis         = 16;
+    unsigned int                         width           = 32;
+    unsigned int                         layers          = 2;
+    double                               learning_rate   = 1e-3;
+    unsigned int                         samples         = 8;
+    unsigned int                         validation      = 4;
+    unsigned int                         refinement      = 4;
+    unsigned int                         rows_per_expert = 0;
+    double                               tolerance       = 1e-8;
+    unsigned int                         max_iterations  = 100;
+    std::unique_ptr<ResidualOperator<2>> residual;
+
+    // The mesh and the layer (one MPI rank).
+    const MPI_Comm comm = MPI_COMM_SELF;
+    std::unique_ptr<parallel::distributed::Triangulation<2>> tria;
+    FE_Q<2>                                                  fe{1};
+    MappingQ<2>                                              mapping{1};
+    QGauss<2>                                                quadrature{2};
+    std::unique_ptr<DoFHandler<2>>                           dof_handler;
+    IndexSet                                                 owned, relevant;
+    AffineConstraints<double>                                constraints;
+    std::unique_ptr<FiniteElementSpace<2>>                   space;
+    std::unique_ptr<ExpertPartition<2>>                      experts;
+    std::unique_ptr<HardConstraintLayer<2>>                  layer;
+    std::vector<Point<2>>                                    points;
+
+    // The network and its training.
+    mutable torch::nn::Sequential              network{nullptr};
+    std::unique_ptr<torch::optim::Adam>        optimizer;
+    unsigned int                               seed   = 1;
+    unsigned int                               epochs = 0;
+    std::vector<std::vector<double>>           validation_draws;
+    std::vector<TrilinosWrappers::MPI::Vector> references;
+    mutable double                             error = 0.;
+
+    /** p drawn uniformly in the residual's ranges, from (seed, epoch,
+     *  sample) alone. */
+    std::vector<double>
+    draw(const unsigned int stream, const unsigned int sample) const
+    {
+      std::seed_seq       seq{seed, stream, sample};
+      std::mt19937        generator(seq);
+      std::vector<double> p;
+      for (const auto &[low, high] : residual->parameter_ranges())
+        p.push_back(
+          std::uniform_real_distribution<double>(low, high)(generator));
+      return p;
+    }
+
+    /** The network's inputs at every relevant DoF for the current p. */
+    torch::Tensor
+    inputs() const
+    {
+      const auto    ranges = residual->parameter_ranges();
+      const auto   &p      = residual->get_parameters();
+      const int64_t n      = points.size();
+      const int64_t width_in =
+        2 + residual->feature_names().size() + ranges.size();
+      auto    x    = torch::empty({n, width_in}, torch::kFloat64);
+      double *data = x.data_ptr<double>();
+      for (int64_t r = 0; r < n; ++r)
+        {
+          double *row    = data + r * width_in;
+          row[0]         = points[r][0];
+          row[1]         = points[r][1];
+          unsigned int c = 2;
+          for (const double f : residual->point_features(points[r]))
+            row[c++] = f;
+          for (unsigned int k = 0; k < ranges.size(); ++k)
+            row[c++] = ranges[k].second > ranges[k].first ?
+                         2. * (p[k] - ranges[k].first) /
+                             (ranges[k].second - ranges[k].first) -
+                           1. :
+                         0.;
+        }
+      return x;
+    }
+
+    /** The field the network predicts for the current p (locally owned
+     *  DoFs, which on one rank are all of them). */
+    torch::Tensor
+    field() const
+    {
+      const torch::Tensor out = network->forward(inputs());
+      if (method == "soft")
+        return out.squeeze(1);
+      return apply_hard_constraints(*layer, out);
+    }
+
+    /** ||R(u)||^2 / ||R(u_0)||^2 for the current p. */
+    torch::Tensor
+    relative_loss(const torch::Tensor &u) const
+    {
+      double reference = 0.;
+      {
+        torch::NoGradGuard no_grad;
+        reference =
+          weak_residual_loss(*residual,
+                             *space,
+                             torch::zeros({u.size(0)}, torch::kFloat64))
+            .item<double>();
+      }
+      return weak_residual_loss(*residual, *space, u) /
+             std::max(reference, 1e-300);
+    }
+  };
+
+
+  HardConstraintTrainer::HardConstraintTrainer()
+    : impl(std::make_unique<Implementation>())
+  {}
+
+
+  HardConstraintTrainer::~HardConstraintTrainer() = default;
+
+
+  void
+  HardConstraintTrainer::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Method",
+                      "moe",
+                      Patterns::Selection("soft|hard|moe"),
+                      "soft: the network gives the field and the weak "
+                      "residual is its loss; hard: the network gives basis "
+                      "fields and the hard-constraint layer with one expert "
+                      "makes the field; moe: the layer with `Experts` "
+                      "experts.");
+    prm.declare_entry("Experts",
+                      "4",
+                      Patterns::Integer(1),
+                      "Experts of the moe method (z-order groups of cells).");
+    prm.declare_entry("Basis fields",
+                      "16",
+                      Patterns::Integer(1, 1024),
+                      "N, the network's outputs for hard and moe.");
+    prm.declare_entry("Hidden width", "32", Patterns::Integer(1, 4096), "");
+    prm.declare_entry("Hidden layers", "2", Patterns::Integer(1, 64), "");
+    prm.declare_entry("Learning rate", "1e-3", Patterns::Double(0.), "Adam's.");
+    prm.declare_entry("Samples per epoch",
+                      "8",
+                      Patterns::Integer(1),
+                      "Draws of the PDE parameters per epoch (one Adam step "
+                      "each).");
+    prm.declare_entry("Validation samples",
+                      "4",
+                      Patterns::Integer(1),
+                      "Fixed draws whose finite element solutions give the "
+                      "error figures.");
+    prm.declare_entry("Global refinement",
+                      "4",
+                      Patterns::Integer(1, 12),
+                      "The training mesh: [-1, 1]^2 refined this often.");
+    prm.declare_entry("Constraint rows per expert",
+                      "0",
+                      Patterns::Integer(0),
+                      "Residual rows each expert makes vanish (a sample); "
+                      "0: all of its rows.");
+    prm.declare_entry("Tolerance",
+                      "1e-8",
+                      Patterns::Double(0.),
+                      "The experts' tolerance (HardConstraintSettings).");
+    prm.declare_entry("Maximum iterations",
+                      "100",
+                      Patterns::Integer(1),
+                      "The experts' Gauss-Newton / Levenberg-Marquardt "
+                      "iterations.");
+    ResidualOperators::declare_parameters(prm);
+  }
+
+
+  void
+  HardConstraintTrainer::parse_parameters(ParameterHandler &prm)
+  {
+    auto &s           = *impl;
+    s.method          = prm.get("Method");
+    s.n_experts       = prm.get_integer("Experts");
+    s.n_basis         = prm.get_integer("Basis fields");
+    s.width           = prm.get_integer("Hidden width");
+    s.layers          = prm.get_integer("Hidden layers");
+    s.learning_rate   = prm.get_double("Learning rate");
+    s.samples         = prm.get_integer("Samples per epoch");
+    s.validation      = prm.get_integer("Validation samples");
+    s.refinement      = prm.get_integer("Global refinement");
+    s.rows_per_expert = prm.get_integer("Constraint rows per expert");
+    s.tolerance       = prm.get_double("Tolerance");
+    s.max_iterations  = prm.get_integer("Maximum iterations");
+    s.residual        = ResidualOperators::create<2>(prm, "");
+  }
+
+
+  void
+  HardConstraintTrainer::initialize(const TrainingContext &context)
+  {
+    auto &s = *impl;
+    s.seed  = context.seed;
+    torch::manual_seed(context.seed);
+
+    // The mesh, the constraints, the experts and the layer.
+    s.tria = std::make_unique<parallel::distributed::Triangulation<2>>(s.comm);
+    GridGenerator::hyper_cube(*s.tria, -1., 1.);
+    s.tria->refine_global(s.refinement);
+    s.dof_handler = std::make_unique<DoFHandler<2>>(*s.tria);
+    s.dof_handler->distribute_dofs(s.fe);
+    s.owned = s.dof_handler->locally_owned_dofs();
+    DoFTools::extract_locally_relevant_dofs(*s.dof_handler, s.relevant);
+    make_residual_constraints(
+      *s.residual, *s.dof_handler, s.mapping, s.relevant, s.constraints);
+    s.space = std::make_unique<FiniteElementSpace<2>>(
+      FiniteElementSpace<2>{*s.dof_handler,
+                            s.mapping,
+                            s.quadrature,
+                            s.constraints,
+                            s.owned,
+                            s.relevant,
+                            s.comm});
+    std::map<types::global_dof_index, Point<2>> points;
+    DoFTools::map_dofs_to_support_points(s.mapping, *s.dof_handler, points);
+    s.points.clear();
+    for (const auto i : s.relevant)
+      s.points.push_back(points.at(i));
+    if (s.method != "soft")
+      {
+        s.experts =
+          std::make_unique<ExpertPartition<2>>(*s.dof_handler,
+                                               s.constraints,
+                                               s.owned,
+                                               s.relevant,
+                                               s.method == "hard" ? 1 :
+                                                                    s.n_experts,
+                                               "z-order",
+                                               s.comm);
+        HardConstraintSettings settings;
+        settings.tolerance       = s.tolerance;
+        settings.max_iterations  = s.max_iterations;
+        settings.rows_per_expert = s.rows_per_expert;
+        settings.seed            = s.seed;
+        s.layer = std::make_unique<HardConstraintLayer<2>>(*s.residual,
+                                                           *s.space,
+                                                           *s.experts,
+                                                           settings);
+      }
+
+    // The network.
+    const unsigned int n_inputs = 2 + s.residual->feature_names().size() +
+                                  s.residual->parameter_names().size();
+    s.network       = torch::nn::Sequential();
+    unsigned int in = n_inputs;
+    for (unsigned int l = 0; l < s.layers; ++l)
+      {
+        s.network->push_back(torch::nn::Linear(in, s.width));
+        s.network->push_back(torch::nn::Tanh());
+        in = s.width;
+      }
+    s.network->push_back(
+      torch::nn::Linear(in, s.method == "soft" ? 1 : s.n_basis));
+    s.network->to(torch::kFloat64);
+    s.optimizer = std::make_unique<torch::optim::Adam>(
+      s.network->parameters(), torch::optim::AdamOptions(s.learning_rate));
+    s.epochs = 0;
+    if (!context.checkpoint.empty())
+      {
+        torch::serialize::InputArchive model, optimizer;
+        model.load_from(context.checkpoint + ".model");
+        s.network->load(model);
+        optimizer.load_from(context.checkpoint + ".optimizer");
+        s.optimizer->load(optimizer);
+        s.epochs = context.epochs_completed;
+      }
+
+    // Validation draws and their finite element solutions.
+    s.validation_draws.clear();
+    s.references.clear();
+    for (unsigned int v = 0; v < s.validation; ++v)
+      {
+        s.validation_draws.push_back(
+          s.draw(std::numeric_limits<unsigned int>::max(), v));
+        s.residual->set_parameters(s.validation_draws.back());
+        TrilinosWrappers::MPI::Vector u(s.owned, s.comm);
+        const auto report = solve_residual(*s.residual, *s.space, u);
+        context.out << "  validation draw " << v << ": finite element "
+                    << "solution in " << report.iterations << " Newton steps"
+                    << std::endl;
+        s.references.push_back(u);
+      }
+  }
+
+
+  std::string
+  HardConstraintTrainer::describe_data() const
+  {
+    const auto &s = *impl;
+    return std::to_string(s.samples) + " draws of (" +
+           join(s.residual->parameter_names(), ", ") + ") per epoch on " +
+           std::to_string(s.dof_handler->n_dofs()) + " DoFs, method " +
+           s.method +
+           (s.method == "moe" ?
+              " with " + std::to_string(s.n_experts) + " experts" :
+              std::string()) +
+           ", " + std::to_string(s.validation) + " validation draws";
+  }
+
+
+  double
+  HardConstraintTrainer::train_epoch()
+  {
+    auto  &s   = *impl;
+    double sum = 0.;
+    for (unsigned int k = 0; k < s.samples; ++k)
+      {
+        s.residual->set_parameters(s.draw(s.epochs, k));
+        s.optimizer->zero_grad();
+        const torch::Tensor loss = s.relative_loss(s.field());
+        loss.backward();
+        s.optimizer->step();
+        sum += loss.item<double>();
+      }
+    ++s.epochs;
+    return sum / s.samples;
+  }
+
+
+  double
+  HardConstraintTrainer::evaluate() const
+  {
+    const auto &s    = *impl;
+    double      loss = 0., error = 0.;
+    for (unsigned int v = 0; v < s.validation_draws.size(); ++v)
+      {
+        s.residual->set_parameters(s.validation_draws[v]);
+        torch::NoGradGuard            no_grad;
+        const torch::Tensor           u = s.field();
+        TrilinosWrappers::MPI::Vector field(s.owned, s.comm);
+        tensor_to_vector(u, field);
+        s.constraints.distribute(field);
+        loss += s.relative_loss(vector_to_tensor(field)).item<double>();
+        field -= s.references[v];
+        error += field.l2_norm() / s.references[v].l2_norm();
+      }
+    s.error = error / s.validation_draws.size();
+    return loss / s.validation_draws.size();
+  }
+
+
+  double
+  HardConstraintTrainer::validation_error() const
+  {
+    return impl->error;
+  }
+
+
+  void
+  HardConstraintTrainer::write_checkpoint(const std::string &checkpoint,
+                                          const unsigned int epochs_completed,
+                                          const ModelMetadata &) const
+  {
+    AssertThrow(impl->epochs == epochs_completed, ExcInternalError());
+    torch::serialize::OutputArchive model, optimizer;
+    impl->network->save(model);
+    impl->optimizer->save(optimizer);
+    save_atomically(model, checkpoint + ".model");
+    save_atomically(optimizer, checkpoint + ".optimizer");
+  }
+
+
+  std::vector<std::string>
+  HardConstraintTrainer::checkpoint_files(const std::string &checkpoint) const
+  {
+    return {checkpoint + ".model", checkpoint + ".optimizer"};
+  }
+
+
+  void
+  HardConstraintTrainer::write_model(const std::string   &filename,
+                                     const ModelMetadata &metadata) const
+  {
+    const auto                     &s = *impl;
+    torch::serialize::OutputArchive archive;
+    s.network->save(archive);
+    ModelMetadata all    = metadata;
+    all["format"]        = "dealii-learned-hard-constraint 1";
+    all["method"]        = s.method;
+    all["experts"]       = std::to_string(s.method == "moe" ? s.n_experts : 1);
+    all["basis_fields"]  = std::to_string(s.n_basis);
+    all["hidden_width"]  = std::to_string(s.width);
+    all["hidden_layers"] = std::to_string(s.layers);
+    all["parameters"]    = join(s.residual->parameter_names(), ",");
+    all["features"]      = join(s.residual->feature_names(), ",");
+    all["validation_relative_l2_error"] = format_number(s.error, 6);
+    for (const auto &[key, value] : all)
+      archive.write("meta." + key, c10::IValue(value));
+    save_atomically(archive, filename);
+  }
+} // namespace dealii_learned
+
+DEALII_LEARNED_REGISTER_TRAINER(
+  dealii_learned::HardConstraintTrainer,
+  "hard-constraint",
+  "A neural solver for a weak residual (Residual), trained without data on "
+  "||R(u)||^2 through the hard-constraint layer (hard: one expert; moe: "
+  "several) or with the residual as a soft loss, for PDE parameters drawn "
+  "online; the finite element solutions of fixed draws give its error.")
