@@ -221,16 +221,30 @@ namespace dealii_learned
     };
     std::vector<double> thresholds(K, 2.);
     {
-      // Every expert's keys that could be among its smallest, gathered.
+      // Every expert's keys that could be among its smallest, gathered:
+      // the global smallest `rows_per_expert` are among the union of each
+      // rank's smallest `rows_per_expert`, so only those travel.
       std::vector<double> local;
       for (unsigned int k = 0; k < K; ++k)
         if (settings.rows_per_expert > 0 &&
             settings.rows_per_expert < counts[k])
-          for (const auto i : experts.rows(k))
-            {
-              local.push_back(k);
-              local.push_back(key(i));
-            }
+          {
+            std::vector<double> mine;
+            for (const auto i : experts.rows(k))
+              mine.push_back(key(i));
+            if (mine.size() > settings.rows_per_expert)
+              {
+                std::nth_element(mine.begin(),
+                                 mine.begin() + settings.rows_per_expert - 1,
+                                 mine.end());
+                mine.resize(settings.rows_per_expert);
+              }
+            for (const double value : mine)
+              {
+                local.push_back(k);
+                local.push_back(value);
+              }
+          }
       std::vector<std::vector<double>> keys(K);
       for (const auto &part : Utilities::MPI::all_gather(comm, local))
         for (std::size_t p = 0; p + 1 < part.size(); p += 2)
