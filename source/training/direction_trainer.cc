@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "torch_archives.h"
+
 namespace dealii_learned
 {
   using namespace dealii;
@@ -465,21 +467,7 @@ namespace dealii_learned
     impl->optimizer->save(archive);
     archive.write("epochs_completed",
                   torch::tensor({int64_t(impl->epochs)}, torch::kInt64));
-    const std::string temporary = filename + ".tmp";
-    try
-      {
-        archive.save_to(temporary);
-      }
-    catch (const c10::Error &e)
-      {
-        std::remove(temporary.c_str());
-        AssertThrow(false,
-                    ExcMessage("Cannot write the optimizer state '" +
-                               temporary + "': " + e.what_without_backtrace()));
-      }
-    AssertThrow(std::rename(temporary.c_str(), filename.c_str()) == 0,
-                ExcMessage("Cannot rename '" + temporary + "' to '" + filename +
-                           "'."));
+    save_archive_atomically(archive, filename);
   }
 
 

@@ -17,6 +17,8 @@
 #include <random>
 #include <set>
 
+#include "torch_archives.h"
+
 namespace dealii_learned
 {
   using namespace dealii;
@@ -519,22 +521,7 @@ namespace dealii_learned
       }
     archive.write("epochs_completed",
                   torch::tensor({int64_t(epochs_completed)}, torch::kInt64));
-    const std::string file      = checkpoint + ".optimizer";
-    const std::string temporary = file + ".tmp";
-    try
-      {
-        archive.save_to(temporary);
-      }
-    catch (const c10::Error &e)
-      {
-        std::remove(temporary.c_str());
-        AssertThrow(false,
-                    ExcMessage("Cannot write '" + temporary +
-                               "': " + e.what_without_backtrace()));
-      }
-    AssertThrow(std::rename(temporary.c_str(), file.c_str()) == 0,
-                ExcMessage("Cannot rename '" + temporary + "' to '" + file +
-                           "'."));
+    save_archive_atomically(archive, checkpoint + ".optimizer");
     EnsembleModel current = model();
     for (const auto &entry : metadata)
       current.metadata[entry.first] = entry.second;

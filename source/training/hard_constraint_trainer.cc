@@ -24,23 +24,12 @@
 #include <random>
 #include <sstream>
 
+#include "torch_archives.h"
+
 namespace dealii_learned
 {
   using namespace dealii;
 
-  namespace
-  {
-    /** Saves @p archive to @p file through a temporary name (its bytes do
-     *  not depend on the file's name). */
-    void
-    save_atomically(torch::serialize::OutputArchive &archive,
-                    const std::string               &file)
-    {
-      std::ostringstream bytes;
-      archive.save_to(bytes);
-      write_file_atomically(file, bytes.str());
-    }
-  } // namespace
 
 
   struct HardConstraintTrainer::Implementation
@@ -407,8 +396,8 @@ namespace dealii_learned
     torch::serialize::OutputArchive model, optimizer;
     impl->network->save(model);
     impl->optimizer->save(optimizer);
-    save_atomically(model, checkpoint + ".model");
-    save_atomically(optimizer, checkpoint + ".optimizer");
+    save_archive_atomically(model, checkpoint + ".model");
+    save_archive_atomically(optimizer, checkpoint + ".optimizer");
   }
 
 
@@ -438,7 +427,7 @@ namespace dealii_learned
     all["validation_relative_l2_error"] = format_number(s.error, 6);
     for (const auto &[key, value] : all)
       archive.write("meta." + key, c10::IValue(value));
-    save_atomically(archive, filename);
+    save_archive_atomically(archive, filename);
   }
 } // namespace dealii_learned
 
