@@ -190,6 +190,59 @@ namespace dealii_learned
       step *= -1.;
       return step;
     }
+
+    /** The lower triangular L with L L^T = A (n x n, row-major, symmetric
+     *  positive definite); false if A is not (numerically) positive
+     *  definite. */
+    bool
+    cholesky(const std::vector<double> &A,
+             const unsigned int         n,
+             std::vector<double>       &L)
+    {
+      L.assign(std::size_t(n) * n, 0.);
+      double largest = 0.;
+      for (unsigned int i = 0; i < n; ++i)
+        largest = std::max(largest, A[std::size_t(i) * n + i]);
+      for (unsigned int j = 0; j < n; ++j)
+        {
+          double d = A[std::size_t(j) * n + j];
+          for (unsigned int l = 0; l < j; ++l)
+            d -= L[std::size_t(j) * n + l] * L[std::size_t(j) * n + l];
+          if (!(d > 1e-24 * largest))
+            return false;
+          const double pivot        = std::sqrt(d);
+          L[std::size_t(j) * n + j] = pivot;
+          for (unsigned int i = j + 1; i < n; ++i)
+            {
+              double sum = A[std::size_t(i) * n + j];
+              for (unsigned int l = 0; l < j; ++l)
+                sum -= L[std::size_t(i) * n + l] * L[std::size_t(j) * n + l];
+              L[std::size_t(i) * n + j] = sum / pivot;
+            }
+        }
+      return true;
+    }
+
+
+    /** x with L L^T x = b. */
+    std::vector<double>
+    cholesky_solve(const std::vector<double> &L, std::vector<double> x)
+    {
+      const unsigned int n = x.size();
+      for (unsigned int i = 0; i < n; ++i)
+        {
+          for (unsigned int l = 0; l < i; ++l)
+            x[i] -= L[std::size_t(i) * n + l] * x[l];
+          x[i] /= L[std::size_t(i) * n + i];
+        }
+      for (int i = n - 1; i >= 0; --i)
+        {
+          for (unsigned int l = i + 1; l < n; ++l)
+            x[i] -= L[std::size_t(l) * n + i] * x[l];
+          x[i] /= L[std::size_t(i) * n + i];
+        }
+      return x;
+    }
   } // namespace
 
 
@@ -624,100 +677,109 @@ namespace dealii_learned
       }
 
     active.assign(K, true);
-    for (unsigned int iteration = 0;; ++iteration)
+    shared_rows.clear();
+    penalty_matrix.clear();
+    coupled_factor.clear();
+    if (settings.interface_weight > 0. && K > 1)
       {
-        for (unsigned int k = 0; k < K; ++k)
-          active[k] = !done[k];
-        assemble(true, squared, &factors);
-        bool all_done = true;
-        for (unsigned int k = 0; k < K; ++k)
-          {
-            if (done[k])
-              continue;
-            auto        &report = expert_reports[k];
-            const double norm   = std::sqrt(squared[k]);
-            bool         retry  = false;
-            if (iteration == 0)
-              report.initial_residual = norm;
-            else if (!linear)
-              {
-                // Levenberg-Marquardt with Nielsen's damping update: the
-                // gain is the decrease of ||R||^2 over the decrease the
-                // linear model predicted for the step.
-                const double gain =
-                  predicted[k] > 0. ?
-                    (previous_residual[k] * previous_residual[k] -
-                     norm * norm) /
-                      predicted[k] :
-                    -1.;
-                if (gain > 0.)
-                  {
-                    damping[k] *=
-                      std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
-                    growth[k] = 2.;
-                  }
-                else
-                  {
-                    // The step made the residual larger: go back, damp
-                    // more, try again.
-                    w[k] = previous_w[k];
-                    damping[k] =
-                      std::max(damping[k] * growth[k], settings.damping);
-                    growth[k] *= 2.;
-                    retry = true;
-                  }
-              }
-            if (!retry)
-              {
-                accepted[k]          = factors[k];
-                previous_residual[k] = norm;
-                report.residual      = norm;
-                report.iterations    = iteration;
-                // Converged: the residual has (nearly) vanished, or what is
-                // left of it is orthogonal to the range of M (||c|| <=
-                // tolerance ||R||, a least-squares minimum; scale-free), or
-                // R is linear and two Gauss-Newton steps (the solve and
-                // one refinement) have been taken from QR factors.
-                if (norm <= settings.tolerance * report.initial_residual ||
-                    reducible(factors[k]) <= settings.tolerance * norm ||
-                    (linear && iteration >= 2))
-                  {
-                    // The factor at the solution, for backward().
-                    least_squares_step(
-                      accepted[k], 0., k, report.rows, triangular[k]);
-                    report.converged = true;
-                    done[k]          = true;
-                    continue;
-                  }
-              }
-            if (iteration >= settings.max_iterations)
-              {
-                done[k] = true;
-                continue;
-              }
-            const Vector<double> step = least_squares_step(
-              accepted[k], damping[k], k, report.rows, triangular[k]);
-            // The decrease of ||R||^2 the linear model predicts: ||c||^2 -
-            // ||c + R_M step||^2 from the factor [[R_M, c], [0, rho]].
-            {
-              double before = 0., after = 0.;
-              for (unsigned int i = 0; i < N; ++i)
-                {
-                  double value = accepted[k](i, N);
-                  before += value * value;
-                  for (unsigned int j = i; j < N; ++j)
-                    value += accepted[k](i, j) * step(j);
-                  after += value * value;
-                }
-              predicted[k] = before - after;
-            }
-            previous_w[k] = w[k];
-            w[k] += step;
-            all_done = false;
-          }
-        if (all_done)
-          break;
+        setup_interface_penalty();
+        solve_coupled(linear);
       }
+    else
+      for (unsigned int iteration = 0;; ++iteration)
+        {
+          for (unsigned int k = 0; k < K; ++k)
+            active[k] = !done[k];
+          assemble(true, squared, &factors);
+          bool all_done = true;
+          for (unsigned int k = 0; k < K; ++k)
+            {
+              if (done[k])
+                continue;
+              auto        &report = expert_reports[k];
+              const double norm   = std::sqrt(squared[k]);
+              bool         retry  = false;
+              if (iteration == 0)
+                report.initial_residual = norm;
+              else if (!linear)
+                {
+                  // Levenberg-Marquardt with Nielsen's damping update: the
+                  // gain is the decrease of ||R||^2 over the decrease the
+                  // linear model predicted for the step.
+                  const double gain =
+                    predicted[k] > 0. ?
+                      (previous_residual[k] * previous_residual[k] -
+                       norm * norm) /
+                        predicted[k] :
+                      -1.;
+                  if (gain > 0.)
+                    {
+                      damping[k] *=
+                        std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
+                      growth[k] = 2.;
+                    }
+                  else
+                    {
+                      // The step made the residual larger: go back, damp
+                      // more, try again.
+                      w[k] = previous_w[k];
+                      damping[k] =
+                        std::max(damping[k] * growth[k], settings.damping);
+                      growth[k] *= 2.;
+                      retry = true;
+                    }
+                }
+              if (!retry)
+                {
+                  accepted[k]          = factors[k];
+                  previous_residual[k] = norm;
+                  report.residual      = norm;
+                  report.iterations    = iteration;
+                  // Converged: the residual has (nearly) vanished, or what is
+                  // left of it is orthogonal to the range of M (||c|| <=
+                  // tolerance ||R||, a least-squares minimum; scale-free), or
+                  // R is linear and two Gauss-Newton steps (the solve and
+                  // one refinement) have been taken from QR factors.
+                  if (norm <= settings.tolerance * report.initial_residual ||
+                      reducible(factors[k]) <= settings.tolerance * norm ||
+                      (linear && iteration >= 2))
+                    {
+                      // The factor at the solution, for backward().
+                      least_squares_step(
+                        accepted[k], 0., k, report.rows, triangular[k]);
+                      report.converged = true;
+                      done[k]          = true;
+                      continue;
+                    }
+                }
+              if (iteration >= settings.max_iterations)
+                {
+                  done[k] = true;
+                  continue;
+                }
+              const Vector<double> step = least_squares_step(
+                accepted[k], damping[k], k, report.rows, triangular[k]);
+              // The decrease of ||R||^2 the linear model predicts: ||c||^2 -
+              // ||c + R_M step||^2 from the factor [[R_M, c], [0, rho]].
+              {
+                double before = 0., after = 0.;
+                for (unsigned int i = 0; i < N; ++i)
+                  {
+                    double value = accepted[k](i, N);
+                    before += value * value;
+                    for (unsigned int j = i; j < N; ++j)
+                      value += accepted[k](i, j) * step(j);
+                    after += value * value;
+                  }
+                predicted[k] = before - after;
+              }
+              previous_w[k] = w[k];
+              w[k] += step;
+              all_done = false;
+            }
+          if (all_done)
+            break;
+        }
     active.assign(K, true);
     // R and M belong to the accepted weights of every expert that
     // converged (its last pass ran at them); forward() throws otherwise.
@@ -770,6 +832,228 @@ namespace dealii_learned
 
   template <int dim>
   void
+  HardConstraintLayer<dim>::setup_interface_penalty()
+  {
+    const unsigned int n  = n_rows();
+    const unsigned int KN = K * N;
+    // J_ii at w = 0 (the boundary values), summed over all cells.
+    std::vector<double> diagonal(n, 0.);
+    {
+      const auto         &fe = space.dof_handler.get_fe();
+      FEValues<dim>       fe_values(space.mapping,
+                              fe,
+                              space.quadrature,
+                              update_values | update_gradients |
+                                update_quadrature_points | update_JxW_values);
+      const unsigned int  q = fe.n_dofs_per_cell();
+      std::vector<double> u(q);
+      Vector<double>      cell_residual(q);
+      FullMatrix<double>  cell_jacobian(q, q);
+      for (const auto &data : cell_data)
+        {
+          for (unsigned int j = 0; j < q; ++j)
+            u[j] = offset[data.rows[j]];
+          fe_values.reinit(data.cell);
+          residual.cell_residual(fe_values, u, cell_residual, &cell_jacobian);
+          for (unsigned int j = 0; j < q; ++j)
+            if (data.links[j].size() == 1 &&
+                data.links[j][0].first == data.rows[j])
+              diagonal[data.rows[j]] += cell_jacobian(j, j);
+        }
+    }
+    exchange_rows(diagonal, 1, true);
+
+    std::vector<double> Q(std::size_t(KN) * KN, 0.);
+    for (const auto i : space.locally_owned)
+      if (!space.constraints.is_constrained(i))
+        {
+          const auto [low, high] = experts.experts_of_row(i);
+          if (low == high)
+            continue;
+          const unsigned int r = space.locally_relevant.index_within_set(i);
+          const double       weight =
+            settings.interface_weight * diagonal[r] * diagonal[r];
+          shared_rows.push_back({r, low, high, weight});
+          // weight (e_low - e_high)(e_low - e_high)^T (x) b b^T.
+          const double *b = &basis[std::size_t(r) * N];
+          for (unsigned int x = 0; x < N; ++x)
+            for (unsigned int y = 0; y < N; ++y)
+              {
+                const double v = weight * b[x] * b[y];
+                Q[std::size_t(low * N + x) * KN + low * N + y] += v;
+                Q[std::size_t(high * N + x) * KN + high * N + y] += v;
+                Q[std::size_t(low * N + x) * KN + high * N + y] -= v;
+                Q[std::size_t(high * N + x) * KN + low * N + y] -= v;
+              }
+        }
+    Utilities::MPI::sum(Q, space.mpi_communicator, Q);
+    penalty_matrix = std::move(Q);
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::solve_coupled(const bool linear)
+  {
+    const unsigned int KN   = K * N;
+    const auto        &Q    = penalty_matrix;
+    const auto         flat = [&]() {
+      std::vector<double> W(KN);
+      for (unsigned int k = 0; k < K; ++k)
+        for (unsigned int b = 0; b < N; ++b)
+          W[k * N + b] = w[k][b];
+      return W;
+    };
+    const auto times_Q = [&](const std::vector<double> &x) {
+      std::vector<double> y(KN, 0.);
+      for (unsigned int a = 0; a < KN; ++a)
+        for (unsigned int b = 0; b < KN; ++b)
+          y[a] += Q[std::size_t(a) * KN + b] * x[b];
+      return y;
+    };
+    const auto dot = [](const std::vector<double> &a,
+                        const std::vector<double> &b) {
+      double sum = 0.;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        sum += a[i] * b[i];
+      return sum;
+    };
+    const auto singular = [&]() {
+      return ExcMessage(
+        "Hard constraints: the joint least-squares system of the coupled "
+        "experts is singular. Use fewer basis fields, more rows per "
+        "expert, or a larger 'Interface weight'.");
+    };
+
+    std::vector<FullMatrix<double>> factors(K);
+    std::vector<double>             squared, H, g, L;
+    std::vector<Vector<double>>     previous_w = w;
+    double                          initial = 0., previous = 0., predicted = 0.,
+           damping = linear ? 0. : settings.damping, growth = 2.;
+    bool converged = false;
+    for (unsigned int iteration = 0;; ++iteration)
+      {
+        assemble(true, squared, &factors);
+        const std::vector<double> W         = flat();
+        const std::vector<double> QW        = times_Q(W);
+        double                    objective = dot(W, QW);
+        for (const double s : squared)
+          objective += s;
+        bool retry = false;
+        if (iteration == 0)
+          {
+            initial = objective;
+            for (unsigned int k = 0; k < K; ++k)
+              expert_reports[k].initial_residual = std::sqrt(squared[k]);
+          }
+        else if (!linear)
+          {
+            const double gain =
+              predicted > 0. ? (previous - objective) / predicted : -1.;
+            if (gain > 0.)
+              {
+                damping *= std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
+                growth = 2.;
+              }
+            else
+              {
+                w       = previous_w;
+                damping = std::max(damping * growth, settings.damping);
+                growth *= 2.;
+                retry = true;
+              }
+          }
+        if (!retry)
+          {
+            previous = objective;
+            // H = Q + blockdiag(R_k^T R_k), g = Q W + blockdiag(R_k^T c_k)
+            // from the factors [[R_k, c_k], [0, rho_k]] of [M_k | R_k].
+            H = Q;
+            g = QW;
+            for (unsigned int k = 0; k < K; ++k)
+              {
+                auto &report      = expert_reports[k];
+                report.residual   = std::sqrt(squared[k]);
+                report.iterations = iteration;
+                FullMatrix<double> Rk(N, N);
+                for (unsigned int i = 0; i < N; ++i)
+                  for (unsigned int j = i; j < N; ++j)
+                    Rk(i, j) = factors[k](i, j);
+                check_rank(Rk, k, report.rows);
+                for (unsigned int x = 0; x < N; ++x)
+                  {
+                    for (unsigned int y = 0; y < N; ++y)
+                      {
+                        double sum = 0.;
+                        for (unsigned int l = 0; l <= std::min(x, y); ++l)
+                          sum += factors[k](l, x) * factors[k](l, y);
+                        H[std::size_t(k * N + x) * KN + k * N + y] += sum;
+                      }
+                    double sum = 0.;
+                    for (unsigned int l = 0; l <= x; ++l)
+                      sum += factors[k](l, x) * factors[k](l, N);
+                    g[k * N + x] += sum;
+                  }
+              }
+            AssertThrow(cholesky(H, KN, L), singular());
+            // g^T H^-1 g: the decrease a Gauss-Newton step could still
+            // make.
+            const double reducible = dot(g, cholesky_solve(L, g));
+            const double tolerance = settings.tolerance * settings.tolerance;
+            if (objective <= tolerance * initial ||
+                reducible <= tolerance * objective ||
+                (linear && iteration >= 2))
+              {
+                coupled_factor = L;
+                converged      = true;
+                break;
+              }
+          }
+        if (iteration >= settings.max_iterations)
+          break;
+        std::vector<double> Hd = H, Ld;
+        for (unsigned int a = 0; a < KN; ++a)
+          Hd[std::size_t(a) * KN + a] *= 1. + damping;
+        AssertThrow(cholesky(Hd, KN, Ld), singular());
+        std::vector<double> step = cholesky_solve(Ld, g);
+        for (auto &value : step)
+          value = -value;
+        predicted = -2. * dot(g, step) - dot(step, times_Q(step));
+        {
+          // - step^T (H - Q) step: the experts' blocks.
+          for (unsigned int k = 0; k < K; ++k)
+            for (unsigned int x = 0; x < N; ++x)
+              for (unsigned int y = 0; y < N; ++y)
+                predicted -= step[k * N + x] *
+                             (H[std::size_t(k * N + x) * KN + k * N + y] -
+                              Q[std::size_t(k * N + x) * KN + k * N + y]) *
+                             step[k * N + y];
+        }
+        previous_w = w;
+        for (unsigned int k = 0; k < K; ++k)
+          for (unsigned int b = 0; b < N; ++b)
+            w[k][b] += step[k * N + b];
+      }
+    for (auto &report : expert_reports)
+      report.converged = converged;
+    double largest = 0.;
+    for (const auto &report : expert_reports)
+      largest = std::max(largest, report.residual);
+    AssertThrow(converged,
+                ExcMessage(
+                  "Hard constraints: the coupled experts did not converge "
+                  "to the tolerance " +
+                  format_number(settings.tolerance) + " in " +
+                  std::to_string(settings.max_iterations) +
+                  " iterations (largest expert residual " +
+                  format_number(largest) +
+                  "). Raise 'Maximum iterations' or the tolerance, or "
+                  "lower the 'Interface weight'."));
+  }
+
+
+  template <int dim>
+  void
   HardConstraintLayer<dim>::backward(const TrilinosWrappers::MPI::Vector &dl_du,
                                      double *dl_dB) const
   {
@@ -811,16 +1095,43 @@ namespace dealii_learned
     Utilities::MPI::sum(dl_dw, comm, dl_dw);
 
     // lambda_k = (M_k^T M_k)^-1 dL/dw_k; then per row R and M lambda.
-    std::vector<Vector<double>> lambda(K);
-    for (unsigned int k = 0; k < K; ++k)
+    std::vector<Vector<double>> lambda(K, Vector<double>(N));
+    if (!coupled_factor.empty())
       {
-        Vector<double> g(N);
-        for (unsigned int b = 0; b < N; ++b)
-          g(b) = dl_dw[k * N + b];
-        // (M^T M)^-1 g = R^-1 R^-T g.
-        lambda[k] =
-          back_substitute(triangular[k], forward_substitute(triangular[k], g));
+        // The joint matrix: lambda = H^-1 dL/dW.
+        const auto joint = cholesky_solve(coupled_factor, dl_dw);
+        for (unsigned int k = 0; k < K; ++k)
+          for (unsigned int b = 0; b < N; ++b)
+            lambda[k](b) = joint[k * N + b];
+        // The penalty rows' share of -lambda^T dG/dB at a shared DoF i,
+        // with delta = w_low - w_high and mu = lambda_low - lambda_high:
+        // -beta_i ((b_i . mu) delta + (b_i . delta) mu).
+        for (const auto &shared : shared_rows)
+          {
+            const double *b    = &basis[std::size_t(shared.row) * N];
+            double        b_mu = 0., b_delta = 0.;
+            for (unsigned int x = 0; x < N; ++x)
+              {
+                b_mu += b[x] * (lambda[shared.low](x) - lambda[shared.high](x));
+                b_delta += b[x] * (w[shared.low](x) - w[shared.high](x));
+              }
+            for (unsigned int x = 0; x < N; ++x)
+              dl_dB[std::size_t(shared.row) * N + x] -=
+                shared.weight *
+                (b_mu * (w[shared.low](x) - w[shared.high](x)) +
+                 b_delta * (lambda[shared.low](x) - lambda[shared.high](x)));
+          }
       }
+    else
+      for (unsigned int k = 0; k < K; ++k)
+        {
+          Vector<double> g(N);
+          for (unsigned int b = 0; b < N; ++b)
+            g(b) = dl_dw[k * N + b];
+          // (M^T M)^-1 g = R^-1 R^-T g.
+          lambda[k] = back_substitute(triangular[k],
+                                      forward_substitute(triangular[k], g));
+        }
     std::vector<double> rows(2 * std::size_t(n), 0.);
     for (const auto i : space.locally_owned)
       {

@@ -38,6 +38,19 @@ namespace dealii_learned
     unsigned int rows_per_expert = 0;
     /** Seed of the row sample. */
     unsigned int seed = 1;
+    /**
+     * Interface coupling (0: off, the experts are independent). With a
+     * weight beta > 0 the experts solve one joint least-squares problem:
+     * their rows plus, at every free DoF reached by several experts, a
+     * penalty row sqrt(beta) |J_ii| (u_low(i) - u_high(i)) on the
+     * difference of the lowest- and highest-numbered experts' values
+     * there. J_ii, the diagonal of the residual's Jacobian at the
+     * boundary values (w = 0), gives the penalty the scale of a residual
+     * row, so beta = 1 weighs a unit jump like a unit residual in the
+     * DoF's own row. The joint Gauss-Newton matrix is K N x K N with
+     * blocks only between neighbouring experts.
+     */
+    double interface_weight = 0.;
   };
 
 
@@ -60,7 +73,10 @@ namespace dealii_learned
    * Stitching: a free DoF takes the value of the lowest-numbered expert
    * whose cells reach it (its own value elsewhere), constrained DoFs
    * follow their constraints. Each expert's rows are exact for its own
-   * field; where experts meet, their fields can differ (interface_jump()).
+   * field; where experts meet, their fields can differ (interface_jump()),
+   * unless HardConstraintSettings::interface_weight couples them (one
+   * joint solve whose penalty rows pull neighbouring experts together at
+   * their shared DoFs; backward() then uses the joint matrix).
    *
    * backward() gives dL/dB from dL/du by the implicit function theorem at
    * the converged weights (one N x N solve per expert, no unrolled
@@ -170,6 +186,17 @@ namespace dealii_learned
                   const unsigned int   width,
                   const bool           sum) const;
 
+    /** forward() with interface coupling: Gauss-Newton / Levenberg-
+     *  Marquardt on all experts' weights at once. */
+    void
+    solve_coupled(const bool linear);
+
+    /** The penalty rows' weights beta J_ii^2 at the shared free DoFs
+     *  (shared_rows) and their Gauss-Newton matrix Q = P^T P (K N x K N,
+     *  the same on every rank). */
+    void
+    setup_interface_penalty();
+
     /** The exchange buffer for @p width values per row. */
     dealii::LinearAlgebra::distributed::Vector<double> &
     buffer(const unsigned int width) const;
@@ -219,7 +246,19 @@ namespace dealii_learned
     std::vector<double>                     M;          // relevant rows x N
     std::vector<dealii::FullMatrix<double>> triangular; // R, R^T R = M^T M
     std::vector<ExpertReport>               expert_reports;
-    double                                  jump  = 0.;
-    bool                                    valid = false;
+    /** A locally owned free DoF reached by two experts, with interface
+     *  coupling: its relevant row, the experts, beta J_ii^2. */
+    struct SharedRow
+    {
+      unsigned int row, low, high;
+      double       weight;
+    };
+    std::vector<SharedRow> shared_rows;
+    /** With coupling: Q = P^T P, and the Cholesky factor (lower, K N x
+     *  K N, row-major) of the joint Gauss-Newton matrix at the solution
+     *  (for backward()). */
+    std::vector<double> penalty_matrix, coupled_factor;
+    double              jump  = 0.;
+    bool                valid = false;
   };
 } // namespace dealii_learned
