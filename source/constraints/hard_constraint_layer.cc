@@ -147,7 +147,8 @@ namespace dealii_learned
                        const double              damping,
                        const unsigned int        expert,
                        const unsigned long long  rows,
-                       FullMatrix<double>       &R)
+                       FullMatrix<double>       &R,
+                       const bool                check = true)
     {
       const unsigned int N = augmented.m() - 1;
       R.reinit(N, N);
@@ -158,7 +159,8 @@ namespace dealii_learned
             R(i, j) = augmented(i, j);
           c(i) = augmented(i, N);
         }
-      check_rank(R, expert, rows);
+      if (check)
+        check_rank(R, expert, rows);
       if (damping > 0.)
         {
           // [R c; sqrt(damping) diag(|M e_j|) 0], triangularised again.
@@ -191,58 +193,6 @@ namespace dealii_learned
       return step;
     }
 
-    /** The lower triangular L with L L^T = A (n x n, row-major, symmetric
-     *  positive definite); false if A is not (numerically) positive
-     *  definite. */
-    bool
-    cholesky(const std::vector<double> &A,
-             const unsigned int         n,
-             std::vector<double>       &L)
-    {
-      L.assign(std::size_t(n) * n, 0.);
-      double largest = 0.;
-      for (unsigned int i = 0; i < n; ++i)
-        largest = std::max(largest, A[std::size_t(i) * n + i]);
-      for (unsigned int j = 0; j < n; ++j)
-        {
-          double d = A[std::size_t(j) * n + j];
-          for (unsigned int l = 0; l < j; ++l)
-            d -= L[std::size_t(j) * n + l] * L[std::size_t(j) * n + l];
-          if (!(d > 1e-24 * largest))
-            return false;
-          const double pivot        = std::sqrt(d);
-          L[std::size_t(j) * n + j] = pivot;
-          for (unsigned int i = j + 1; i < n; ++i)
-            {
-              double sum = A[std::size_t(i) * n + j];
-              for (unsigned int l = 0; l < j; ++l)
-                sum -= L[std::size_t(i) * n + l] * L[std::size_t(j) * n + l];
-              L[std::size_t(i) * n + j] = sum / pivot;
-            }
-        }
-      return true;
-    }
-
-
-    /** x with L L^T x = b. */
-    std::vector<double>
-    cholesky_solve(const std::vector<double> &L, std::vector<double> x)
-    {
-      const unsigned int n = x.size();
-      for (unsigned int i = 0; i < n; ++i)
-        {
-          for (unsigned int l = 0; l < i; ++l)
-            x[i] -= L[std::size_t(i) * n + l] * x[l];
-          x[i] /= L[std::size_t(i) * n + i];
-        }
-      for (int i = n - 1; i >= 0; --i)
-        {
-          for (unsigned int l = i + 1; l < n; ++l)
-            x[i] -= L[std::size_t(l) * n + i] * x[l];
-          x[i] /= L[std::size_t(i) * n + i];
-        }
-      return x;
-    }
   } // namespace
 
 
@@ -679,7 +629,7 @@ namespace dealii_learned
     active.assign(K, true);
     shared_rows.clear();
     penalty_matrix.clear();
-    coupled_factor.clear();
+    coupled_factor.reinit(0, 0);
     if (settings.interface_weight > 0. && K > 1)
       {
         setup_interface_penalty();
@@ -863,7 +813,11 @@ namespace dealii_learned
     }
     exchange_rows(diagonal, 1, true);
 
-    std::vector<double> Q(std::size_t(KN) * KN, 0.);
+    // The penalty rows P (one per locally owned shared free DoF, K N wide:
+    // sqrt(weight) b_i at the lower expert's block, -sqrt(weight) b_i at
+    // the higher's), reduced to their triangular factor over all ranks
+    // (P^T P = R_P^T R_P).
+    std::vector<double> P;
     for (const auto i : space.locally_owned)
       if (!space.constraints.is_constrained(i))
         {
@@ -874,20 +828,29 @@ namespace dealii_learned
           const double       weight =
             settings.interface_weight * diagonal[r] * diagonal[r];
           shared_rows.push_back({r, low, high, weight});
-          // weight (e_low - e_high)(e_low - e_high)^T (x) b b^T.
-          const double *b = &basis[std::size_t(r) * N];
-          for (unsigned int x = 0; x < N; ++x)
-            for (unsigned int y = 0; y < N; ++y)
-              {
-                const double v = weight * b[x] * b[y];
-                Q[std::size_t(low * N + x) * KN + low * N + y] += v;
-                Q[std::size_t(high * N + x) * KN + high * N + y] += v;
-                Q[std::size_t(low * N + x) * KN + high * N + y] -= v;
-                Q[std::size_t(high * N + x) * KN + low * N + y] -= v;
-              }
+          const std::size_t start = P.size();
+          P.resize(start + KN, 0.);
+          for (unsigned int b = 0; b < N; ++b)
+            {
+              P[start + low * N + b]  = std::sqrt(weight) * basis[r * N + b];
+              P[start + high * N + b] = -std::sqrt(weight) * basis[r * N + b];
+            }
         }
-    Utilities::MPI::sum(Q, space.mpi_communicator, Q);
-    penalty_matrix = std::move(Q);
+    const FullMatrix<double> local = triangular_factor(P, P.size() / KN, KN);
+    std::vector<double>      flat(std::size_t(KN) * KN);
+    for (unsigned int i = 0; i < KN; ++i)
+      for (unsigned int j = 0; j < KN; ++j)
+        flat[std::size_t(i) * KN + j] = local(i, j);
+    std::vector<double> stacked;
+    for (const auto &part :
+         Utilities::MPI::all_gather(space.mpi_communicator, flat))
+      stacked.insert(stacked.end(), part.begin(), part.end());
+    const FullMatrix<double> factor =
+      triangular_factor(stacked, stacked.size() / KN, KN);
+    penalty_matrix.assign(std::size_t(KN) * KN, 0.);
+    for (unsigned int i = 0; i < KN; ++i)
+      for (unsigned int j = i; j < KN; ++j)
+        penalty_matrix[std::size_t(i) * KN + j] = factor(i, j);
   }
 
 
@@ -895,50 +858,60 @@ namespace dealii_learned
   void
   HardConstraintLayer<dim>::solve_coupled(const bool linear)
   {
-    const unsigned int KN   = K * N;
-    const auto        &Q    = penalty_matrix;
-    const auto         flat = [&]() {
-      std::vector<double> W(KN);
+    const unsigned int KN = K * N;
+    const unsigned int c  = KN + 1;
+    // The joint factor [[R_J, c_J], [0, rho]] of the stacked rows
+    // [blockdiag(M_k) | R_k] and [P | P W], from the experts' factors and
+    // the penalty's (a QR of (K N + K N) x (K N + 1) numbers).
+    const auto joint = [&](const std::vector<FullMatrix<double>> &factors) {
+      std::vector<double> A(std::size_t(2) * KN * c, 0.);
       for (unsigned int k = 0; k < K; ++k)
-        for (unsigned int b = 0; b < N; ++b)
-          W[k * N + b] = w[k][b];
-      return W;
-    };
-    const auto times_Q = [&](const std::vector<double> &x) {
-      std::vector<double> y(KN, 0.);
-      for (unsigned int a = 0; a < KN; ++a)
-        for (unsigned int b = 0; b < KN; ++b)
-          y[a] += Q[std::size_t(a) * KN + b] * x[b];
-      return y;
-    };
-    const auto dot = [](const std::vector<double> &a,
-                        const std::vector<double> &b) {
-      double sum = 0.;
-      for (std::size_t i = 0; i < a.size(); ++i)
-        sum += a[i] * b[i];
-      return sum;
-    };
-    const auto singular = [&]() {
-      return ExcMessage(
-        "Hard constraints: the joint least-squares system of the coupled "
-        "experts is singular. Use fewer basis fields, more rows per "
-        "expert, or a larger 'Interface weight'.");
+        for (unsigned int i = 0; i < N; ++i)
+          {
+            for (unsigned int j = i; j < N; ++j)
+              A[std::size_t(k * N + i) * c + k * N + j] = factors[k](i, j);
+            A[std::size_t(k * N + i) * c + KN] = factors[k](i, N);
+          }
+      for (unsigned int i = 0; i < KN; ++i)
+        {
+          double pw = 0.;
+          for (unsigned int j = i; j < KN; ++j)
+            {
+              const double v = penalty_matrix[std::size_t(i) * KN + j];
+              A[std::size_t(KN + i) * c + j] = v;
+              pw += v * w[j / N][j % N];
+            }
+          A[std::size_t(KN + i) * c + KN] = pw;
+        }
+      return triangular_factor(A, 2 * KN, c);
     };
 
     std::vector<FullMatrix<double>> factors(K);
-    std::vector<double>             squared, H, g, L;
+    std::vector<double>             squared;
     std::vector<Vector<double>>     previous_w = w;
+    FullMatrix<double>              accepted, R_J;
     double                          initial = 0., previous = 0., predicted = 0.,
            damping = linear ? 0. : settings.damping, growth = 2.;
     bool converged = false;
     for (unsigned int iteration = 0;; ++iteration)
       {
         assemble(true, squared, &factors);
-        const std::vector<double> W         = flat();
-        const std::vector<double> QW        = times_Q(W);
-        double                    objective = dot(W, QW);
-        for (const double s : squared)
-          objective += s;
+        const FullMatrix<double> factor = joint(factors);
+        // ||R||^2 + ||P W||^2 from the rows themselves (the factor's
+        // ||c_J||^2 + rho^2 equals it, less accurately when [M | R] has
+        // columns of very different sizes), and ||c_J||^2, the decrease a
+        // Gauss-Newton step could still make.
+        double objective = 0., reducible = 0.;
+        for (const double value : squared)
+          objective += value;
+        for (unsigned int i = 0; i < KN; ++i)
+          {
+            double pw = 0.;
+            for (unsigned int j = i; j < KN; ++j)
+              pw += penalty_matrix[std::size_t(i) * KN + j] * w[j / N][j % N];
+            objective += pw * pw;
+            reducible += factor(i, KN) * factor(i, KN);
+          }
         bool retry = false;
         if (iteration == 0)
           {
@@ -965,74 +938,57 @@ namespace dealii_learned
           }
         if (!retry)
           {
+            accepted = factor;
             previous = objective;
-            // H = Q + blockdiag(R_k^T R_k), g = Q W + blockdiag(R_k^T c_k)
-            // from the factors [[R_k, c_k], [0, rho_k]] of [M_k | R_k].
-            H = Q;
-            g = QW;
             for (unsigned int k = 0; k < K; ++k)
               {
-                auto &report      = expert_reports[k];
-                report.residual   = std::sqrt(squared[k]);
-                report.iterations = iteration;
+                expert_reports[k].residual   = std::sqrt(squared[k]);
+                expert_reports[k].iterations = iteration;
+              }
+            // Each expert's rows must determine its weights, as without
+            // coupling (the same error, naming the expert).
+            for (unsigned int k = 0; k < K; ++k)
+              {
                 FullMatrix<double> Rk(N, N);
                 for (unsigned int i = 0; i < N; ++i)
                   for (unsigned int j = i; j < N; ++j)
                     Rk(i, j) = factors[k](i, j);
-                check_rank(Rk, k, report.rows);
-                for (unsigned int x = 0; x < N; ++x)
-                  {
-                    for (unsigned int y = 0; y < N; ++y)
-                      {
-                        double sum = 0.;
-                        for (unsigned int l = 0; l <= std::min(x, y); ++l)
-                          sum += factors[k](l, x) * factors[k](l, y);
-                        H[std::size_t(k * N + x) * KN + k * N + y] += sum;
-                      }
-                    double sum = 0.;
-                    for (unsigned int l = 0; l <= x; ++l)
-                      sum += factors[k](l, x) * factors[k](l, N);
-                    g[k * N + x] += sum;
-                  }
+                check_rank(Rk, k, expert_reports[k].rows);
               }
-            AssertThrow(cholesky(H, KN, L), singular());
-            // g^T H^-1 g: the decrease a Gauss-Newton step could still
-            // make.
-            const double reducible = dot(g, cholesky_solve(L, g));
+            // (The joint objective sums many rows; below a relative 1e-11
+            // its round-off decides whether a step is accepted, so the
+            // criterion on what a step can still remove stops there.)
             const double tolerance = settings.tolerance * settings.tolerance;
             if (objective <= tolerance * initial ||
-                reducible <= tolerance * objective ||
+                reducible <= std::max(tolerance, 1e-11) * objective ||
                 (linear && iteration >= 2))
               {
-                coupled_factor = L;
-                converged      = true;
+                least_squares_step(accepted, 0., 0, 0, R_J, false);
+                converged = true;
                 break;
               }
           }
         if (iteration >= settings.max_iterations)
           break;
-        std::vector<double> Hd = H, Ld;
-        for (unsigned int a = 0; a < KN; ++a)
-          Hd[std::size_t(a) * KN + a] *= 1. + damping;
-        AssertThrow(cholesky(Hd, KN, Ld), singular());
-        std::vector<double> step = cholesky_solve(Ld, g);
-        for (auto &value : step)
-          value = -value;
-        predicted = -2. * dot(g, step) - dot(step, times_Q(step));
+        FullMatrix<double>   unused;
+        const Vector<double> step =
+          least_squares_step(accepted, damping, 0, 0, unused, false);
         {
-          // - step^T (H - Q) step: the experts' blocks.
-          for (unsigned int k = 0; k < K; ++k)
-            for (unsigned int x = 0; x < N; ++x)
-              for (unsigned int y = 0; y < N; ++y)
-                predicted -= step[k * N + x] *
-                             (H[std::size_t(k * N + x) * KN + k * N + y] -
-                              Q[std::size_t(k * N + x) * KN + k * N + y]) *
-                             step[k * N + y];
+          double before = 0., after = 0.;
+          for (unsigned int i = 0; i < KN; ++i)
+            {
+              double value = accepted(i, KN);
+              before += value * value;
+              for (unsigned int j = i; j < KN; ++j)
+                value += accepted(i, j) * step(j);
+              after += value * value;
+            }
+          predicted = before - after;
         }
         previous_w = w;
         for (unsigned int k = 0; k < K; ++k)
           for (unsigned int b = 0; b < N; ++b)
-            w[k][b] += step[k * N + b];
+            w[k][b] += step(k * N + b);
       }
     for (auto &report : expert_reports)
       report.converged = converged;
@@ -1049,6 +1005,7 @@ namespace dealii_learned
                   format_number(largest) +
                   "). Raise 'Maximum iterations' or the tolerance, or "
                   "lower the 'Interface weight'."));
+    coupled_factor = R_J;
   }
 
 
@@ -1096,13 +1053,18 @@ namespace dealii_learned
 
     // lambda_k = (M_k^T M_k)^-1 dL/dw_k; then per row R and M lambda.
     std::vector<Vector<double>> lambda(K, Vector<double>(N));
-    if (!coupled_factor.empty())
+    if (coupled_factor.m() > 0)
       {
-        // The joint matrix: lambda = H^-1 dL/dW.
-        const auto joint = cholesky_solve(coupled_factor, dl_dw);
+        // The joint matrix: lambda = H^-1 dL/dW = R_J^-1 R_J^-T dL/dW.
+        Vector<double> g(K * N);
+        for (unsigned int a = 0; a < K * N; ++a)
+          g(a) = dl_dw[a];
+        const Vector<double> joint =
+          back_substitute(coupled_factor,
+                          forward_substitute(coupled_factor, g));
         for (unsigned int k = 0; k < K; ++k)
           for (unsigned int b = 0; b < N; ++b)
-            lambda[k](b) = joint[k * N + b];
+            lambda[k](b) = joint(k * N + b);
         // The penalty rows' share of -lambda^T dG/dB at a shared DoF i,
         // with delta = w_low - w_high and mu = lambda_low - lambda_high:
         // -beta_i ((b_i . mu) delta + (b_i . delta) mu).

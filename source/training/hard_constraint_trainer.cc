@@ -24,6 +24,7 @@
 #include <random>
 #include <sstream>
 
+#include "../models/hard_constraint_network.h"
 #include "torch_archives.h"
 
 namespace dealii_learned
@@ -35,18 +36,21 @@ namespace dealii_learned
   struct HardConstraintTrainer::Implementation
   {
     // Settings.
-    std::string                          method          = "moe";
-    unsigned int                         n_experts       = 4;
-    unsigned int                         n_basis         = 16;
-    unsigned int                         width           = 32;
-    unsigned int                         layers          = 2;
-    double                               learning_rate   = 1e-3;
-    unsigned int                         samples         = 8;
-    unsigned int                         validation      = 4;
-    unsigned int                         refinement      = 4;
-    unsigned int                         rows_per_expert = 0;
-    double                               tolerance       = 1e-8;
-    unsigned int                         max_iterations  = 100;
+    std::string                          method           = "moe";
+    unsigned int                         n_experts        = 4;
+    unsigned int                         n_basis          = 16;
+    unsigned int                         width            = 32;
+    unsigned int                         layers           = 2;
+    double                               learning_rate    = 1e-3;
+    unsigned int                         samples          = 8;
+    unsigned int                         validation       = 4;
+    unsigned int                         refinement       = 4;
+    unsigned int                         rows_per_expert  = 0;
+    double                               tolerance        = 1e-8;
+    unsigned int                         max_iterations   = 100;
+    double                               interface_weight = 0.;
+    double                               data_weight      = 0.;
+    std::string                          residual_name;
     std::unique_ptr<ResidualOperator<2>> residual;
 
     // The mesh and the layer (one MPI rank).
@@ -71,6 +75,7 @@ namespace dealii_learned
     std::vector<std::vector<double>>           validation_draws;
     std::vector<TrilinosWrappers::MPI::Vector> references;
     mutable double                             error = 0.;
+    std::ostream                              *out   = nullptr;
 
     /** p drawn uniformly in the residual's ranges, from (seed, epoch,
      *  sample) alone. */
@@ -90,29 +95,7 @@ namespace dealii_learned
     torch::Tensor
     inputs() const
     {
-      const auto    ranges = residual->parameter_ranges();
-      const auto   &p      = residual->get_parameters();
-      const int64_t n      = points.size();
-      const int64_t width_in =
-        2 + residual->feature_names().size() + ranges.size();
-      auto    x    = torch::empty({n, width_in}, torch::kFloat64);
-      double *data = x.data_ptr<double>();
-      for (int64_t r = 0; r < n; ++r)
-        {
-          double *row    = data + r * width_in;
-          row[0]         = points[r][0];
-          row[1]         = points[r][1];
-          unsigned int c = 2;
-          for (const double f : residual->point_features(points[r]))
-            row[c++] = f;
-          for (unsigned int k = 0; k < ranges.size(); ++k)
-            row[c++] = ranges[k].second > ranges[k].first ?
-                         2. * (p[k] - ranges[k].first) /
-                             (ranges[k].second - ranges[k].first) -
-                           1. :
-                         0.;
-        }
-      return x;
+      return HardConstraintNetwork::inputs(points, *residual);
     }
 
     /** The field the network predicts for the current p (locally owned
@@ -203,6 +186,20 @@ namespace dealii_learned
                       Patterns::Integer(1),
                       "The experts' Gauss-Newton / Levenberg-Marquardt "
                       "iterations.");
+    prm.declare_entry("Interface weight",
+                      "0",
+                      Patterns::Double(0.),
+                      "moe: couples neighbouring experts at their shared "
+                      "DoFs (HardConstraintSettings::interface_weight; 0: "
+                      "independent experts, stitched with nothing at "
+                      "their interfaces).");
+    prm.declare_entry("Data weight",
+                      "0",
+                      Patterns::Double(0.),
+                      "Adds this times ||u - u_h||^2 / ||u_h||^2 to the "
+                      "loss, u_h the finite element solution for the "
+                      "draw, computed on the fly (0: no data, the weak "
+                      "residual alone).");
     ResidualOperators::declare_parameters(prm);
   }
 
@@ -210,20 +207,23 @@ namespace dealii_learned
   void
   HardConstraintTrainer::parse_parameters(ParameterHandler &prm)
   {
-    auto &s           = *impl;
-    s.method          = prm.get("Method");
-    s.n_experts       = prm.get_integer("Experts");
-    s.n_basis         = prm.get_integer("Basis fields");
-    s.width           = prm.get_integer("Hidden width");
-    s.layers          = prm.get_integer("Hidden layers");
-    s.learning_rate   = prm.get_double("Learning rate");
-    s.samples         = prm.get_integer("Samples per epoch");
-    s.validation      = prm.get_integer("Validation samples");
-    s.refinement      = prm.get_integer("Global refinement");
-    s.rows_per_expert = prm.get_integer("Constraint rows per expert");
-    s.tolerance       = prm.get_double("Tolerance");
-    s.max_iterations  = prm.get_integer("Maximum iterations");
-    s.residual        = ResidualOperators::create<2>(prm, "");
+    auto &s            = *impl;
+    s.method           = prm.get("Method");
+    s.n_experts        = prm.get_integer("Experts");
+    s.n_basis          = prm.get_integer("Basis fields");
+    s.width            = prm.get_integer("Hidden width");
+    s.layers           = prm.get_integer("Hidden layers");
+    s.learning_rate    = prm.get_double("Learning rate");
+    s.samples          = prm.get_integer("Samples per epoch");
+    s.validation       = prm.get_integer("Validation samples");
+    s.refinement       = prm.get_integer("Global refinement");
+    s.rows_per_expert  = prm.get_integer("Constraint rows per expert");
+    s.tolerance        = prm.get_double("Tolerance");
+    s.max_iterations   = prm.get_integer("Maximum iterations");
+    s.interface_weight = prm.get_double("Interface weight");
+    s.data_weight      = prm.get_double("Data weight");
+    s.residual         = ResidualOperators::create<2>(prm, "");
+    s.residual_name    = prm.get("Residual");
   }
 
 
@@ -232,6 +232,7 @@ namespace dealii_learned
   {
     auto &s = *impl;
     s.seed  = context.seed;
+    s.out   = &context.out;
     torch::manual_seed(context.seed);
 
     // The mesh, the constraints, the experts and the layer.
@@ -269,10 +270,11 @@ namespace dealii_learned
                                                "z-order",
                                                s.comm);
         HardConstraintSettings settings;
-        settings.tolerance       = s.tolerance;
-        settings.max_iterations  = s.max_iterations;
-        settings.rows_per_expert = s.rows_per_expert;
-        settings.seed            = s.seed;
+        settings.tolerance        = s.tolerance;
+        settings.max_iterations   = s.max_iterations;
+        settings.rows_per_expert  = s.rows_per_expert;
+        settings.seed             = s.seed;
+        settings.interface_weight = s.interface_weight;
         s.layer = std::make_unique<HardConstraintLayer<2>>(*s.residual,
                                                            *s.space,
                                                            *s.experts,
@@ -280,19 +282,11 @@ namespace dealii_learned
       }
 
     // The network.
-    const unsigned int n_inputs = 2 + s.residual->feature_names().size() +
-                                  s.residual->parameter_names().size();
-    s.network       = torch::nn::Sequential();
-    unsigned int in = n_inputs;
-    for (unsigned int l = 0; l < s.layers; ++l)
-      {
-        s.network->push_back(torch::nn::Linear(in, s.width));
-        s.network->push_back(torch::nn::Tanh());
-        in = s.width;
-      }
-    s.network->push_back(
-      torch::nn::Linear(in, s.method == "soft" ? 1 : s.n_basis));
-    s.network->to(torch::kFloat64);
+    s.network =
+      HardConstraintNetwork::make(HardConstraintNetwork::n_inputs(*s.residual),
+                                  s.width,
+                                  s.layers,
+                                  s.method == "soft" ? 1 : s.n_basis);
     s.optimizer = std::make_unique<torch::optim::Adam>(
       s.network->parameters(), torch::optim::AdamOptions(s.learning_rate));
     s.epochs = 0;
@@ -348,7 +342,18 @@ namespace dealii_learned
       {
         s.residual->set_parameters(s.draw(s.epochs, k));
         s.optimizer->zero_grad();
-        const torch::Tensor loss = s.relative_loss(s.field());
+        const torch::Tensor u    = s.field();
+        torch::Tensor       loss = s.relative_loss(u);
+        if (s.data_weight > 0.)
+          {
+            TrilinosWrappers::MPI::Vector reference(s.owned, s.comm);
+            reference = 0.;
+            s.constraints.distribute(reference);
+            solve_residual(*s.residual, *s.space, reference);
+            const torch::Tensor target = vector_to_tensor(reference);
+            loss = loss + s.data_weight * (u - target).pow(2).sum() /
+                            std::max(reference.norm_sqr(), 1e-300);
+          }
         loss.backward();
         s.optimizer->step();
         sum += loss.item<double>();
@@ -415,19 +420,25 @@ namespace dealii_learned
     const auto                     &s = *impl;
     torch::serialize::OutputArchive archive;
     s.network->save(archive);
-    ModelMetadata all    = metadata;
-    all["format"]        = "dealii-learned-hard-constraint 1";
-    all["method"]        = s.method;
-    all["experts"]       = std::to_string(s.method == "moe" ? s.n_experts : 1);
-    all["basis_fields"]  = std::to_string(s.n_basis);
-    all["hidden_width"]  = std::to_string(s.width);
-    all["hidden_layers"] = std::to_string(s.layers);
-    all["parameters"]    = join(s.residual->parameter_names(), ",");
-    all["features"]      = join(s.residual->feature_names(), ",");
+    ModelMetadata all   = metadata;
+    all["format"]       = "dealii-learned-hard-constraint 1";
+    all["method"]       = s.method;
+    all["experts"]      = std::to_string(s.method == "moe" ? s.n_experts : 1);
+    all["basis_fields"] = std::to_string(s.n_basis);
+    all["interface_weight"] = format_number(s.interface_weight, 17);
+    all["residual"]         = s.residual_name;
+    all["hidden_width"]     = std::to_string(s.width);
+    all["hidden_layers"]    = std::to_string(s.layers);
+    all["parameters"]       = join(s.residual->parameter_names(), ",");
+    all["features"]         = join(s.residual->feature_names(), ",");
     all["validation_relative_l2_error"] = format_number(s.error, 6);
     for (const auto &[key, value] : all)
       archive.write("meta." + key, c10::IValue(value));
     save_archive_atomically(archive, filename);
+    if (s.out != nullptr)
+      *s.out << "Relative L2 error against the finite element solutions of "
+             << s.validation_draws.size()
+             << " validation draws: " << format_number(s.error) << std::endl;
   }
 } // namespace dealii_learned
 

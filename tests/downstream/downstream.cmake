@@ -107,6 +107,47 @@ expect_conserved("2 ranks")
 # The installed driver works from the prefix too.
 step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
 
+# A program of the user's own replaces its solve by a neural solver with
+# hard-constraint: the model is trained by the installed driver (in the
+# examples' build directory, where the example's .prm finds it), then the
+# program runs on one and two ranks. After the layer the experts' residuals
+# meet their tolerance, the jump between coupled experts is small, and the
+# error against the program's own solution is what training reached.
+function(step_in _dir _what)
+  execute_process(COMMAND ${ARGN} WORKING_DIRECTORY ${_dir}
+    RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("== ${_what} (exit ${code})\n${out}${err}")
+  if(NOT code EQUAL 0)
+    message(FATAL_ERROR "${_what} failed")
+  endif()
+  set(last_output "${out}${err}" PARENT_SCOPE)
+endfunction()
+set(_hc ${EXAMPLES_DIR}/hard_constraint_diffusion)
+file(REMOVE ${WORK_DIR}/release/hard-constraint-model.dlh
+  ${WORK_DIR}/release/hard-constraint-model.dlh.checkpoint.model
+  ${WORK_DIR}/release/hard-constraint-model.dlh.checkpoint.optimizer)
+step_in(${WORK_DIR}/release "train the hard-constraint model"
+  ${PREFIX}/bin/dealii-learned train ${_hc}/train-hard-constraint.prm)
+function(expect_hard_constraint _ranks)
+  foreach(_pattern
+      "hard-constraint: relative_l2_error 0\\.[0-9]+\n"
+      "hard-constraint: interface_jump [0-9.]+e-[0-9]+\n"
+      "hard-constraint: experts 4\n"
+      "the field now differs from the program's solution by 0\\.[0-9]+")
+    if(NOT last_output MATCHES "${_pattern}")
+      message(FATAL_ERROR "hard_constraint_diffusion on ${_ranks}: no match for ${_pattern}")
+    endif()
+  endforeach()
+endfunction()
+step_in(${WORK_DIR}/release "run hard_constraint_diffusion"
+  ${WORK_DIR}/release/hard_constraint_diffusion
+  ${_hc}/hard_constraint_diffusion.prm)
+expect_hard_constraint("1 rank")
+step_in(${WORK_DIR}/release "run hard_constraint_diffusion on 2 ranks"
+  ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2 ${WORK_DIR}/release/hard_constraint_diffusion
+  ${_hc}/hard_constraint_diffusion.prm)
+expect_hard_constraint("2 ranks")
+
 # 4. deal.II's order and default build type (Debug).
 step("configure adaptive_poisson (deal.II's order, Debug)" ${CMAKE_COMMAND}
   -S ${EXAMPLES_DIR}/adaptive_poisson -B ${WORK_DIR}/debug-order

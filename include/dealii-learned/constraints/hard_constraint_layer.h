@@ -192,8 +192,8 @@ namespace dealii_learned
     solve_coupled(const bool linear);
 
     /** The penalty rows' weights beta J_ii^2 at the shared free DoFs
-     *  (shared_rows) and their Gauss-Newton matrix Q = P^T P (K N x K N,
-     *  the same on every rank). */
+     *  (shared_rows) and their triangular factor R_P (K N x K N, the same
+     *  on every rank). */
     void
     setup_interface_penalty();
 
@@ -254,11 +254,12 @@ namespace dealii_learned
       double       weight;
     };
     std::vector<SharedRow> shared_rows;
-    /** With coupling: Q = P^T P, and the Cholesky factor (lower, K N x
-     *  K N, row-major) of the joint Gauss-Newton matrix at the solution
-     *  (for backward()). */
-    std::vector<double> penalty_matrix, coupled_factor;
-    double              jump  = 0.;
-    bool                valid = false;
+    /** With coupling: the triangular factor R_P of the penalty rows
+     *  (P^T P = R_P^T R_P, K N x K N, row-major), and the factor R_J of
+     *  the joint Gauss-Newton matrix at the solution (for backward()). */
+    std::vector<double>        penalty_matrix;
+    dealii::FullMatrix<double> coupled_factor;
+    double                     jump  = 0.;
+    bool                       valid = false;
   };
 } // namespace dealii_learned

@@ -1,0 +1,203 @@
+#include <torch/torch.h>
+
+#include <deal.II/base/exceptions.h>
+#include <deal.II/base/utilities.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/residual_operator.h>
+#include <dealii-learned/models/hard_constraint_model.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "hard_constraint_network.h"
+
+namespace dealii_learned
+{
+  using namespace dealii;
+
+  const char *const HardConstraintModel::format =
+    "dealii-learned-hard-constraint 1";
+
+
+  struct HardConstraintModel::Implementation
+  {
+    std::string                        filename;
+    std::map<std::string, std::string> metadata;
+    std::string                        residual, method;
+    unsigned int                       outputs = 0, experts = 1;
+    double                             interface_weight = 0.;
+    std::vector<std::string>           parameters, features;
+    mutable torch::nn::Sequential      network{nullptr};
+
+    [[noreturn]] void
+    fail(const std::string &what) const
+    {
+      AssertThrow(false,
+                  ExcMessage("Hard-constraint model '" + filename +
+                             "': " + what));
+      std::abort();
+    }
+
+    const std::string &
+    get(const std::string &key) const
+    {
+      const auto it = metadata.find(key);
+      if (it == metadata.end())
+        fail("the entry meta." + key +
+             " is missing; the file was not written by `dealii-learned "
+             "train` with Training/Model = hard-constraint, or by an "
+             "older version. Train it again.");
+      return it->second;
+    }
+
+    unsigned int
+    get_count(const std::string &key) const
+    {
+      const std::string &value = get(key);
+      try
+        {
+          const int n = std::stoi(value);
+          if (n >= 1)
+            return n;
+        }
+      catch (const std::exception &)
+        {}
+      fail("meta." + key + " = '" + value + "' is not a positive count.");
+    }
+  };
+
+
+  HardConstraintModel::HardConstraintModel(const std::string &filename)
+    : impl(std::make_unique<Implementation>())
+  {
+    auto &s    = *impl;
+    s.filename = filename;
+    AssertThrow(std::ifstream(filename).good(),
+                ExcMessage("Hard-constraint model '" + filename +
+                           "' cannot be opened: check 'Model file' (made by "
+                           "`dealii-learned train` with Training/Model = "
+                           "hard-constraint)."));
+    torch::serialize::InputArchive archive;
+    try
+      {
+        archive.load_from(filename);
+        for (const auto &key : archive.keys())
+          if (key.rfind("meta.", 0) == 0)
+            {
+              c10::IValue value;
+              archive.read(key, value);
+              if (value.isString())
+                s.metadata[key.substr(5)] = value.toStringRef();
+            }
+      }
+    catch (const c10::Error &e)
+      {
+        s.fail(std::string("not a LibTorch archive (") +
+               e.what_without_backtrace() + ").");
+      }
+    if (s.get("format") != format)
+      s.fail("its format is '" + s.get("format") + "', this library reads '" +
+             format + "'.");
+    s.residual = s.get("residual");
+    s.method   = s.get("method");
+    if (s.method != "soft" && s.method != "hard" && s.method != "moe")
+      s.fail("unknown method '" + s.method + "'.");
+    s.outputs = s.method == "soft" ? 1 : s.get_count("basis_fields");
+    s.experts = s.get_count("experts");
+    if (s.metadata.count("interface_weight") &&
+        !parse_double(s.metadata.at("interface_weight"), s.interface_weight))
+      s.fail("meta.interface_weight = '" + s.metadata.at("interface_weight") +
+             "' is not a number.");
+    s.parameters = Utilities::split_string_list(s.get("parameters"), ',');
+    s.features   = Utilities::split_string_list(s.metadata["features"], ',');
+    s.network =
+      HardConstraintNetwork::make(2 + s.features.size() + s.parameters.size(),
+                                  s.get_count("hidden_width"),
+                                  s.get_count("hidden_layers"),
+                                  s.outputs);
+    try
+      {
+        s.network->load(archive);
+      }
+    catch (const c10::Error &e)
+      {
+        s.fail(std::string("its weights do not fit the network its "
+                           "metadata describes (") +
+               e.what_without_backtrace() + ").");
+      }
+    s.network->eval();
+  }
+
+
+  HardConstraintModel::~HardConstraintModel() = default;
+
+
+  const std::map<std::string, std::string> &
+  HardConstraintModel::metadata() const
+  {
+    return impl->metadata;
+  }
+
+
+  const std::string &
+  HardConstraintModel::residual_name() const
+  {
+    return impl->residual;
+  }
+
+
+  const std::string &
+  HardConstraintModel::method() const
+  {
+    return impl->method;
+  }
+
+
+  unsigned int
+  HardConstraintModel::n_outputs() const
+  {
+    return impl->outputs;
+  }
+
+
+  unsigned int
+  HardConstraintModel::n_experts() const
+  {
+    return impl->experts;
+  }
+
+
+  double
+  HardConstraintModel::interface_weight() const
+  {
+    return impl->interface_weight;
+  }
+
+
+  std::vector<double>
+  HardConstraintModel::evaluate(const std::vector<Point<2>> &points,
+                                const ResidualOperator<2>   &residual) const
+  {
+    const auto &s = *impl;
+    if (residual.parameter_names() != s.parameters ||
+        residual.feature_names() != s.features)
+      s.fail("it takes the parameters (" + join(s.parameters, ", ") +
+             ") and point features (" + join(s.features, ", ") +
+             "), the residual gives (" +
+             join(residual.parameter_names(), ", ") + ") and (" +
+             join(residual.feature_names(), ", ") + ").");
+    torch::NoGradGuard  no_grad;
+    const torch::Tensor out =
+      s.network->forward(HardConstraintNetwork::inputs(points, residual))
+        .contiguous();
+    std::vector<double> values(out.data_ptr<double>(),
+                               out.data_ptr<double>() + out.numel());
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!std::isfinite(values[i]))
+        s.fail("the network's output is not finite at point " +
+               std::to_string(i / s.outputs) + " (output " +
+               std::to_string(i % s.outputs) + ").");
+    return values;
+  }
+} // namespace dealii_learned
