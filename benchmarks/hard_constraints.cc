@@ -45,8 +45,13 @@
 #include <dealii-learned/base/result_table.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/constraints/hard_constraint_layer.h>
+#include <dealii-learned/driver/driver.h>
+#include <dealii-learned/training/trainer.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -56,6 +61,18 @@ using namespace dealii_learned;
 
 namespace
 {
+  /** ", Coefficient = jump" for a residual subsection that sets it. */
+  std::string
+  residual_section_label(const std::string &section)
+  {
+    return section.find("jump") != std::string::npos ? " (jump)" :
+           section.empty()                           ? std::string() :
+                                                       " (random)";
+  }
+
+  /** Rows of the step-time plot: K, DoFs, seconds, residual (0 linear). */
+  std::ostringstream plot_rows;
+
   /** Runs the layer on one mesh for every K; adds a row per K. */
   void
   run(const std::string               &name,
@@ -153,6 +170,8 @@ namespace
         for (const auto &r : layer.reports())
           iterations = std::max(iterations, r.iterations);
 
+        plot_rows << K << ' ' << dof_handler.n_dofs() << ' ' << step << ' '
+                  << (residual->is_linear() ? 0 : 1) << '\n';
         table.new_row();
         table.set("residual", name);
         table.set("n_dofs", dof_handler.n_dofs());
@@ -174,6 +193,111 @@ namespace
         table.write_json(rows, 2);
         write_file_atomically(json, rows.str() + "\n");
       }
+  }
+
+  /**
+   * Trains the neural solver for one residual with one method through
+   * `dealii-learned train` (in-process) and adds a row: the relative L2
+   * error against the finite element solutions of the validation draws,
+   * the final validation loss, the time per epoch and per training step.
+   * A training that fails (an expert that does not converge) is a row with
+   * trained = false and the message.
+   */
+  void
+  train(const std::string &residual,
+        const std::string &residual_section,
+        const std::string &method,
+        const double       interface_weight,
+        const bool         quick,
+        const std::string &dir,
+        ResultTable       &table,
+        const std::string &json)
+  {
+    const unsigned int epochs = quick ? 3 : 60, samples = 8;
+    const std::string  label =
+      method + (interface_weight > 0. ? "+coupling" : std::string());
+    std::string coefficient = residual_section_label(residual_section);
+    for (const char c : std::string(" ()"))
+      coefficient.erase(std::remove(coefficient.begin(), coefficient.end(), c),
+                        coefficient.end());
+    const std::string file = dir + "/" + residual +
+                             (coefficient.empty() ? "" : "-" + coefficient) +
+                             "-" + label;
+    std::ofstream(file + ".prm")
+      << "subsection Training\n"
+         "  set Model = hard-constraint\n"
+         "  set Model file = "
+      << file << ".dlh\n  set Epochs = " << epochs
+      << "\n  set Resume = false\n"
+         "  subsection hard-constraint\n"
+         "    set Method = "
+      << method << "\n    set Experts = 4\n    set Interface weight = "
+      << interface_weight
+      << "\n    set Basis fields = 16\n"
+         "    set Hidden width = 32\n"
+         "    set Hidden layers = 2\n"
+         "    set Learning rate = 0.003\n"
+         "    set Samples per epoch = "
+      << samples << "\n    set Validation samples = 4\n"
+      << "    set Global refinement = " << (quick ? 4 : 5)
+      << "\n    set Tolerance = 1e-6\n"
+         "    set Maximum iterations = 200\n"
+         "    set Residual = "
+      << residual << "\n"
+      << residual_section << "  end\nend\n";
+    ParameterHandler prm;
+    Driver::read_parameters(file + ".prm", prm);
+    std::ostringstream out;
+    Timer              timer;
+    table.new_row();
+    table.set("residual", residual + residual_section_label(residual_section));
+    table.set("method", label);
+    try
+      {
+        Training::run(prm, out);
+        const std::string screen = out.str();
+        const auto        at     = screen.find("validation draws: ");
+        const auto        loss   = screen.find("(final loss ");
+        AssertThrow(at != std::string::npos && loss != std::string::npos,
+                    ExcMessage("no error in the training output:\n" + screen));
+        const double seconds = timer.wall_time();
+        table.set("relative_l2_error", std::stod(screen.substr(at + 18)));
+        table.set("validation_loss", std::stod(screen.substr(loss + 12)));
+        table.set("seconds_per_epoch", seconds / epochs);
+        table.set("seconds_per_step", seconds / (epochs * samples));
+        table.set("trained", true);
+        std::cout << "  " << residual << ", " << label << ": error "
+                  << screen.substr(at + 18, screen.find('\n', at) - at - 18)
+                  << ", " << format_number(seconds, 3) << " s" << std::endl;
+      }
+    catch (const std::exception &e)
+      {
+        table.set("trained", false);
+        std::cout << "  " << residual << ", " << label
+                  << ": training failed: " << error_message(e) << std::endl;
+      }
+    std::ostringstream rows;
+    table.write_json(rows, 2);
+    write_file_atomically(json, rows.str() + "\n");
+  }
+
+
+  /** Step time against DoFs per K, through gnuplot when it is there. */
+  void
+  write_plot(const std::string &dir, const ResultTable &table)
+  {
+    (void)table;
+    std::ofstream gp(dir + "/step_time.gp");
+    gp << "set terminal pngcairo size 900,600\nset output '" << dir
+       << "/step_time.png'\nset logscale xy\nset xlabel 'DoFs'\n"
+          "set ylabel 'layer time per training step [s]'\nset key left\n"
+          "plot for [K in '1 2 4 8 16'] '"
+       << dir
+       << "/step_time.dat' using 2:(($1 == K+0 && $4 == 0) ? $3 : 1/0) "
+          "with linespoints title 'K = '.K.' (linear)'\n";
+    gp.close();
+    if (std::system("command -v gnuplot > /dev/null 2>&1") == 0)
+      std::system(("gnuplot '" + dir + "/step_time.gp'").c_str());
   }
 } // namespace
 
@@ -228,6 +352,40 @@ main(int argc, char **argv)
                    "fields, every residual row constrained):\n";
       table.write_text(std::cout);
       std::cout << "Rows written to " << json << std::endl;
+      write_file_atomically(dir + "/step_time.dat", plot_rows.str());
+      write_plot(dir, table);
+
+      // Accuracy: the neural solver trained with each method.
+      ResultTable       accuracy;
+      const std::string accuracy_json = dir + "/accuracy.json";
+      std::cout << "\nTraining the neural solver (soft, hard, moe with 4 "
+                   "experts, moe with 4 coupled experts):"
+                << std::endl;
+      for (const auto &[residual, section] :
+           std::vector<std::pair<std::string, std::string>>{
+             {"diffusion-reaction",
+              "    subsection diffusion-reaction\n"
+              "      set Coefficient = jump\n    end\n"},
+             {"diffusion-reaction",
+              "    subsection diffusion-reaction\n"
+              "      set Coefficient = random\n    end\n"},
+             {"nonlinear-diffusion", ""},
+             {"diffusion-sorption", ""}})
+        for (const auto &[method, weight] :
+             std::vector<std::pair<std::string, double>>{
+               {"soft", 0.}, {"hard", 0.}, {"moe", 0.}, {"moe", 10.}})
+          train(residual,
+                section,
+                method,
+                weight,
+                quick,
+                dir,
+                accuracy,
+                accuracy_json);
+      std::cout << "\nRelative L2 error against the finite element "
+                   "solutions (validation draws):\n";
+      accuracy.write_text(std::cout);
+      std::cout << "Rows written to " << accuracy_json << std::endl;
     }
   catch (const std::exception &e)
     {

@@ -16,3 +16,20 @@ foreach(residual diffusion-reaction nonlinear-diffusion)
     endif()
   endforeach()
 endforeach()
+# The accuracy part: every residual trained with soft and hard (moe rows
+# are there too; an moe training whose experts do not converge is a row
+# with trained = false, reported on screen).
+file(READ "${OUTPUT}/accuracy.json" accuracy)
+foreach(residual "diffusion-reaction \\(jump\\)" "diffusion-reaction \\(random\\)"
+    nonlinear-diffusion diffusion-sorption)
+  foreach(method soft hard moe moe\\+coupling)
+    if(NOT accuracy MATCHES "\"residual\": \"${residual}\",[^}]*\"method\": \"${method}\"")
+      message(FATAL_ERROR "accuracy.json has no row of ${residual} with ${method}")
+    endif()
+  endforeach()
+  foreach(method soft hard)
+    if(NOT accuracy MATCHES "\"residual\": \"${residual}\",[^}]*\"method\": \"${method}\",[^}]*\"trained\": true")
+      message(FATAL_ERROR "${residual} with ${method} did not train")
+    endif()
+  endforeach()
+endforeach()
