@@ -207,6 +207,7 @@ namespace dealii_learned
     , experts(experts)
     , settings(settings)
     , K(experts.n_experts())
+    , coupled(settings.interface_weight > 0. && experts.n_experts() > 1)
   {
     // Each expert's rows, sampled to exactly `rows_per_expert`: the rows
     // whose hashes of (seed, DoF index) are the smallest among the
@@ -273,6 +274,11 @@ namespace dealii_learned
             }
         expert_reports[k].rows = Utilities::MPI::sum(n, comm);
       }
+    // With coupling, the interface rows (no expert's alone) join the
+    // joint problem: marked -2.
+    if (coupled)
+      for (const auto i : experts.interface_rows())
+        selected[i] = -2.;
     selected.update_ghost_values();
     const auto &relevant = space.locally_relevant;
     row_expert.resize(relevant.n_elements());
@@ -286,6 +292,14 @@ namespace dealii_learned
         {
           row_expert[r]  = static_cast<int>(selected[i]);
           local_index[r] = partitioner->global_to_local(i);
+          if (row_expert[r] == -2)
+            {
+              interface_index.resize(relevant.n_elements(), -1);
+              interface_index[r] = interface_rows.size();
+              interface_rows.push_back(r);
+              if (space.locally_owned.is_element(i))
+                owned_interface.push_back(interface_index[r]);
+            }
           if (row_expert[r] >= 0)
             (space.locally_owned.is_element(i) ? owned_rows_of :
                                                  ghost_rows_of)[row_expert[r]]
@@ -323,7 +337,8 @@ namespace dealii_learned
                 data.links[j].emplace_back(r, factor);
                 data.reaches_selected =
                   data.reaches_selected ||
-                  row_expert[r] == static_cast<int>(data.expert);
+                  row_expert[r] == static_cast<int>(data.expert) ||
+                  row_expert[r] == -2;
               };
               if (const auto *entries =
                     space.constraints.get_constraint_entries(dofs[j]))
@@ -432,6 +447,15 @@ namespace dealii_learned
                 std::fill(&M[r * N], &M[r * N] + N, 0.);
             }
       }
+    // Interface rows (coupling): each expert adds its cells' part into a
+    // slot of its own (R per expert, M in its block of columns).
+    const unsigned int KN = K * N;
+    if (coupled)
+      {
+        interface_residuals.assign(interface_rows.size() * K, 0.);
+        if (with_jacobian)
+          interface_jacobian.assign(interface_rows.size() * KN, 0.);
+      }
     // The experts concurrently (task-based, as many threads as deal.II's
     // MultithreadInfo allows): an expert's cells add only to its own rows,
     // so experts never write to the same place.
@@ -484,12 +508,24 @@ namespace dealii_learned
                         for (unsigned int b = 0; b < N; ++b)
                           M[r * N + b] += factor * cell_M(i, b);
                     }
+                  else if (row_expert[r] == -2)
+                    {
+                      const std::size_t x = interface_index[r];
+                      interface_residuals[x * K + e] +=
+                        factor * cell_residual(i);
+                      if (with_jacobian)
+                        for (unsigned int b = 0; b < N; ++b)
+                          interface_jacobian[x * KN + e * N + b] +=
+                            factor * cell_M(i, b);
+                    }
             }
     };
     parallel::apply_to_subranges(0u, K, work, 1);
     exchange_rows(R, 1, true);
     if (with_jacobian)
       exchange_rows(M, N, true);
+    if (coupled)
+      assemble_interface(with_jacobian);
 
     // Per expert: ||R||^2 over its locally owned rows, and with the
     // Jacobian the triangular factor of [M | R] over all ranks (a QR of
@@ -537,6 +573,74 @@ namespace dealii_learned
                          part.begin() + std::size_t(k + 1) * c * c);
         (*factors)[k] = triangular_factor(stacked, all.size() * c, c);
       }
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::assemble_interface(const bool with_jacobian)
+  {
+    const unsigned int n  = n_rows();
+    const unsigned int KN = K * N;
+    const std::size_t  nI = interface_rows.size();
+    // The ranks' parts summed in the owners (width K for the residuals,
+    // N per expert block for the Jacobian: the buffers the experts' rows
+    // use already).
+    if (Utilities::MPI::n_mpi_processes(space.mpi_communicator) > 1)
+      {
+        const auto sum_over_ranks = [&](std::vector<double> &values,
+                                        const unsigned int   stride,
+                                        const unsigned int   first,
+                                        const unsigned int   width) {
+          std::vector<double> rows(std::size_t(n) * width, 0.);
+          for (std::size_t x = 0; x < nI; ++x)
+            for (unsigned int c = 0; c < width; ++c)
+              rows[std::size_t(interface_rows[x]) * width + c] =
+                values[x * stride + first + c];
+          exchange_rows(rows, width, true);
+          for (std::size_t x = 0; x < nI; ++x)
+            for (unsigned int c = 0; c < width; ++c)
+              values[x * stride + first + c] =
+                rows[std::size_t(interface_rows[x]) * width + c];
+        };
+        sum_over_ranks(interface_residuals, K, 0, K);
+        if (with_jacobian)
+          for (unsigned int e = 0; e < K; ++e)
+            sum_over_ranks(interface_jacobian, KN, e * N, N);
+      }
+    // Each row's residual: the experts' parts summed.
+    interface_residual.assign(nI, 0.);
+    for (std::size_t x = 0; x < nI; ++x)
+      for (unsigned int e = 0; e < K; ++e)
+        interface_residual[x] += interface_residuals[x * K + e];
+    double squared = 0.;
+    for (const unsigned int x : owned_interface)
+      squared += interface_residual[x] * interface_residual[x];
+    interface_squared = Utilities::MPI::sum(squared, space.mpi_communicator);
+    if (!with_jacobian)
+      return;
+    // The factor of [M_I | R_I] over the owned rows of all ranks.
+    const unsigned int  c = KN + 1;
+    std::vector<double> rows;
+    rows.reserve(owned_interface.size() * c);
+    for (const unsigned int x : owned_interface)
+      {
+        rows.insert(rows.end(),
+                    interface_jacobian.begin() + std::size_t(x) * KN,
+                    interface_jacobian.begin() + std::size_t(x + 1) * KN);
+        rows.push_back(interface_residual[x]);
+      }
+    const FullMatrix<double> local =
+      triangular_factor(rows, owned_interface.size(), c);
+    std::vector<double> flat(std::size_t(c) * c);
+    for (unsigned int i = 0; i < c; ++i)
+      for (unsigned int j = 0; j < c; ++j)
+        flat[std::size_t(i) * c + j] = local(i, j);
+    std::vector<double> stacked;
+    for (const auto &part :
+         Utilities::MPI::all_gather(space.mpi_communicator, flat))
+      stacked.insert(stacked.end(), part.begin(), part.end());
+    interface_factor = triangular_factor(stacked, stacked.size() / c, c);
   }
 
 
@@ -630,7 +734,7 @@ namespace dealii_learned
     shared_rows.clear();
     penalty_matrix.clear();
     coupled_factor.reinit(0, 0);
-    if (settings.interface_weight > 0. && K > 1)
+    if (coupled)
       {
         setup_interface_penalty();
         solve_coupled(linear);
@@ -864,7 +968,7 @@ namespace dealii_learned
     // [blockdiag(M_k) | R_k] and [P | P W], from the experts' factors and
     // the penalty's (a QR of (K N + K N) x (K N + 1) numbers).
     const auto joint = [&](const std::vector<FullMatrix<double>> &factors) {
-      std::vector<double> A(std::size_t(2) * KN * c, 0.);
+      std::vector<double> A(std::size_t(3 * KN + 1) * c, 0.);
       for (unsigned int k = 0; k < K; ++k)
         for (unsigned int i = 0; i < N; ++i)
           {
@@ -883,7 +987,11 @@ namespace dealii_learned
             }
           A[std::size_t(KN + i) * c + KN] = pw;
         }
-      return triangular_factor(A, 2 * KN, c);
+      // The interface rows' factor [[R_I, c_I], [0, rho_I]].
+      for (unsigned int i = 0; i < c; ++i)
+        for (unsigned int j = i; j < c; ++j)
+          A[std::size_t(2 * KN + i) * c + j] = interface_factor(i, j);
+      return triangular_factor(A, 3 * KN + 1, c);
     };
 
     std::vector<FullMatrix<double>> factors(K);
@@ -901,7 +1009,7 @@ namespace dealii_learned
         // ||c_J||^2 + rho^2 equals it, less accurately when [M | R] has
         // columns of very different sizes), and ||c_J||^2, the decrease a
         // Gauss-Newton step could still make.
-        double objective = 0., reducible = 0.;
+        double objective = interface_squared, reducible = 0.;
         for (const double value : squared)
           objective += value;
         for (unsigned int i = 0; i < KN; ++i)
@@ -1098,6 +1206,20 @@ namespace dealii_learned
     for (const auto i : space.locally_owned)
       {
         const unsigned int r = relevant.index_within_set(i);
+        if (row_expert[r] == -2)
+          {
+            // An interface row: its residual, and M_I lambda over the
+            // experts' blocks.
+            const std::size_t x = interface_index[r];
+            rows[2 * r]         = interface_residual[x];
+            double product      = 0.;
+            for (unsigned int e = 0; e < K; ++e)
+              for (unsigned int b = 0; b < N; ++b)
+                product +=
+                  interface_jacobian[x * K * N + e * N + b] * lambda[e](b);
+            rows[2 * r + 1] = product;
+            continue;
+          }
         if (row_expert[r] < 0)
           continue;
         const auto &l  = lambda[row_expert[r]];
@@ -1133,7 +1255,7 @@ namespace dealii_learned
             {
               y1[i] = y2[i] = 0.;
               for (const auto &[r, factor] : data.links[i])
-                if (row_expert[r] == static_cast<int>(e))
+                if (row_expert[r] == static_cast<int>(e) || row_expert[r] == -2)
                   {
                     y1[i] += factor * rows[2 * r];
                     y2[i] += factor * rows[2 * r + 1];

@@ -197,6 +197,12 @@ namespace dealii_learned
     void
     setup_interface_penalty();
 
+    /** With coupling, after the experts' pass: the interface rows' parts
+     *  summed over the ranks, their residual, ||R_I||^2 and, with the
+     *  Jacobian, the factor of [M_I | R_I] over all ranks. */
+    void
+    assemble_interface(const bool with_jacobian);
+
     /** The exchange buffer for @p width values per row. */
     dealii::LinearAlgebra::distributed::Vector<double> &
     buffer(const unsigned int width) const;
@@ -221,6 +227,8 @@ namespace dealii_learned
     const ExpertPartition<dim>   &experts;
     const HardConstraintSettings  settings;
     const unsigned int            K;
+    /** Interface coupling on (interface_weight > 0, K > 1). */
+    const bool coupled;
 
     /** The expert that selects each locally relevant row (-1: none). */
     std::vector<int>      row_expert;
@@ -257,7 +265,18 @@ namespace dealii_learned
     /** With coupling: the triangular factor R_P of the penalty rows
      *  (P^T P = R_P^T R_P, K N x K N, row-major), and the factor R_J of
      *  the joint Gauss-Newton matrix at the solution (for backward()). */
-    std::vector<double>        penalty_matrix;
+    std::vector<double> penalty_matrix;
+    /** With coupling, the interface rows (no expert's alone; row_expert
+     *  -2): relevant row -> index (-1: none), the relevant rows, the
+     *  locally owned ones' indices; per row and expert the residual part,
+     *  per row the Jacobian (K N wide) and the residual; ||R_I||^2 and the
+     *  factor of [M_I | R_I]. */
+    std::vector<int>          interface_index;
+    std::vector<unsigned int> interface_rows, owned_interface;
+    std::vector<double>       interface_residuals, interface_jacobian,
+      interface_residual;
+    double                     interface_squared = 0.;
+    dealii::FullMatrix<double> interface_factor;
     dealii::FullMatrix<double> coupled_factor;
     double                     jump  = 0.;
     bool                       valid = false;
