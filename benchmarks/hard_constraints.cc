@@ -240,7 +240,7 @@ namespace
          "    set Samples per epoch = "
       << samples << "\n    set Validation samples = 4\n"
       << "    set Global refinement = " << (quick ? 4 : 5)
-      << "\n    set Tolerance = 1e-6\n"
+      << "\n    set Tolerance = 1e-4\n"
          "    set Maximum iterations = 200\n"
          "    set Residual = "
       << residual << "\n"

@@ -193,6 +193,19 @@ namespace dealii_learned
       return step;
     }
 
+
+    /** Whether the last five accepted steps lowered the residual (the
+     *  accepted values in @p history) by less than @p tolerance of it
+     *  together: a least-squares minimum approached so slowly (in
+     *  directions the basis barely determines) that going on changes
+     *  nothing measurable. */
+    bool
+    stagnated(const std::vector<double> &history, const double tolerance)
+    {
+      const std::size_t n = history.size();
+      return n > 5 &&
+             history[n - 6] - history[n - 1] <= tolerance * history[n - 1];
+    }
   } // namespace
 
 
@@ -723,7 +736,8 @@ namespace dealii_learned
     std::vector<double>         previous_residual(K, 0.),
       damping(K, linear ? 0. : settings.damping), predicted(K, 0.),
       growth(K, 2.);
-    std::vector<bool> done(K, false);
+    std::vector<bool>                done(K, false);
+    std::vector<std::vector<double>> history(K);
     for (auto &report : expert_reports)
       {
         report.iterations = 0;
@@ -787,8 +801,9 @@ namespace dealii_learned
                 {
                   accepted[k]          = factors[k];
                   previous_residual[k] = norm;
-                  report.residual      = norm;
-                  report.iterations    = iteration;
+                  history[k].push_back(norm);
+                  report.residual   = norm;
+                  report.iterations = iteration;
                   // Converged: the residual has (nearly) vanished, or what is
                   // left of it is orthogonal to the range of M (||c|| <=
                   // tolerance ||R||, a least-squares minimum; scale-free), or
@@ -796,6 +811,7 @@ namespace dealii_learned
                   // one refinement) have been taken from QR factors.
                   if (norm <= settings.tolerance * report.initial_residual ||
                       reducible(factors[k]) <= settings.tolerance * norm ||
+                      stagnated(history[k], settings.tolerance) ||
                       (linear && iteration >= 2))
                     {
                       // The factor at the solution, for backward().
@@ -998,6 +1014,7 @@ namespace dealii_learned
     std::vector<double>             squared;
     std::vector<Vector<double>>     previous_w = w;
     FullMatrix<double>              accepted, R_J;
+    std::vector<double>             history;
     double                          initial = 0., previous = 0., predicted = 0.,
            damping = linear ? 0. : settings.damping, growth = 2.;
     bool converged = false;
@@ -1048,6 +1065,7 @@ namespace dealii_learned
           {
             accepted = factor;
             previous = objective;
+            history.push_back(std::sqrt(objective));
             for (unsigned int k = 0; k < K; ++k)
               {
                 expert_reports[k].residual   = std::sqrt(squared[k]);
@@ -1069,6 +1087,7 @@ namespace dealii_learned
             const double tolerance = settings.tolerance * settings.tolerance;
             if (objective <= tolerance * initial ||
                 reducible <= std::max(tolerance, 1e-11) * objective ||
+                stagnated(history, settings.tolerance) ||
                 (linear && iteration >= 2))
               {
                 least_squares_step(accepted, 0., 0, 0, R_J, false);

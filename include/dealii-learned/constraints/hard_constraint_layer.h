@@ -24,8 +24,10 @@ namespace dealii_learned
      *  factor, or when the part of it a step can still remove (the
      *  projection on the range of M) is below this fraction of ||R||: a
      *  least-squares minimum whose residual need not vanish (more rows
-     *  than basis fields, or a nonlinear R). A linear R takes two
-     *  Gauss-Newton steps (a solve and a refinement). */
+     *  than basis fields, or a nonlinear R), or when its last five
+     *  accepted steps together lowered ||R|| by less than this fraction
+     *  (a minimum approached too slowly to change anything measurable). A
+     *  linear R takes two Gauss-Newton steps (a solve and a refinement). */
     double tolerance = 1e-10;
     /** Levenberg-Marquardt's initial damping (relative to diag(M^T M));
      *  not used for linear residuals (Gauss-Newton). */
