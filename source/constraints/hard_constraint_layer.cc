@@ -209,6 +209,45 @@ namespace dealii_learned
   } // namespace
 
 
+  void
+  HardConstraintSettings::declare_parameters(ParameterHandler &prm)
+  {
+    prm.declare_entry("Tolerance",
+                      "1e-8",
+                      Patterns::Double(0.),
+                      "An expert has converged when its residual has fallen "
+                      "by this factor, when what a step can still remove is "
+                      "below this fraction of it, or when five steps "
+                      "lowered it by less than this fraction.");
+    prm.declare_entry("Maximum iterations",
+                      "100",
+                      Patterns::Integer(1),
+                      "The experts' Gauss-Newton / Levenberg-Marquardt "
+                      "iterations; an expert that has not converged then is "
+                      "an error that names it.");
+    prm.declare_entry("Damping",
+                      "1e-3",
+                      Patterns::Double(0.),
+                      "Levenberg-Marquardt's initial damping (nonlinear "
+                      "residuals).");
+    prm.declare_entry("Constraint rows per expert",
+                      "0",
+                      Patterns::Integer(0),
+                      "Residual rows each expert makes vanish (a sample); "
+                      "0: all of its rows.");
+  }
+
+
+  void
+  HardConstraintSettings::parse_parameters(const ParameterHandler &prm)
+  {
+    tolerance       = prm.get_double("Tolerance");
+    max_iterations  = prm.get_integer("Maximum iterations");
+    damping         = prm.get_double("Damping");
+    rows_per_expert = prm.get_integer("Constraint rows per expert");
+  }
+
+
   template <int dim>
   HardConstraintLayer<dim>::HardConstraintLayer(
     const ResidualOperator<dim>   &residual,

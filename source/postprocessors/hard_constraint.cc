@@ -56,20 +56,7 @@ namespace dealii_learned
                       "Interface coupling of the experts "
                       "(HardConstraintSettings::interface_weight); -1: the "
                       "model's.");
-    prm.declare_entry("Tolerance",
-                      "1e-8",
-                      Patterns::Double(0.),
-                      "The experts' tolerance (HardConstraintSettings).");
-    prm.declare_entry("Maximum iterations",
-                      "100",
-                      Patterns::Integer(1),
-                      "The experts' Gauss-Newton / Levenberg-Marquardt "
-                      "iterations.");
-    prm.declare_entry("Constraint rows per expert",
-                      "0",
-                      Patterns::Integer(0),
-                      "Residual rows each expert makes vanish (a sample); "
-                      "0: all of its rows.");
+    HardConstraintSettings::declare_parameters(prm);
     prm.declare_entry("Replace field",
                       "true",
                       Patterns::Bool(),
@@ -96,10 +83,8 @@ namespace dealii_learned
     const double weight = prm.get_double("Interface weight");
     settings.interface_weight =
       weight < 0. ? model->interface_weight() : weight;
-    settings.tolerance       = prm.get_double("Tolerance");
-    settings.max_iterations  = prm.get_integer("Maximum iterations");
-    settings.rows_per_expert = prm.get_integer("Constraint rows per expert");
-    replace                  = prm.get_bool("Replace field");
+    settings.parse_parameters(prm);
+    replace = prm.get_bool("Replace field");
     AssertThrow(prm.get("Residual") == model->residual_name(),
                 ExcMessage("Postprocessors/hard-constraint: the model '" +
                            model_file + "' was trained for the residual '" +

@@ -36,18 +36,16 @@ namespace dealii_learned
   struct HardConstraintTrainer::Implementation
   {
     // Settings.
-    std::string                          method           = "moe";
-    unsigned int                         n_experts        = 4;
-    unsigned int                         n_basis          = 16;
-    unsigned int                         width            = 32;
-    unsigned int                         layers           = 2;
-    double                               learning_rate    = 1e-3;
-    unsigned int                         samples          = 8;
-    unsigned int                         validation       = 4;
-    unsigned int                         refinement       = 4;
-    unsigned int                         rows_per_expert  = 0;
-    double                               tolerance        = 1e-8;
-    unsigned int                         max_iterations   = 100;
+    std::string                          method        = "moe";
+    unsigned int                         n_experts     = 4;
+    unsigned int                         n_basis       = 16;
+    unsigned int                         width         = 32;
+    unsigned int                         layers        = 2;
+    double                               learning_rate = 1e-3;
+    unsigned int                         samples       = 8;
+    unsigned int                         validation    = 4;
+    unsigned int                         refinement    = 4;
+    HardConstraintSettings               layer_settings;
     double                               interface_weight = 0.;
     double                               data_weight      = 0.;
     std::string                          residual_name;
@@ -172,20 +170,7 @@ namespace dealii_learned
                       "4",
                       Patterns::Integer(1, 12),
                       "The training mesh: [-1, 1]^2 refined this often.");
-    prm.declare_entry("Constraint rows per expert",
-                      "0",
-                      Patterns::Integer(0),
-                      "Residual rows each expert makes vanish (a sample); "
-                      "0: all of its rows.");
-    prm.declare_entry("Tolerance",
-                      "1e-8",
-                      Patterns::Double(0.),
-                      "The experts' tolerance (HardConstraintSettings).");
-    prm.declare_entry("Maximum iterations",
-                      "100",
-                      Patterns::Integer(1),
-                      "The experts' Gauss-Newton / Levenberg-Marquardt "
-                      "iterations.");
+    HardConstraintSettings::declare_parameters(prm);
     prm.declare_entry("Interface weight",
                       "0",
                       Patterns::Double(0.),
@@ -207,19 +192,17 @@ namespace dealii_learned
   void
   HardConstraintTrainer::parse_parameters(ParameterHandler &prm)
   {
-    auto &s            = *impl;
-    s.method           = prm.get("Method");
-    s.n_experts        = prm.get_integer("Experts");
-    s.n_basis          = prm.get_integer("Basis fields");
-    s.width            = prm.get_integer("Hidden width");
-    s.layers           = prm.get_integer("Hidden layers");
-    s.learning_rate    = prm.get_double("Learning rate");
-    s.samples          = prm.get_integer("Samples per epoch");
-    s.validation       = prm.get_integer("Validation samples");
-    s.refinement       = prm.get_integer("Global refinement");
-    s.rows_per_expert  = prm.get_integer("Constraint rows per expert");
-    s.tolerance        = prm.get_double("Tolerance");
-    s.max_iterations   = prm.get_integer("Maximum iterations");
+    auto &s         = *impl;
+    s.method        = prm.get("Method");
+    s.n_experts     = prm.get_integer("Experts");
+    s.n_basis       = prm.get_integer("Basis fields");
+    s.width         = prm.get_integer("Hidden width");
+    s.layers        = prm.get_integer("Hidden layers");
+    s.learning_rate = prm.get_double("Learning rate");
+    s.samples       = prm.get_integer("Samples per epoch");
+    s.validation    = prm.get_integer("Validation samples");
+    s.refinement    = prm.get_integer("Global refinement");
+    s.layer_settings.parse_parameters(prm);
     s.interface_weight = prm.get_double("Interface weight");
     s.data_weight      = prm.get_double("Data weight");
     s.residual         = ResidualOperators::create<2>(prm, "");
@@ -269,12 +252,9 @@ namespace dealii_learned
                                                                     s.n_experts,
                                                "z-order",
                                                s.comm);
-        HardConstraintSettings settings;
-        settings.tolerance        = s.tolerance;
-        settings.max_iterations   = s.max_iterations;
-        settings.rows_per_expert  = s.rows_per_expert;
-        settings.seed             = s.seed;
-        settings.interface_weight = s.interface_weight;
+        HardConstraintSettings settings = s.layer_settings;
+        settings.seed                   = s.seed;
+        settings.interface_weight       = s.interface_weight;
         s.layer = std::make_unique<HardConstraintLayer<2>>(*s.residual,
                                                            *s.space,
                                                            *s.experts,

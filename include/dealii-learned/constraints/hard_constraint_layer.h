@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/partitioner.h>
 
 #include <deal.II/lac/full_matrix.h>
@@ -53,6 +54,16 @@ namespace dealii_learned
      * blocks only between neighbouring experts.
      */
     double interface_weight = 0.;
+
+    /** Declares `Tolerance`, `Maximum iterations`, `Damping` and
+     *  `Constraint rows per expert` (the experts' solves, as a trainer
+     *  or a hook exposes them). */
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+
+    /** Reads what declare_parameters() declared. */
+    void
+    parse_parameters(const dealii::ParameterHandler &prm);
   };
 
 
