@@ -1,29 +1,42 @@
 /*
  * hard_constraints: what the hard-constraint layer costs, against the
- * number of DoFs and the number of experts K, side by side in one run.
+ * number of DoFs and the number of experts K, and how accurate the neural
+ * solver trained through it is, per method, side by side in one run.
  *
- * On [-1, 1]^2 (uniform Q1 meshes of three sizes), for the linear
- * diffusion-reaction residual (random coefficient) and the nonlinear
- * diffusion residual, with N = 16 fixed basis fields (products of cosines;
- * a network's output would take their place) and every residual row
- * constrained, it runs the layer for K = 1, 2, 4, 8, 16 z-order experts
- * and reports per row: the forward time (the experts' Gauss-Newton /
- * Levenberg-Marquardt fits), the backward time (dL/dB by the implicit
- * function theorem for a fixed dL/du), their sum (what one training step
- * spends in the layer), the largest number of iterations, the largest
- * relative residual of an expert, the interface jump, and the speed-up of
- * the step against K = 1 on the same mesh. The experts stop at the
- * tolerance 1e-6 (the part of the residual a step can still remove,
- * relative to the residual) within 200 iterations; a row whose experts do
- * not is kept, with converged = false and the forward time spent. The
- * network's own cost is not included. It prints
- * the table and writes <dir>/rows.json (or --json FILE), row by row as they
- * finish.
+ * 1. Cost. On [-1, 1]^2 (uniform Q1 meshes of three sizes), for the linear
+ *    diffusion-reaction residual (random coefficient) and the nonlinear
+ *    diffusion residual, with N = 16 fixed basis fields (products of
+ *    cosines; a network's output would take their place) and every
+ *    residual row constrained, it runs the layer for K = 1, 2, 4, 8, 16
+ *    z-order experts, each K > 1 also with interface coupling (weight 10),
+ *    and reports per row: the forward time (the experts' Gauss-Newton /
+ *    Levenberg-Marquardt fits), the backward time (dL/dB by the implicit
+ *    function theorem for a fixed dL/du), their sum (what one training
+ *    step spends in the layer), the largest number of iterations, the
+ *    largest relative residual of an expert, the interface jump, and the
+ *    speed-up of the step against K = 1 on the same mesh. The experts stop
+ *    at the tolerance 1e-6 within 200 iterations; a row whose experts do
+ *    not is kept, with converged = false and the forward time spent. The
+ *    network's own cost is not included. <dir>/step_time.png plots the
+ *    step time against the DoFs per K (gnuplot, when installed).
+ * 2. Accuracy. For each built-in residual (diffusion-reaction with the
+ *    checkerboard and with the random coefficient, nonlinear diffusion,
+ *    diffusion-sorption) it trains the neural solver with `dealii-learned
+ *    train` (in-process; 60 epochs of 8 parameter draws on 1,089 DoFs, 16
+ *    basis fields, experts' tolerance 1e-4) by each method: soft, hard,
+ *    moe (4 experts), moe with 4 coupled experts, and reports the relative
+ *    L2 error against the finite element solutions of 4 validation draws,
+ *    the validation loss and the time per epoch and per training step. A
+ *    training whose experts do not converge is a row with trained = false.
+ *
+ * It prints the tables and writes <dir>/rows.json (or --json FILE) and
+ * <dir>/accuracy.json, row by row as they finish.
  *
  *   benchmark_hard_constraints [--quick] [--json FILE] [--output DIR]
  *
- * --quick: small meshes (a smoke test, used in CTest). Build in Release;
- * the experts run as concurrent tasks on the threads deal.II allows.
+ * --quick: small meshes and 3 epochs (a smoke test, used in CTest). Build
+ * in Release; the experts run as concurrent tasks on the threads deal.II
+ * allows.
  */
 
 #include <deal.II/base/mpi.h>
@@ -126,13 +139,23 @@ namespace
     dl_du.compress(VectorOperation::insert);
 
     double reference_step = 0.;
+    // Each K without coupling, and for K > 1 with it (Interface weight
+    // 10: the interface rows and the penalty rows join one joint solve).
+    std::vector<std::pair<unsigned int, double>> runs;
     for (const unsigned int K : experts_counts)
+      {
+        runs.emplace_back(K, 0.);
+        if (K > 1)
+          runs.emplace_back(K, 10.);
+      }
+    for (const auto &[K, weight] : runs)
       {
         const ExpertPartition<2> experts(
           dof_handler, constraints, owned, relevant, K, "z-order", comm);
         HardConstraintSettings settings;
-        settings.tolerance      = 1e-6;
-        settings.max_iterations = 200;
+        settings.tolerance        = 1e-6;
+        settings.max_iterations   = 200;
+        settings.interface_weight = weight;
         HardConstraintLayer<2> layer(*residual, space, experts, settings);
         TrilinosWrappers::MPI::Vector u;
         Timer                         timer;
@@ -148,11 +171,13 @@ namespace
             table.set("residual", name);
             table.set("n_dofs", dof_handler.n_dofs());
             table.set("experts", K);
+            table.set("coupled", weight > 0.);
             table.set("forward_seconds", timer.wall_time());
             table.set("converged", false);
             std::cout << "  " << name << ", " << dof_handler.n_dofs()
-                      << " DoFs, " << K << " experts: " << error_message(e)
-                      << std::endl;
+                      << " DoFs, " << K
+                      << (weight > 0. ? " coupled experts: " : " experts: ")
+                      << error_message(e) << std::endl;
             std::ostringstream rows;
             table.write_json(rows, 2);
             write_file_atomically(json, rows.str() + "\n");
@@ -170,12 +195,14 @@ namespace
         for (const auto &r : layer.reports())
           iterations = std::max(iterations, r.iterations);
 
-        plot_rows << K << ' ' << dof_handler.n_dofs() << ' ' << step << ' '
-                  << (residual->is_linear() ? 0 : 1) << '\n';
+        if (weight == 0.)
+          plot_rows << K << ' ' << dof_handler.n_dofs() << ' ' << step << ' '
+                    << (residual->is_linear() ? 0 : 1) << '\n';
         table.new_row();
         table.set("residual", name);
         table.set("n_dofs", dof_handler.n_dofs());
         table.set("experts", K);
+        table.set("coupled", weight > 0.);
         table.set("forward_seconds", forward);
         table.set("backward_seconds", backward);
         table.set("step_seconds", step);
@@ -185,10 +212,13 @@ namespace
         table.set("max_expert_residual", layer.max_expert_residual());
         table.set("interface_jump", layer.interface_jump());
         std::cout << "  " << name << ", " << dof_handler.n_dofs() << " DoFs, "
-                  << K << " experts: step " << format_number(step, 3)
-                  << " s (forward " << format_number(forward, 3)
-                  << " s, backward " << format_number(backward, 3) << " s), "
-                  << iterations << " iterations" << std::endl;
+                  << K
+                  << (weight > 0. ? " coupled experts: step " :
+                                    " experts: step ")
+                  << format_number(step, 3) << " s (forward "
+                  << format_number(forward, 3) << " s, backward "
+                  << format_number(backward, 3) << " s), " << iterations
+                  << " iterations" << std::endl;
         std::ostringstream rows;
         table.write_json(rows, 2);
         write_file_atomically(json, rows.str() + "\n");

@@ -33,3 +33,9 @@ foreach(residual "diffusion-reaction \\(jump\\)" "diffusion-reaction \\(random\\
     endif()
   endforeach()
 endforeach()
+# Coupled rows of the cost part.
+foreach(residual diffusion-reaction nonlinear-diffusion)
+  if(NOT rows MATCHES "\"residual\": \"${residual}\",[^}]*\"experts\": 4, \"coupled\": true,[^}]*\"converged\": true")
+    message(FATAL_ERROR "rows.json has no converged coupled row of ${residual} with 4 experts")
+  endif()
+endforeach()
