@@ -312,22 +312,54 @@ namespace
   }
 
 
-  /** Step time against DoFs per K, through gnuplot when it is there. */
+  /** Step time against DoFs, one line per K, for the linear and the
+   *  nonlinear residual (uncoupled experts), through gnuplot when it is
+   *  there. */
   void
-  write_plot(const std::string &dir, const ResultTable &table)
+  write_plot(const std::string &dir)
   {
-    (void)table;
-    std::ofstream gp(dir + "/step_time.gp");
-    gp << "set terminal pngcairo size 900,600\nset output '" << dir
-       << "/step_time.png'\nset logscale xy\nset xlabel 'DoFs'\n"
-          "set ylabel 'layer time per training step [s]'\nset key left\n"
-          "plot for [K in '1 2 4 8 16'] '"
-       << dir
-       << "/step_time.dat' using 2:(($1 == K+0 && $4 == 0) ? $3 : 1/0) "
-          "with linespoints title 'K = '.K.' (linear)'\n";
-    gp.close();
-    if (std::system("command -v gnuplot > /dev/null 2>&1") == 0)
-      std::system(("gnuplot '" + dir + "/step_time.gp'").c_str());
+    // plot_rows: K, DoFs, seconds, residual (0: linear); one data block
+    // per (residual, K), in that order.
+    std::map<std::pair<int, unsigned int>, std::string> blocks;
+    std::istringstream                                  in(plot_rows.str());
+    unsigned int                                        K;
+    double                                              dofs, seconds;
+    int                                                 nonlinear;
+    while (in >> K >> dofs >> seconds >> nonlinear)
+      blocks[{nonlinear, K}] +=
+        std::to_string(dofs) + ' ' + std::to_string(seconds) + '\n';
+    std::ostringstream data, gp;
+    unsigned int       index = 0;
+    gp << "set terminal pngcairo size 1200,550\nset output '" << dir
+       << "/step_time.png'\nset multiplot layout 1,2\nset logscale xy\n"
+          "set xlabel 'DoFs'\nset ylabel 'layer time per training step "
+          "[s]'\nset key left\n";
+    for (const int residual : {0, 1})
+      {
+        gp << "set title '"
+           << (residual == 0 ? "diffusion-reaction (linear)" :
+                               "nonlinear-diffusion")
+           << "'\nplot ";
+        bool first = true;
+        for (const auto &[key, rows] : blocks)
+          if (key.first == residual)
+            {
+              data << rows << "\n\n";
+              gp << (first ? "" : ", ") << "'" << dir
+                 << "/step_time.dat' index " << index
+                 << " using 1:2 with linespoints title 'K = " << key.second
+                 << "'";
+              first = false;
+              ++index;
+            }
+        gp << '\n';
+      }
+    gp << "unset multiplot\n";
+    write_file_atomically(dir + "/step_time.dat", data.str());
+    write_file_atomically(dir + "/step_time.gp", gp.str());
+    if (std::system("command -v gnuplot > /dev/null 2>&1") == 0 &&
+        std::system(("gnuplot '" + dir + "/step_time.gp'").c_str()) != 0)
+      std::cout << "gnuplot failed on " << dir << "/step_time.gp" << std::endl;
   }
 } // namespace
 
@@ -382,8 +414,7 @@ main(int argc, char **argv)
                    "fields, every residual row constrained):\n";
       table.write_text(std::cout);
       std::cout << "Rows written to " << json << std::endl;
-      write_file_atomically(dir + "/step_time.dat", plot_rows.str());
-      write_plot(dir, table);
+      write_plot(dir);
 
       // Accuracy: the neural solver trained with each method.
       ResultTable       accuracy;

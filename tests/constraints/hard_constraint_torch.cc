@@ -174,4 +174,27 @@ main(int argc, char **argv)
             << ", error against the finite element solution falls: "
             << (last_error < first_error) << std::endl;
   }
+
+  // 4. Network outputs that do not fit the layer: an error on every rank
+  //    (on two ranks only rank 0's output has a row too many).
+  {
+    const auto attempt = [&](const std::string &title, torch::Tensor B) {
+      try
+        {
+          apply_hard_constraints(layer, B);
+          deallog << title << ": no error (wrong)" << std::endl;
+        }
+      catch (const std::exception &e)
+        {
+          deallog << title << ": " << error_message(e) << std::endl;
+        }
+    };
+    const int64_t rows  = layer.n_rows();
+    const bool    first = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    attempt("one row too many on rank 0",
+            torch::zeros({rows + (first ? 1 : 0), int64_t(N)},
+                         torch::kFloat64));
+    attempt("float32", torch::zeros({rows, int64_t(N)}, torch::kFloat32));
+    attempt("no basis fields", torch::zeros({rows, 0}, torch::kFloat64));
+  }
 }

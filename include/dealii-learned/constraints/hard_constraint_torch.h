@@ -8,6 +8,8 @@
 
 #include <torch/torch.h>
 
+#include <deal.II/base/mpi.h>
+
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
@@ -64,16 +66,25 @@ namespace dealii_learned
         auto *layer =
           reinterpret_cast<HardConstraintLayer<dim> *>(layer_address);
         const auto basis = B.contiguous();
-        AssertThrow(basis.scalar_type() == torch::kFloat64 &&
-                      basis.dim() == 2 &&
-                      basis.size(0) == static_cast<int64_t>(layer->n_rows()),
-                    dealii::ExcMessage(
-                      "Hard constraints: the basis must be a float64 tensor "
-                      "with one row per locally relevant DoF (" +
-                      std::to_string(layer->n_rows()) + "), not of shape [" +
-                      std::to_string(basis.size(0)) + ", " +
-                      std::to_string(basis.dim() > 1 ? basis.size(1) : 0) +
-                      "]."));
+        // (Decided on every rank: one rank's network output can be the
+        // one that does not fit.)
+        const bool fits =
+          basis.scalar_type() == torch::kFloat64 && basis.dim() == 2 &&
+          basis.size(0) == static_cast<int64_t>(layer->n_rows()) &&
+          basis.size(1) > 0;
+        AssertThrow(
+          dealii::Utilities::MPI::min(fits ? 1 : 0,
+                                      layer->get_space().mpi_communicator) > 0,
+          dealii::ExcMessage(
+            "Hard constraints: the basis must be a float64 tensor "
+            "with one row per locally relevant DoF (" +
+            std::to_string(layer->n_rows()) +
+            " on this rank) and at least one column, not " +
+            (basis.scalar_type() == torch::kFloat64 ?
+               std::string() :
+               std::string("of another type and ")) +
+            "of shape [" + std::to_string(basis.size(0)) + ", " +
+            std::to_string(basis.dim() > 1 ? basis.size(1) : 0) + "]."));
         dealii::TrilinosWrappers::MPI::Vector u;
         layer->forward(basis.data_ptr<double>(), basis.size(1), u);
         ctx->saved_data["layer"] = layer_address;
