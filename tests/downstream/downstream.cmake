@@ -112,7 +112,8 @@ step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
 # examples' build directory, where the example's .prm finds it), then the
 # program runs on one and two ranks. After the layer the experts' residuals
 # meet their tolerance, the jump between coupled experts is small, and the
-# error against the program's own solution is what training reached.
+# error against the program's own solution is below 20% (5.7% when
+# measured; the training's own validation error was 5.1%).
 function(step_in _dir _what)
   execute_process(COMMAND ${ARGN} WORKING_DIRECTORY ${_dir}
     RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -130,10 +131,10 @@ step_in(${WORK_DIR}/release "train the hard-constraint model"
   ${PREFIX}/bin/dealii-learned train ${_hc}/train-hard-constraint.prm)
 function(expect_hard_constraint _ranks)
   foreach(_pattern
-      "hard-constraint: relative_l2_error 0\\.[0-9]+\n"
+      "hard-constraint: relative_l2_error 0\\.[01][0-9]*\n"
       "hard-constraint: interface_jump [0-9.]+e-[0-9]+\n"
       "hard-constraint: experts 4\n"
-      "the field now differs from the program's solution by 0\\.[0-9]+")
+      "the field now differs from the program's solution by 0\\.[01][0-9]*\n")
     if(NOT last_output MATCHES "${_pattern}")
       message(FATAL_ERROR "hard_constraint_diffusion on ${_ranks}: no match for ${_pattern}")
     endif()
