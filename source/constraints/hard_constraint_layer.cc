@@ -198,7 +198,9 @@ namespace dealii_learned
      *  accepted values in @p history) by less than @p tolerance of it
      *  together: a least-squares minimum approached so slowly (in
      *  directions the basis barely determines) that going on changes
-     *  nothing measurable. */
+     *  nothing measurable. (The callers also ask that the damping be no
+     *  larger than at the start, so that steps shortened by rejections do
+     *  not pass for a minimum.) */
     bool
     stagnated(const std::vector<double> &history, const double tolerance)
     {
@@ -459,6 +461,9 @@ namespace dealii_learned
     auto              &v       = buffer(width);
     const unsigned int n       = n_rows();
     const unsigned int n_owned = partitioner->locally_owned_size();
+    // (The buffer is left ghosted by its last use; compress() needs it
+    // not to be.)
+    v.zero_out_ghost_values();
     // Summing sends the ghost rows' contributions to their owners first;
     // either way the owners' values then go to the ghosts.
     for (unsigned int r = 0; r < n; ++r)
@@ -702,7 +707,12 @@ namespace dealii_learned
                                     const unsigned int             n_basis,
                                     TrilinosWrappers::MPI::Vector &u)
   {
-    AssertThrow(n_basis > 0, ExcMessage("Hard constraints: no basis fields."));
+    AssertThrow(Utilities::MPI::min(n_basis, space.mpi_communicator) > 0 &&
+                  Utilities::MPI::min(n_basis, space.mpi_communicator) ==
+                    Utilities::MPI::max(n_basis, space.mpi_communicator),
+                ExcMessage("Hard constraints: no basis fields, or not as many "
+                           "on every MPI rank (" +
+                           std::to_string(n_basis) + " on this one)."));
     N                              = n_basis;
     const auto        &relevant    = space.locally_relevant;
     const auto        &constraints = space.constraints;
@@ -850,7 +860,8 @@ namespace dealii_learned
                   // one refinement) have been taken from QR factors.
                   if (norm <= settings.tolerance * report.initial_residual ||
                       reducible(factors[k]) <= settings.tolerance * norm ||
-                      stagnated(history[k], settings.tolerance) ||
+                      (stagnated(history[k], settings.tolerance) &&
+                       damping[k] <= settings.damping) ||
                       (linear && iteration >= 2))
                     {
                       // The factor at the solution, for backward().
@@ -1126,7 +1137,8 @@ namespace dealii_learned
             const double tolerance = settings.tolerance * settings.tolerance;
             if (objective <= tolerance * initial ||
                 reducible <= std::max(tolerance, 1e-11) * objective ||
-                stagnated(history, settings.tolerance) ||
+                (stagnated(history, settings.tolerance) &&
+                 damping <= settings.damping) ||
                 (linear && iteration >= 2))
               {
                 least_squares_step(accepted, 0., 0, 0, R_J, false);

@@ -70,6 +70,11 @@ namespace dealii_learned
   void
   HardConstraintPostprocessor<dim>::parse_parameters(ParameterHandler &prm)
   {
+    AssertThrow(dim == 2,
+                ExcMessage("Postprocessors/hard-constraint: the models "
+                           "`dealii-learned train` makes take 2-D "
+                           "coordinates; this host's mesh is " +
+                           std::to_string(dim) + "-D."));
     model_file = prm.get("Model file");
     AssertThrow(!model_file.empty(),
                 ExcMessage("Postprocessors/hard-constraint needs a 'Model "
@@ -167,6 +172,15 @@ namespace dealii_learned
                              "must have support points (FE_Q)."));
       if constexpr (dim == 2)
         B = model->evaluate(rows, *residual);
+      bool finite = true;
+      for (const double value : B)
+        finite = finite && std::isfinite(value);
+      AssertThrow(Utilities::MPI::min(finite ? 1 : 0, comm) > 0,
+                  ExcMessage("Postprocessors/hard-constraint: the model '" +
+                             model_file +
+                             "' gives values that are not finite (NaN or "
+                             "infinite) for the host's parameters; check "
+                             "them against the ranges it was trained on."));
     }
     const double model_seconds = timer.wall_time();
 

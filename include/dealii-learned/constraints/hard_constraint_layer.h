@@ -28,7 +28,9 @@ namespace dealii_learned
      *  than basis fields, or a nonlinear R), or when its last five
      *  accepted steps together lowered ||R|| by less than this fraction
      *  (a minimum approached too slowly to change anything measurable). A
-     *  linear R takes two Gauss-Newton steps (a solve and a refinement). */
+     *  linear R takes two Gauss-Newton steps (a solve and a refinement). With
+     *  interface coupling, the criterion on what a step can still remove
+     *  does not go below 3e-6 (the joint objective's round-off). */
     double tolerance = 1e-10;
     /** Levenberg-Marquardt's initial damping (relative to diag(M^T M));
      *  not used for linear residuals (Gauss-Newton). */

@@ -72,19 +72,22 @@ namespace dealii_learned
           basis.scalar_type() == torch::kFloat64 && basis.dim() == 2 &&
           basis.size(0) == static_cast<int64_t>(layer->n_rows()) &&
           basis.size(1) > 0;
-        AssertThrow(
-          dealii::Utilities::MPI::min(fits ? 1 : 0,
-                                      layer->get_space().mpi_communicator) > 0,
-          dealii::ExcMessage(
-            "Hard constraints: the basis must be a float64 tensor "
-            "with one row per locally relevant DoF (" +
-            std::to_string(layer->n_rows()) +
-            " on this rank) and at least one column, not " +
-            (basis.scalar_type() == torch::kFloat64 ?
-               std::string() :
-               std::string("of another type and ")) +
-            "of shape [" + std::to_string(basis.size(0)) + ", " +
-            std::to_string(basis.dim() > 1 ? basis.size(1) : 0) + "]."));
+        const MPI_Comm comm  = layer->get_space().mpi_communicator;
+        const int64_t  width = basis.dim() == 2 ? basis.size(1) : 0;
+        AssertThrow(dealii::Utilities::MPI::min(fits ? 1 : 0, comm) > 0 &&
+                      dealii::Utilities::MPI::min(width, comm) ==
+                        dealii::Utilities::MPI::max(width, comm),
+                    dealii::ExcMessage(
+                      "Hard constraints: the basis must be a float64 tensor "
+                      "with one row per locally relevant DoF (" +
+                      std::to_string(layer->n_rows()) +
+                      " on this rank) and as many columns on every rank, not " +
+                      (basis.scalar_type() == torch::kFloat64 ?
+                         std::string() :
+                         std::string("of another type and ")) +
+                      "of shape [" + std::to_string(basis.size(0)) + ", " +
+                      std::to_string(basis.dim() > 1 ? basis.size(1) : 0) +
+                      "]."));
         dealii::TrilinosWrappers::MPI::Vector u;
         layer->forward(basis.data_ptr<double>(), basis.size(1), u);
         ctx->saved_data["layer"] = layer_address;

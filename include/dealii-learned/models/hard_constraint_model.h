@@ -62,7 +62,8 @@ namespace dealii_learned
      * The network at @p points for @p residual's current parameters:
      * n_outputs() values per point, row-major. Throws if the residual's
      * parameters or point features are not those the model was trained
-     * with (by name), or if an output is not finite.
+     * with (by name). The outputs are not checked: under MPI a caller
+     * decides on every rank whether they are all finite.
      */
     std::vector<double>
     evaluate(const std::vector<dealii::Point<2>> &points,
