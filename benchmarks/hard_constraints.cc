@@ -27,7 +27,8 @@
  *    diffusion-sorption) it trains the neural solver with `dealii-learned
  *    train` (in-process; 60 epochs of 8 parameter draws on 1,089 DoFs, 16
  *    basis fields, experts' tolerance 1e-4) by each method: soft, hard,
- *    moe (4 experts), moe with 4 coupled experts, and reports the relative
+ *    moe with 4 and 8 experts, each without and with coupling (weight
+ *    10), and reports the relative
  *    L2 error against the finite element solutions of 4 validation draws,
  *    the validation loss and the time per epoch and per training step. A
  *    training whose experts do not converge is a row with trained = false.
@@ -73,6 +74,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "../source/models/hard_constraint_network.h"
 
@@ -269,6 +271,7 @@ namespace
   train(const std::string &residual,
         const std::string &residual_section,
         const std::string &method,
+        const unsigned int experts,
         const double       interface_weight,
         const bool         quick,
         const std::string &dir,
@@ -277,14 +280,19 @@ namespace
   {
     const unsigned int epochs = quick ? 3 : 60, samples = 8;
     const std::string  label =
-      method + (interface_weight > 0. ? "+coupling" : std::string());
+      method +
+      (method == "moe" ? " K=" + std::to_string(experts) : std::string()) +
+      (interface_weight > 0. ? " coupled" : std::string());
     std::string coefficient = residual_section_label(residual_section);
     for (const char c : std::string(" ()"))
       coefficient.erase(std::remove(coefficient.begin(), coefficient.end(), c),
                         coefficient.end());
+    std::string name = label;
+    std::replace(name.begin(), name.end(), ' ', '-');
+    std::replace(name.begin(), name.end(), '=', '-');
     const std::string file = dir + "/" + residual +
                              (coefficient.empty() ? "" : "-" + coefficient) +
-                             "-" + label;
+                             "-" + name;
     std::ofstream(file + ".prm")
       << "subsection Training\n"
          "  set Model = hard-constraint\n"
@@ -293,8 +301,8 @@ namespace
       << "\n  set Resume = false\n"
          "  subsection hard-constraint\n"
          "    set Method = "
-      << method << "\n    set Experts = 4\n    set Interface weight = "
-      << interface_weight
+      << method << "\n    set Experts = " << experts
+      << "\n    set Interface weight = " << interface_weight
       << "\n    set Basis fields = 16\n"
          "    set Hidden width = 32\n"
          "    set Hidden layers = 2\n"
@@ -452,7 +460,7 @@ main(int argc, char **argv)
       ResultTable       accuracy;
       const std::string accuracy_json = dir + "/accuracy.json";
       std::cout << "\nTraining the neural solver (soft, hard, moe with 4 "
-                   "experts, moe with 4 coupled experts):"
+                   "and 8 experts, each without and with coupling):"
                 << std::endl;
       for (const auto &[residual, section] :
            std::vector<std::pair<std::string, std::string>>{
@@ -464,12 +472,18 @@ main(int argc, char **argv)
               "      set Coefficient = random\n    end\n"},
              {"nonlinear-diffusion", ""},
              {"diffusion-sorption", ""}})
-        for (const auto &[method, weight] :
-             std::vector<std::pair<std::string, double>>{
-               {"soft", 0.}, {"hard", 0.}, {"moe", 0.}, {"moe", 10.}})
+        for (const auto &[method, experts, weight] :
+             std::vector<std::tuple<std::string, unsigned int, double>>{
+               {"soft", 1, 0.},
+               {"hard", 1, 0.},
+               {"moe", 4, 0.},
+               {"moe", 4, 10.},
+               {"moe", 8, 0.},
+               {"moe", 8, 10.}})
           train(residual,
                 section,
                 method,
+                experts,
                 weight,
                 quick,
                 dir,

@@ -22,7 +22,7 @@ endforeach()
 file(READ "${OUTPUT}/accuracy.json" accuracy)
 foreach(residual "diffusion-reaction \\(jump\\)" "diffusion-reaction \\(random\\)"
     nonlinear-diffusion diffusion-sorption)
-  foreach(method soft hard moe moe\\+coupling)
+  foreach(method soft hard "moe K=4" "moe K=4 coupled" "moe K=8" "moe K=8 coupled")
     if(NOT accuracy MATCHES "\"residual\": \"${residual}\",[^}]*\"method\": \"${method}\"")
       message(FATAL_ERROR "accuracy.json has no row of ${residual} with ${method}")
     endif()
