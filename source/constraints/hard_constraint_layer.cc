@@ -71,6 +71,27 @@ namespace dealii_learned
     }
 
 
+    /** The triangular factor of the rows (m x c, row-major) that all ranks
+     *  hold together: each rank's factor, gathered and factored again
+     *  (the same on every rank). Collective. */
+    FullMatrix<double>
+    triangular_factor_over_ranks(const std::vector<double> &rows,
+                                 const unsigned int         c,
+                                 const MPI_Comm             comm)
+    {
+      const FullMatrix<double> local =
+        triangular_factor(rows, rows.size() / c, c);
+      std::vector<double> flat(std::size_t(c) * c);
+      for (unsigned int i = 0; i < c; ++i)
+        for (unsigned int j = 0; j < c; ++j)
+          flat[std::size_t(i) * c + j] = local(i, j);
+      std::vector<double> stacked;
+      for (const auto &part : Utilities::MPI::all_gather(comm, flat))
+        stacked.insert(stacked.end(), part.begin(), part.end());
+      return triangular_factor(stacked, stacked.size() / c, c);
+    }
+
+
     /** Checks that the N x N upper triangular @p R is not (nearly)
      *  singular, else an error that names the expert. */
     void
@@ -687,17 +708,8 @@ namespace dealii_learned
                     interface_jacobian.begin() + std::size_t(x + 1) * KN);
         rows.push_back(interface_residual[x]);
       }
-    const FullMatrix<double> local =
-      triangular_factor(rows, owned_interface.size(), c);
-    std::vector<double> flat(std::size_t(c) * c);
-    for (unsigned int i = 0; i < c; ++i)
-      for (unsigned int j = 0; j < c; ++j)
-        flat[std::size_t(i) * c + j] = local(i, j);
-    std::vector<double> stacked;
-    for (const auto &part :
-         Utilities::MPI::all_gather(space.mpi_communicator, flat))
-      stacked.insert(stacked.end(), part.begin(), part.end());
-    interface_factor = triangular_factor(stacked, stacked.size() / c, c);
+    interface_factor =
+      triangular_factor_over_ranks(rows, c, space.mpi_communicator);
   }
 
 
@@ -1006,17 +1018,8 @@ namespace dealii_learned
               P[start + high * N + b] = -std::sqrt(weight) * basis[r * N + b];
             }
         }
-    const FullMatrix<double> local = triangular_factor(P, P.size() / KN, KN);
-    std::vector<double>      flat(std::size_t(KN) * KN);
-    for (unsigned int i = 0; i < KN; ++i)
-      for (unsigned int j = 0; j < KN; ++j)
-        flat[std::size_t(i) * KN + j] = local(i, j);
-    std::vector<double> stacked;
-    for (const auto &part :
-         Utilities::MPI::all_gather(space.mpi_communicator, flat))
-      stacked.insert(stacked.end(), part.begin(), part.end());
     const FullMatrix<double> factor =
-      triangular_factor(stacked, stacked.size() / KN, KN);
+      triangular_factor_over_ranks(P, KN, space.mpi_communicator);
     penalty_matrix.assign(std::size_t(KN) * KN, 0.);
     for (unsigned int i = 0; i < KN; ++i)
       for (unsigned int j = i; j < KN; ++j)
