@@ -1,5 +1,7 @@
 # Runs the benchmark on its small sizes and checks that it exits cleanly
-# and writes its rows and plots.
+# (it fails itself when a solve does not converge), writes its rows and
+# plots, and that no learned method takes more than 10 times CG+AMG's total
+# time (a sanity bound, not the speed target).
 #   cmake -DBENCHMARK=<program> -DOUTPUT=<dir> -P smoke_check.cmake
 file(REMOVE_RECURSE "${OUTPUT}")
 execute_process(COMMAND "${BENCHMARK}" --quick --output "${OUTPUT}"
@@ -14,6 +16,20 @@ foreach(method "\"dcdm\"" "\"fcg+neural\"" "\"cg+amg\"" "\"cg+ic\"")
     message(FATAL_ERROR "rows.json has no row with ${method}")
   endif()
 endforeach()
+# Every row's ratio_to_amg for the learned methods.
+string(REGEX MATCHALL "\"method\": \"(dcdm|fcg\\+neural)\"[^}]*\"ratio_to_amg\": [-+.e0-9]+"
+  learned "${rows}")
+list(LENGTH learned n_learned)
+if(n_learned EQUAL 0)
+  message(FATAL_ERROR "rows.json has no ratio_to_amg of a learned method")
+endif()
+foreach(row IN LISTS learned)
+  string(REGEX REPLACE ".*\"ratio_to_amg\": ([-+.e0-9]+)$" "\\1" ratio "${row}")
+  if(ratio GREATER 10)
+    message(FATAL_ERROR "a learned method took ${ratio} times CG+AMG's time: ${row}")
+  endif()
+endforeach()
+message(STATUS "${n_learned} learned rows, each within 10x of CG+AMG")
 find_program(GNUPLOT gnuplot)
 if(GNUPLOT AND NOT EXISTS "${OUTPUT}/time_vs_dofs.png")
   message(FATAL_ERROR "gnuplot is installed but time_vs_dofs.png was not written")

@@ -6,8 +6,10 @@
  * residual of 1e-8 with CG (no preconditioner, Jacobi, SSOR, IC, AMG), DCDM
  * with the direction network, and flexible CG preconditioned by the
  * network. It prints one table row per (problem, size, method) as it goes,
- * and at the end writes
- *   <dir>/rows.json (or --json FILE)  the rows;
+ * writes
+ *   <dir>/rows.json (or --json FILE)  the rows, after every size (a run
+ *                                     stopped halfway keeps its rows);
+ * and at the end
  *   <dir>/residuals-<problem>.png     residual against iteration at the
  *                                     largest size;
  *   <dir>/time_vs_dofs.png            total time against DoFs;
@@ -404,6 +406,11 @@ main(int argc, char **argv)
               run_case<2>(c, c.sizes[k], methods, model, table, h, std::cout);
             else
               run_case<3>(c, c.sizes[k], methods, model, table, h, std::cout);
+            // The rows so far, after every size: a long run stopped
+            // halfway keeps what it measured.
+            std::ostringstream so_far;
+            table.write_json(so_far);
+            write_file_atomically(json, so_far.str() + "\n");
             if (k + 1 == c.sizes.size())
               histories.insert(h.begin(), h.end());
           }
