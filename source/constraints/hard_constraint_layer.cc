@@ -222,6 +222,29 @@ namespace dealii_learned
      *  nothing measurable. (The callers also ask that the damping be no
      *  larger than at the start, so that steps shortened by rejections do
      *  not pass for a minimum.) */
+    /** Levenberg-Marquardt with Nielsen's damping update: whether a step
+     *  whose gain (actual over predicted decrease of ||R||^2) is @p gain
+     *  is accepted, and the damping for the next one (lowered after a
+     *  success, raised ever faster after failures, never below
+     *  @p initial_damping then). */
+    bool
+    accept_step(const double gain,
+                const double initial_damping,
+                double      &damping,
+                double      &growth)
+    {
+      if (gain > 0.)
+        {
+          damping *= std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
+          growth = 2.;
+          return true;
+        }
+      damping = std::max(damping * growth, initial_damping);
+      growth *= 2.;
+      return false;
+    }
+
+
     bool
     stagnated(const std::vector<double> &history, const double tolerance)
     {
@@ -841,20 +864,12 @@ namespace dealii_learned
                        norm * norm) /
                         predicted[k] :
                       -1.;
-                  if (gain > 0.)
-                    {
-                      damping[k] *=
-                        std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
-                      growth[k] = 2.;
-                    }
-                  else
+                  if (!accept_step(
+                        gain, settings.damping, damping[k], growth[k]))
                     {
                       // The step made the residual larger: go back, damp
                       // more, try again.
-                      w[k] = previous_w[k];
-                      damping[k] =
-                        std::max(damping[k] * growth[k], settings.damping);
-                      growth[k] *= 2.;
+                      w[k]  = previous_w[k];
                       retry = true;
                     }
                 }
@@ -1101,16 +1116,9 @@ namespace dealii_learned
           {
             const double gain =
               predicted > 0. ? (previous - objective) / predicted : -1.;
-            if (gain > 0.)
+            if (!accept_step(gain, settings.damping, damping, growth))
               {
-                damping *= std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
-                growth = 2.;
-              }
-            else
-              {
-                w       = previous_w;
-                damping = std::max(damping * growth, settings.damping);
-                growth *= 2.;
+                w     = previous_w;
                 retry = true;
               }
           }
