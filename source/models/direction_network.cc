@@ -3,6 +3,10 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/models/direction_network.h>
 
+#include <Epetra_CrsMatrix.h>
+#include <Epetra_Import.h>
+#include <Epetra_MultiVector.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -345,6 +349,100 @@ namespace dealii_learned
 
   // ---------------------------------------------------------------- network
 
+  class DirectionNetwork::LevelMatrix
+  {
+  public:
+    using VectorType = TrilinosWrappers::MPI::Vector;
+
+    explicit LevelMatrix(const TrilinosWrappers::SparseMatrix &M)
+    {
+      const Epetra_CrsMatrix &E = M.trilinos_matrix();
+      n_rows                    = E.NumMyRows();
+      row_start.resize(n_rows + 1);
+      row_start[0] = 0;
+      columns.reserve(E.NumMyNonzeros());
+      values.reserve(E.NumMyNonzeros());
+      for (int i = 0; i < n_rows; ++i)
+        {
+          int     n       = 0;
+          double *entries = nullptr;
+          int    *indices = nullptr;
+          E.ExtractMyRowView(i, n, entries, indices);
+          for (int k = 0; k < n; ++k)
+            {
+              columns.push_back(indices[k]);
+              values.push_back(static_cast<float>(entries[k]));
+            }
+          row_start[i + 1] = columns.size();
+        }
+      n_columns = E.ColMap().NumMyElements();
+      // No importer: the column map is the domain map, in the same order.
+      if (E.Importer() != nullptr)
+        {
+          importer = std::make_unique<Epetra_Import>(*E.Importer());
+          ghosted  = std::make_unique<Epetra_MultiVector>(E.ColMap(), 1);
+        }
+    }
+
+    /** The values of @p x at this rank's columns (imports the ghosts). */
+    const double *
+    column_values(const VectorType &x) const
+    {
+      if (importer == nullptr)
+        return x.begin();
+      const int error = ghosted->Import(x.trilinos_vector(), *importer, Insert);
+      AssertThrow(error == 0, ExcTrilinosError(error));
+      return (*ghosted)[0];
+    }
+
+    /** Calls f(i, (M x)_i) for every owned row i, in order. */
+    template <typename Function>
+    void
+    for_each_row(const VectorType &x, const Function &f) const
+    {
+      const double            *xc    = column_values(x);
+      const std::size_t *const start = row_start.data();
+      const int *const         col   = columns.data();
+      const float *const       val   = values.data();
+      for (int i = 0; i < n_rows; ++i)
+        {
+          double sum = 0.;
+          for (std::size_t k = start[i]; k < start[i + 1]; ++k)
+            sum += val[k] * xc[col[k]];
+          f(i, sum);
+        }
+    }
+
+    /** y = M^T x: the rows scattered into the columns, then the ghost
+     *  columns' sums added to their owners. */
+    void
+    transpose_vmult(VectorType &y, const VectorType &x) const
+    {
+      double *target = importer == nullptr ? y.begin() : (*ghosted)[0];
+      std::fill(target, target + n_columns, 0.);
+      const double *xv = x.begin();
+      for (int i = 0; i < n_rows; ++i)
+        for (std::size_t k = row_start[i]; k < row_start[i + 1]; ++k)
+          target[columns[k]] += values[k] * xv[i];
+      if (importer != nullptr)
+        {
+          y = 0.;
+          const int error =
+            y.trilinos_vector().Export(*ghosted, *importer, Add);
+          AssertThrow(error == 0, ExcTrilinosError(error));
+        }
+    }
+
+  private:
+    int                                         n_rows = 0, n_columns = 0;
+    std::vector<std::size_t>                    row_start;
+    std::vector<int>                            columns;
+    std::vector<float>                          values;
+    std::unique_ptr<Epetra_Import>              importer;
+    mutable std::unique_ptr<Epetra_MultiVector> ghosted;
+  };
+
+
   void
   DirectionNetwork::initialize(const TrilinosWrappers::SparseMatrix &A,
                                const DirectionNetworkModel          &new_model)
@@ -353,6 +451,16 @@ namespace dealii_learned
     hierarchy.initialize(A, model.hierarchy);
     const unsigned int n_levels = hierarchy.n_levels();
     const MPI_Comm     comm     = A.get_mpi_communicator();
+    level_matrices.clear();
+    level_prolongations.clear();
+    for (unsigned int l = 0; l < n_levels; ++l)
+      {
+        level_matrices.push_back(
+          std::make_shared<const LevelMatrix>(hierarchy.matrix(l)));
+        if (l + 1 < n_levels)
+          level_prolongations.push_back(
+            std::make_shared<const LevelMatrix>(hierarchy.prolongation(l)));
+      }
     for (Vectors *vectors : {&rhs,
                              &solution,
                              &residual,
@@ -368,8 +476,7 @@ namespace dealii_learned
     for (unsigned int l = 0; l < n_levels; ++l)
       {
         rhs[l].reinit(hierarchy.locally_owned(l), comm);
-        for (Vectors *vectors :
-             {&solution, &residual, &message, &coarse_correction})
+        for (Vectors *vectors : {&solution, &residual})
           (*vectors)[l].reinit(rhs[l]);
         if (w_cycle)
           for (Vectors *vectors : {&saved_rhs, &accumulated})
@@ -395,42 +502,65 @@ namespace dealii_learned
                            const unsigned int     n_layers,
                            const bool             solution_is_zero) const
   {
-    const auto  &M = hierarchy.matrix(level);
-    const double sigma =
+    const LevelMatrix &M = *level_matrices[level];
+    const double       sigma =
       rhs[level].l2_norm() / std::sqrt(static_cast<double>(rhs[level].size()));
     if (!(sigma > 0.))
-      return; // zero right-hand side: the solution stays 0
+      {
+        // Zero right-hand side: the solution stays (or becomes) 0.
+        if (solution_is_zero)
+          solution[level] = 0.;
+        return;
+      }
 
     const unsigned int n_hidden = weights.hidden;
+    // The perceptron's weights, divided by sigma where they meet the
+    // features (f0 = r/sigma, f1 = m/sigma) and multiplied by it at the
+    // output: sigma dy = a r + b m + sum_j w_j relu(W_j0 r + W_j1 m +
+    // sigma c_j).
+    std::vector<double> W0(n_hidden), W1(n_hidden), c(n_hidden);
+    for (unsigned int j = 0; j < n_hidden; ++j)
+      {
+        W0[j] = weights.W[2 * j];
+        W1[j] = weights.W[2 * j + 1];
+        c[j]  = sigma * weights.bias[j];
+      }
+    const double *w = weights.w.data();
+    const double  a = weights.a, b = weights.b;
+
+    double *y = solution[level].begin();
     for (unsigned int k = 0; k < n_layers; ++k)
       {
-        if (k == 0 && solution_is_zero)
-          residual[level] = rhs[level]; // rhs - M 0, without the product
-        else
+        // The first layer from y = 0 reads the right-hand side itself.
+        const bool    first = (k == 0 && solution_is_zero);
+        const double *r     = first ? rhs[level].begin() : nullptr;
+        if (!first)
           {
-            M.vmult(residual[level], solution[level]);
-            residual[level].sadd(-1., 1., rhs[level]);
+            // residual = rhs - M y
+            double       *res = residual[level].begin();
+            const double *f   = rhs[level].begin();
+            M.for_each_row(solution[level], [&](const int i, const double My) {
+              res[i] = f[i] - My;
+            });
+            r = res;
           }
-        M.vmult(message[level], residual[level]);
-
-        // The per-node perceptron on (residual, message) / sigma.
-        const double     *r = residual[level].begin();
-        const double     *m = message[level].begin();
-        double           *y = solution[level].begin();
-        const std::size_t n = residual[level].locally_owned_size();
-        for (std::size_t i = 0; i < n; ++i)
-          {
-            const double f0 = r[i] / sigma, f1 = m[i] / sigma;
-            double       update = weights.a * f0 + weights.b * f1;
-            for (unsigned int j = 0; j < n_hidden; ++j)
-              {
-                const double h = weights.W[2 * j] * f0 +
-                                 weights.W[2 * j + 1] * f1 + weights.bias[j];
-                if (h > 0.)
-                  update += weights.w[j] * h;
-              }
-            y[i] += sigma * update;
-          }
+        // The message m = M r row by row, and the perceptron on (r, m)
+        // at once: y does not enter M r, so it can be updated in place.
+        M.for_each_row(first ? rhs[level] : residual[level],
+                       [&](const int i, const double m) {
+                         const double ri     = r[i];
+                         double       update = a * ri + b * m;
+                         for (unsigned int j = 0; j < n_hidden; ++j)
+                           {
+                             const double h = W0[j] * ri + W1[j] * m + c[j];
+                             if (h > 0.)
+                               update += w[j] * h;
+                           }
+                         if (first)
+                           y[i] = update;
+                         else
+                           y[i] += update;
+                       });
       }
   }
 
@@ -438,7 +568,6 @@ namespace dealii_learned
   void
   DirectionNetwork::cycle(const unsigned int level) const
   {
-    solution[level] = 0.;
     if (level + 1 == hierarchy.n_levels())
       {
         smooth(model.coarse, level, model.coarse_layers, true);
@@ -448,11 +577,17 @@ namespace dealii_learned
 
     // Restriction of the residual: coarse rhs = S P^T (rhs - M solution).
     const unsigned int coarse = level + 1;
-    const auto        &P      = hierarchy.prolongation(level);
+    const LevelMatrix &P      = *level_prolongations[level];
     const auto        &S      = hierarchy.inverse_sqrt_diagonal(coarse);
-    hierarchy.matrix(level).vmult(residual[level], solution[level]);
-    residual[level].sadd(-1., 1., rhs[level]);
-    P.Tvmult(rhs[coarse], residual[level]);
+    {
+      double       *res = residual[level].begin();
+      const double *f   = rhs[level].begin();
+      level_matrices[level]->for_each_row(solution[level],
+                                          [&](const int i, const double My) {
+                                            res[i] = f[i] - My;
+                                          });
+    }
+    P.transpose_vmult(rhs[coarse], residual[level]);
     rhs[coarse].scale(S);
 
     cycle(coarse);
@@ -462,13 +597,17 @@ namespace dealii_learned
       {
         // More visits of the coarse level, each on the residual the ones
         // before left.
-        const auto &M       = hierarchy.matrix(coarse);
-        saved_rhs[coarse]   = rhs[coarse];
-        accumulated[coarse] = solution[coarse];
+        const LevelMatrix &M = *level_matrices[coarse];
+        saved_rhs[coarse]    = rhs[coarse];
+        accumulated[coarse]  = solution[coarse];
         for (unsigned int k = 1; k < model.cycle_index; ++k)
           {
-            M.vmult(rhs[coarse], accumulated[coarse]);
-            rhs[coarse].sadd(-1., 1., saved_rhs[coarse]);
+            double       *f     = rhs[coarse].begin();
+            const double *saved = saved_rhs[coarse].begin();
+            M.for_each_row(accumulated[coarse],
+                           [&](const int i, const double Mx) {
+                             f[i] = saved[i] - Mx;
+                           });
             cycle(coarse);
             accumulated[coarse] += solution[coarse];
           }
@@ -477,9 +616,12 @@ namespace dealii_learned
 
     // Prolongation: solution += gamma P S (coarse solution).
     solution[coarse].scale(S);
-    P.vmult(coarse_correction[level], solution[coarse]);
-    solution[level].add(model.coarse_correction_scale,
-                        coarse_correction[level]);
+    {
+      double      *y     = solution[level].begin();
+      const double gamma = model.coarse_correction_scale;
+      P.for_each_row(solution[coarse],
+                     [&](const int i, const double Px) { y[i] += gamma * Px; });
+    }
 
     smooth(model.post, level, model.post_layers, false);
   }
@@ -494,9 +636,14 @@ namespace dealii_learned
     //   c = B v, t = M c, v' = v - (c.v / c.t) t, d = B v', u = M d,
     //   z = (c.v/rho - gamma (d.v')/(rho beta)) c + (d.v'/beta) d
     // with rho = c.t, gamma = d.t, beta = d.u - gamma^2/rho.
-    const auto &M      = hierarchy.matrix(l);
+    const LevelMatrix &M       = *level_matrices[l];
+    const auto         product = [&M](TrilinosWrappers::MPI::Vector       &y,
+                              const TrilinosWrappers::MPI::Vector &x) {
+      double *target = y.begin();
+      M.for_each_row(x, [&](const int i, const double Mx) { target[i] = Mx; });
+    };
     first_direction[l] = solution[l];
-    M.vmult(first_image[l], first_direction[l]);
+    product(first_image[l], first_direction[l]);
     const double rho    = first_direction[l] * first_image[l];
     const double alpha1 = first_direction[l] * rhs[l];
     // A degenerate first direction (zero right-hand side, or a cycle that
@@ -507,7 +654,7 @@ namespace dealii_learned
     rhs[l].add(-alpha1 / rho, first_image[l]);
     cycle(l);
     // Now solution[l] = d = B v' and rhs[l] = v'.
-    M.vmult(second_image[l], solution[l]);
+    product(second_image[l], solution[l]);
     const double gamma  = solution[l] * first_image[l];
     const double du     = solution[l] * second_image[l];
     const double beta   = du - gamma * gamma / rho;

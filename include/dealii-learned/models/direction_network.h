@@ -7,6 +7,7 @@
 #include <dealii-learned/models/aggregation_hierarchy.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -123,10 +124,19 @@ namespace dealii_learned
    * sparse matrix-vector products with Â_l and O(hidden) flops per unknown,
    * (one fewer in the first layer of each visit, which starts from y = 0), so
    * one application is of the order of an AMG V-cycle with a degree-2
-   * polynomial smoother; measured against Trilinos ML (benchmarks/), a DCDM
-   * iteration costs about 1.6 times a CG+AMG iteration. Under MPI the
-   * products are Trilinos' (ghost exchange per layer); the per-node
-   * perceptron is local.
+   * polynomial smoother.
+   *
+   * The network's products use its own copies of the level matrices and
+   * prolongations with single-precision values (the vectors stay double):
+   * the products are bound by memory traffic, and 4-byte values cut it by
+   * a third. The perceptron runs inside the product that computes the
+   * message, and the residual inside the product that needs it, so a layer
+   * reads its vectors once. The network is only a direction operator: the
+   * Krylov method around it works with A in double precision and checks
+   * the true residual, and DCDM and flexible CG tolerate the inexactness.
+   * Under MPI each product imports its ghost entries through the matrix's
+   * Epetra importer (one exchange per product, as in Trilinos); the
+   * per-node perceptron is local.
    */
   class DirectionNetwork
   {
@@ -147,6 +157,14 @@ namespace dealii_learned
     const AggregationHierarchy &
     get_hierarchy() const;
 
+    /**
+     * A matrix of the hierarchy (level matrix or prolongation) as the
+     * network applies it: the locally owned rows in compressed row storage
+     * with single-precision values, and the ghost exchange of its columns.
+     * Defined in the source file.
+     */
+    class LevelMatrix;
+
   private:
     /** @p solution_is_zero: solution[level] is known to be 0, which saves
      *  the first residual's matrix-vector product. */
@@ -164,6 +182,10 @@ namespace dealii_learned
 
     DirectionNetworkModel model;
     AggregationHierarchy  hierarchy;
+    /** Per level: the level matrix and the prolongation to it from the
+     *  next coarser level (none on the coarsest), in single precision. */
+    std::vector<std::shared_ptr<const LevelMatrix>> level_matrices,
+      level_prolongations;
 
     /** The vectors of one level. */
     using Vectors = std::vector<dealii::TrilinosWrappers::MPI::Vector>;
