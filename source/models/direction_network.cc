@@ -7,6 +7,8 @@
 #include <Epetra_Import.h>
 #include <Epetra_MultiVector.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -443,6 +445,67 @@ namespace dealii_learned
   };
 
 
+  namespace
+  {
+    /**
+     * One layer's perceptron, fused into the product m = M x (x = r, the
+     * residual): y_i (+)= sigma dy_i for every owned row. The weights meet
+     * the features (f0 = r/sigma, f1 = m/sigma) divided by sigma and the
+     * output multiplied by it, which by the positive homogeneity of relu
+     * is
+     *   sigma dy = a r + b m + sum_j w_j relu(W_j0 r + W_j1 m + sigma c_j).
+     * @p Hidden > 0 fixes the width at compile time (the weights then sit
+     * in registers); 0 reads it from @p weights.
+     */
+    template <unsigned int Hidden, typename LevelMatrixType>
+    void
+    apply_perceptron(const LevelMatrixType               &M,
+                     const SmootherWeights               &weights,
+                     const double                         sigma,
+                     const TrilinosWrappers::MPI::Vector &x,
+                     const double *const                  r,
+                     double *const                        y,
+                     const bool                           assign)
+    {
+      const unsigned int     n_hidden = Hidden > 0 ? Hidden : weights.hidden;
+      constexpr unsigned int capacity = Hidden > 0 ? Hidden : 1;
+      std::array<double, capacity> W0_fixed, W1_fixed, c_fixed, w_fixed;
+      std::vector<double>          W0_any, W1_any, c_any, w_any;
+      double *W0 = W0_fixed.data(), *W1 = W1_fixed.data(), *c = c_fixed.data(),
+             *w = w_fixed.data();
+      if (Hidden == 0)
+        {
+          for (auto *v : {&W0_any, &W1_any, &c_any, &w_any})
+            v->resize(n_hidden);
+          W0 = W0_any.data();
+          W1 = W1_any.data();
+          c  = c_any.data();
+          w  = w_any.data();
+        }
+      for (unsigned int j = 0; j < n_hidden; ++j)
+        {
+          W0[j] = weights.W[2 * j];
+          W1[j] = weights.W[2 * j + 1];
+          c[j]  = sigma * weights.bias[j];
+          w[j]  = weights.w[j];
+        }
+      const double a = weights.a, b = weights.b;
+      const auto   layer = [&](const int i, const double m) {
+        const double ri     = r[i];
+        double       update = a * ri + b * m;
+        // Branch-free: the sign of the hidden units is unpredictable.
+        for (unsigned int j = 0; j < n_hidden; ++j)
+          update += w[j] * std::max(W0[j] * ri + W1[j] * m + c[j], 0.);
+        if (assign)
+          y[i] = update;
+        else
+          y[i] += update;
+      };
+      M.for_each_row(x, layer);
+    }
+  } // namespace
+
+
   void
   DirectionNetwork::initialize(const TrilinosWrappers::SparseMatrix &A,
                                const DirectionNetworkModel          &new_model)
@@ -464,8 +527,6 @@ namespace dealii_learned
     for (Vectors *vectors : {&rhs,
                              &solution,
                              &residual,
-                             &message,
-                             &coarse_correction,
                              &saved_rhs,
                              &accumulated,
                              &first_direction,
@@ -513,21 +574,6 @@ namespace dealii_learned
         return;
       }
 
-    const unsigned int n_hidden = weights.hidden;
-    // The perceptron's weights, divided by sigma where they meet the
-    // features (f0 = r/sigma, f1 = m/sigma) and multiplied by it at the
-    // output: sigma dy = a r + b m + sum_j w_j relu(W_j0 r + W_j1 m +
-    // sigma c_j).
-    std::vector<double> W0(n_hidden), W1(n_hidden), c(n_hidden);
-    for (unsigned int j = 0; j < n_hidden; ++j)
-      {
-        W0[j] = weights.W[2 * j];
-        W1[j] = weights.W[2 * j + 1];
-        c[j]  = sigma * weights.bias[j];
-      }
-    const double *w = weights.w.data();
-    const double  a = weights.a, b = weights.b;
-
     double *y = solution[level].begin();
     for (unsigned int k = 0; k < n_layers; ++k)
       {
@@ -546,21 +592,11 @@ namespace dealii_learned
           }
         // The message m = M r row by row, and the perceptron on (r, m)
         // at once: y does not enter M r, so it can be updated in place.
-        M.for_each_row(first ? rhs[level] : residual[level],
-                       [&](const int i, const double m) {
-                         const double ri     = r[i];
-                         double       update = a * ri + b * m;
-                         for (unsigned int j = 0; j < n_hidden; ++j)
-                           {
-                             const double h = W0[j] * ri + W1[j] * m + c[j];
-                             if (h > 0.)
-                               update += w[j] * h;
-                           }
-                         if (first)
-                           y[i] = update;
-                         else
-                           y[i] += update;
-                       });
+        const auto &x = first ? rhs[level] : residual[level];
+        if (weights.hidden == 8)
+          apply_perceptron<8>(M, weights, sigma, x, r, y, first);
+        else
+          apply_perceptron<0>(M, weights, sigma, x, r, y, first);
       }
   }
 
@@ -587,8 +623,10 @@ namespace dealii_learned
                                             res[i] = f[i] - My;
                                           });
     }
-    P.transpose_vmult(rhs[coarse], residual[level]);
-    rhs[coarse].scale(S);
+    {
+      P.transpose_vmult(rhs[coarse], residual[level]);
+      rhs[coarse].scale(S);
+    }
 
     cycle(coarse);
     if (model.krylov_cycle && coarse + 1 < hierarchy.n_levels())

@@ -32,6 +32,9 @@ make_problem(const double contrast, const unsigned int refinement)
   return problem;
 }
 
+// The network applies its level matrices in single precision, the torch
+// forward pass in double: they agree to about 1e-7 relative (a wrong layer,
+// level or weight differs at order one).
 double
 forward_mismatch(const DirectionTrainer               &trainer,
                  const TrilinosWrappers::SparseMatrix &A)
@@ -94,7 +97,7 @@ main(int argc, char **argv)
     trainer.add_matrix(p->system_matrix);
   deallog << "training matrices " << trainer.n_matrices() << std::endl;
   deallog << "torch forward = network before training "
-          << (forward_mismatch(trainer, problems[0]->system_matrix) < 1e-12)
+          << (forward_mismatch(trainer, problems[0]->system_matrix) < 1e-5)
           << std::endl;
 
   const double        initial = trainer.evaluate();
@@ -107,7 +110,7 @@ main(int argc, char **argv)
   deallog << "loss decreased by at least 20% " << (final_loss < 0.8 * initial)
           << std::endl;
   deallog << "torch forward = network after training "
-          << (forward_mismatch(trainer, problems[0]->system_matrix) < 1e-12)
+          << (forward_mismatch(trainer, problems[0]->system_matrix) < 1e-5)
           << std::endl;
 
   DirectionTrainer again(settings, start);
@@ -133,7 +136,7 @@ main(int argc, char **argv)
               << levels.get_hierarchy().n_levels()
               << " levels: torch forward = network after an epoch "
               << (forward_mismatch(cycle_trainer, problems[1]->system_matrix) <
-                  1e-12)
+                  1e-5)
               << std::endl;
     }
 

@@ -190,10 +190,9 @@ namespace dealii_learned
     /** The vectors of one level. */
     using Vectors = std::vector<dealii::TrilinosWrappers::MPI::Vector>;
     // Per level: the right-hand side of the level's visit, its solution
-    // (the network's output on that level), the residual rhs - M solution,
-    // the message M residual a layer reads, and the prolongated coarse
-    // correction.
-    mutable Vectors rhs, solution, residual, message, coarse_correction;
+    // (the network's output on that level) and the residual
+    // rhs - M solution.
+    mutable Vectors rhs, solution, residual;
     // Per level, for more than one coarse visit: the right-hand side the
     // visits share; the W-cycle's sum of the visits' solutions; the
     // K-cycle's first direction, its image under M, and the image of the
