@@ -11,6 +11,7 @@
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
 
+#include <EpetraExt_MatrixMatrix.h>
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_FEVector.h>
 
@@ -638,12 +639,21 @@ namespace dealii_learned
      * ghosted vector. Decoupled rows (no aggregate) have no entries. With
      * omega = 0 this is P_0.
      */
-    TrilinosWrappers::SparseMatrix
-    smoothed_prolongation(const TrilinosWrappers::SparseMatrix &fine,
-                          const TrilinosWrappers::MPI::Vector  &scaling,
-                          const Aggregation                    &aggregation,
-                          const IndexSet                       &coarse_owned,
-                          const double                          omega)
+    /** The rows of a prolongation: for owned row i, the coarse columns
+     *  columns[start[i]..start[i+1]) and their values. */
+    struct ProlongationRows
+    {
+      std::vector<std::size_t> start;
+      std::vector<Index>       columns;
+      std::vector<double>      values;
+    };
+
+
+    ProlongationRows
+    prolongation_rows(const TrilinosWrappers::SparseMatrix &fine,
+                      const TrilinosWrappers::MPI::Vector  &scaling,
+                      const std::vector<Index>             &coarse_of,
+                      const double                          omega)
     {
       const MPI_Comm          comm       = fine.get_mpi_communicator();
       const IndexSet         &fine_owned = fine.locally_owned_range_indices();
@@ -654,7 +664,7 @@ namespace dealii_learned
       // Aggregate (as a double, exact below 2^53; -1 for none) and k of
       // every column this rank's rows reach.
       // Only the columns owned by other ranks go through a ghosted vector.
-      const Index n_rows = aggregation.coarse_of.size();
+      const Index n_rows = coarse_of.size();
       const Index first  = n_rows > 0 ? fine_owned.nth_index_in_set(0) : 0;
       std::vector<long long> column_aggregate(n_columns);
       std::vector<double>    column_kernel(n_columns);
@@ -664,12 +674,11 @@ namespace dealii_learned
           const Index g = columns.GID64(c);
           if (g >= first && g < first + n_rows)
             {
-              const Index i = g - first;
-              column_aggregate[c] =
-                aggregation.coarse_of[i] == numbers::invalid_dof_index ?
-                  -1 :
-                  static_cast<long long>(aggregation.coarse_of[i]);
-              column_kernel[c] = 1. / scaling.begin()[i];
+              const Index i       = g - first;
+              column_aggregate[c] = coarse_of[i] == numbers::invalid_dof_index ?
+                                      -1 :
+                                      static_cast<long long>(coarse_of[i]);
+              column_kernel[c]    = 1. / scaling.begin()[i];
             }
           else
             ghosts.push_back(g);
@@ -688,9 +697,9 @@ namespace dealii_learned
           TrilinosWrappers::MPI::Vector ghosted_kernel(ghosted_aggregate);
           for (Index i = 0; i < n_rows; ++i)
             owned_values.begin()[i] =
-              aggregation.coarse_of[i] == numbers::invalid_dof_index ?
+              coarse_of[i] == numbers::invalid_dof_index ?
                 -1. :
-                static_cast<double>(aggregation.coarse_of[i]);
+                static_cast<double>(coarse_of[i]);
           ghosted_aggregate = owned_values;
           for (Index i = 0; i < n_rows; ++i)
             owned_values.begin()[i] = 1. / scaling.begin()[i];
@@ -726,9 +735,9 @@ namespace dealii_learned
       for (Index i = 0; i < n_rows; ++i)
         {
           const std::size_t row_start = coarse_columns.size();
-          if (aggregation.coarse_of[i] != numbers::invalid_dof_index)
+          if (coarse_of[i] != numbers::invalid_dof_index)
             {
-              add(row_start, aggregation.coarse_of[i], 1. / scaling.begin()[i]);
+              add(row_start, coarse_of[i], 1. / scaling.begin()[i]);
               if (omega != 0.)
                 {
                   int     n_entries = 0;
@@ -745,6 +754,23 @@ namespace dealii_learned
           start[i + 1] = coarse_columns.size();
         }
 
+      return {std::move(start), std::move(coarse_columns), std::move(values)};
+    }
+
+
+    /** The prolongation with the pattern and values of @p rows. */
+    TrilinosWrappers::SparseMatrix
+    build_prolongation(const TrilinosWrappers::SparseMatrix &fine,
+                       const ProlongationRows               &rows,
+                       const IndexSet                       &coarse_owned)
+    {
+      const MPI_Comm          comm       = fine.get_mpi_communicator();
+      const IndexSet         &fine_owned = fine.locally_owned_range_indices();
+      const Epetra_CrsMatrix &E          = fine.trilinos_matrix();
+      const Index             n_rows     = rows.start.size() - 1;
+      const auto             &start      = rows.start;
+      const auto             &coarse_columns = rows.columns;
+      const auto             &values         = rows.values;
       // Straight into Epetra with the exact row lengths (deal.II's
       // sparsity pattern and set() calls cost more than the arithmetic).
       using GlobalIndex = TrilinosWrappers::types::int_type;
@@ -773,6 +799,66 @@ namespace dealii_learned
       P.reinit(epetra);
       return P;
     }
+
+
+    /** Writes the values of @p rows into @p P, which has their pattern
+     *  (built from them by build_prolongation()). */
+    void
+    update_prolongation(TrilinosWrappers::SparseMatrix &P,
+                        const ProlongationRows         &rows)
+    {
+      auto             &E = const_cast<Epetra_CrsMatrix &>(P.trilinos_matrix());
+      const Epetra_Map &columns = E.ColMap();
+      const Index       n_rows  = rows.start.size() - 1;
+      AssertThrow(static_cast<Index>(E.NumMyRows()) == n_rows,
+                  ExcInternalError());
+      for (Index i = 0; i < n_rows; ++i)
+        {
+          int     n       = 0;
+          double *entries = nullptr;
+          int    *indices = nullptr;
+          E.ExtractMyRowView(i, n, entries, indices);
+          AssertThrow(static_cast<std::size_t>(n) ==
+                        rows.start[i + 1] - rows.start[i],
+                      ExcMessage("AggregationHierarchy: the prolongation's "
+                                 "pattern changed with the values; build the "
+                                 "hierarchy anew (initialize())."));
+          for (int k = 0; k < n; ++k)
+            {
+              const Index J     = columns.GID64(indices[k]);
+              bool        found = false;
+              for (std::size_t m = rows.start[i]; m < rows.start[i + 1]; ++m)
+                if (rows.columns[m] == J)
+                  {
+                    entries[k] = rows.values[m];
+                    found      = true;
+                    break;
+                  }
+              AssertThrow(found,
+                          ExcMessage("AggregationHierarchy: the "
+                                     "prolongation's pattern changed with "
+                                     "the values; build the hierarchy anew "
+                                     "(initialize())."));
+            }
+        }
+    }
+
+
+    /**
+     * C = op(A) B in Epetra, with every structurally nonzero product
+     * stored (hard zeros too), so that a later call with new values of A
+     * and B and the same patterns can reuse C's pattern.
+     */
+    void
+    multiply_keeping_pattern(const Epetra_CrsMatrix &A,
+                             const bool              transpose_A,
+                             const Epetra_CrsMatrix &B,
+                             Epetra_CrsMatrix       &C)
+    {
+      const int error = EpetraExt::MatrixMatrix::Multiply(
+        A, transpose_A, B, false, C, true, true);
+      AssertThrow(error == 0, ExcTrilinosError(error));
+    }
   } // namespace
 
 
@@ -788,8 +874,11 @@ namespace dealii_learned
                 ExcMessage("AggregationHierarchy: aggregates need room for "
                            "at least two unknowns."));
 
+    settings = data;
     matrices.clear();
     prolongations.clear();
+    coarse_of.clear();
+    products.clear();
     owned.clear();
     scalings.clear();
     largest_aggregates.clear();
@@ -839,19 +928,36 @@ namespace dealii_learned
         coarse_owned.add_range(aggregation.offset,
                                aggregation.offset + aggregation.n_local);
 
-        prolongations.push_back(
-          smoothed_prolongation(fine,
-                                scalings.back(),
-                                aggregation,
-                                coarse_owned,
-                                data.prolongation_damping));
+        const ProlongationRows rows =
+          prolongation_rows(fine,
+                            scalings.back(),
+                            aggregation.coarse_of,
+                            data.prolongation_damping);
+        prolongations.push_back(build_prolongation(fine, rows, coarse_owned));
+        coarse_of.push_back(aggregation.coarse_of);
         const TrilinosWrappers::SparseMatrix &prolongation =
           prolongations.back();
         lap(times.prolongation);
 
-        TrilinosWrappers::SparseMatrix AP, coarse;
-        fine.mmult(AP, prolongation);
-        prolongation.Tmmult(coarse, AP);
+        // The Galerkin product P^T (Â P), with the product's pattern kept
+        // for reinit_values().
+        products.push_back(std::make_shared<Epetra_CrsMatrix>(
+          Copy, fine.trilinos_matrix().RowMap(), 0));
+        multiply_keeping_pattern(fine.trilinos_matrix(),
+                                 false,
+                                 prolongation.trilinos_matrix(),
+                                 *products.back());
+        TrilinosWrappers::SparseMatrix coarse;
+        {
+          Epetra_CrsMatrix galerkin(Copy,
+                                    prolongation.trilinos_matrix().DomainMap(),
+                                    0);
+          multiply_keeping_pattern(prolongation.trilinos_matrix(),
+                                   true,
+                                   *products.back(),
+                                   galerkin);
+          coarse.reinit(galerkin);
+        }
         lap(times.galerkin);
         scalings.push_back(scale_to_unit_diagonal(coarse));
         matrices.push_back(std::move(coarse));
@@ -863,6 +969,82 @@ namespace dealii_learned
       stop_reason = "the limit of " + std::to_string(data.max_levels) +
                     " levels was reached";
     coarsest_size_asked = data.coarsest_size;
+  }
+
+
+  void
+  AggregationHierarchy::reinit_values(const TrilinosWrappers::SparseMatrix &A)
+  {
+    AssertThrow(!matrices.empty(),
+                ExcMessage("AggregationHierarchy::reinit_values() before "
+                           "initialize()."));
+    const std::string changed =
+      "AggregationHierarchy::reinit_values(): the matrix does not have the "
+      "sparsity pattern of the one the hierarchy was built for; call "
+      "initialize() for a new pattern.";
+    const Epetra_CrsMatrix &source = A.trilinos_matrix();
+    auto                   &target =
+      const_cast<Epetra_CrsMatrix &>(matrices[0].trilinos_matrix());
+    AssertThrow(A.m() == matrices[0].m() &&
+                  source.NumMyRows() == target.NumMyRows() &&
+                  source.NumMyNonzeros() == target.NumMyNonzeros(),
+                ExcMessage(changed));
+
+    unnormalized_levels.clear();
+    const auto normalize = [&](const unsigned int              level,
+                               TrilinosWrappers::SparseMatrix &M,
+                               TrilinosWrappers::MPI::Vector  &s) {
+      if (!settings.normalize_spectrum)
+        return;
+      const double lambda = normalize_spectrum(M, s);
+      if (!(lambda > 0.) || !std::isfinite(lambda))
+        unnormalized_levels.emplace_back(level, lambda);
+    };
+    times = SetupTimes();
+    Timer      timer;
+    const auto lap = [&timer](double &phase) {
+      phase += timer.wall_time();
+      timer.restart();
+    };
+
+    // Level 0: A's values, row by row (same rows, same lengths, and the
+    // same columns in the same order by the caller's promise).
+    for (int i = 0; i < source.NumMyRows(); ++i)
+      {
+        int     n_source = 0, n_target = 0;
+        double *from = nullptr, *to = nullptr;
+        int    *source_columns = nullptr, *target_columns = nullptr;
+        source.ExtractMyRowView(i, n_source, from, source_columns);
+        target.ExtractMyRowView(i, n_target, to, target_columns);
+        AssertThrow(n_source == n_target, ExcMessage(changed));
+        std::copy(from, from + n_source, to);
+      }
+    scalings[0] = scale_to_unit_diagonal(matrices[0]);
+    normalize(0, matrices[0], scalings[0]);
+    lap(times.scaling);
+
+    for (unsigned int l = 0; l + 1 < matrices.size(); ++l)
+      {
+        update_prolongation(prolongations[l],
+                            prolongation_rows(matrices[l],
+                                              scalings[l],
+                                              coarse_of[l],
+                                              settings.prolongation_damping));
+        lap(times.prolongation);
+        multiply_keeping_pattern(matrices[l].trilinos_matrix(),
+                                 false,
+                                 prolongations[l].trilinos_matrix(),
+                                 *products[l]);
+        multiply_keeping_pattern(prolongations[l].trilinos_matrix(),
+                                 true,
+                                 *products[l],
+                                 const_cast<Epetra_CrsMatrix &>(
+                                   matrices[l + 1].trilinos_matrix()));
+        lap(times.galerkin);
+        scalings[l + 1] = scale_to_unit_diagonal(matrices[l + 1]);
+        normalize(l + 1, matrices[l + 1], scalings[l + 1]);
+        lap(times.scaling);
+      }
   }
 
 

@@ -386,6 +386,31 @@ namespace dealii_learned
         }
     }
 
+    /** New values of @p M, which has the pattern this was built from. */
+    void
+    update_values(const TrilinosWrappers::SparseMatrix &M)
+    {
+      const Epetra_CrsMatrix &E = M.trilinos_matrix();
+      AssertThrow(E.NumMyRows() == n_rows &&
+                    static_cast<std::size_t>(E.NumMyNonzeros()) ==
+                      values.size(),
+                  ExcInternalError());
+      for (int i = 0; i < n_rows; ++i)
+        {
+          int     n       = 0;
+          double *entries = nullptr;
+          int    *indices = nullptr;
+          E.ExtractMyRowView(i, n, entries, indices);
+          AssertThrow(static_cast<std::size_t>(n) ==
+                        row_start[i + 1] - row_start[i],
+                      ExcInternalError());
+          std::transform(entries,
+                         entries + n,
+                         values.begin() + row_start[i],
+                         [](const double v) { return static_cast<float>(v); });
+        }
+    }
+
     /** The values of @p x at this rank's columns (imports the ghosts). */
     const double *
     column_values(const VectorType &x) const
@@ -519,10 +544,10 @@ namespace dealii_learned
     for (unsigned int l = 0; l < n_levels; ++l)
       {
         level_matrices.push_back(
-          std::make_shared<const LevelMatrix>(hierarchy.matrix(l)));
+          std::make_shared<LevelMatrix>(hierarchy.matrix(l)));
         if (l + 1 < n_levels)
           level_prolongations.push_back(
-            std::make_shared<const LevelMatrix>(hierarchy.prolongation(l)));
+            std::make_shared<LevelMatrix>(hierarchy.prolongation(l)));
       }
     for (Vectors *vectors : {&rhs,
                              &solution,
@@ -546,6 +571,22 @@ namespace dealii_learned
           for (Vectors *vectors :
                {&saved_rhs, &first_direction, &first_image, &second_image})
             (*vectors)[l].reinit(rhs[l]);
+      }
+  }
+
+
+  void
+  DirectionNetwork::reinit_values(const TrilinosWrappers::SparseMatrix &A)
+  {
+    AssertThrow(!level_matrices.empty(),
+                ExcMessage(
+                  "DirectionNetwork::reinit_values() before initialize()."));
+    hierarchy.reinit_values(A);
+    for (unsigned int l = 0; l < level_matrices.size(); ++l)
+      {
+        level_matrices[l]->update_values(hierarchy.matrix(l));
+        if (l + 1 < level_matrices.size())
+          level_prolongations[l]->update_values(hierarchy.prolongation(l));
       }
   }
 

@@ -5,6 +5,7 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,6 +103,25 @@ namespace dealii_learned
     initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
                const AdditionalData &data = AdditionalData());
 
+    /**
+     * Recomputes every value of the hierarchy for @p A, a matrix with the
+     * sparsity pattern of the one given to initialize() (the same rows,
+     * and the same columns in the same order in every row) and new values:
+     * a new time step, Picard or Newton iteration, or parameter of the
+     * same discretisation. The aggregates and the patterns of the
+     * prolongations and level matrices are kept; the scaling, the
+     * spectrum estimates, the prolongations' values and the Galerkin
+     * products are computed anew, as initialize() would with the same
+     * aggregates. This skips the aggregation and every symbolic phase
+     * (the greedy passes, building patterns, the symbolic matrix
+     * products), which is what Trilinos ML's ReComputePreconditioner()
+     * (PreconditionAMG::reinit()) keeps too. Throws if the pattern
+     * differs in the row count or a row's length; the caller must check
+     * the columns (LearnedSolverBase does, with a hash of the pattern).
+     */
+    void
+    reinit_values(const dealii::TrilinosWrappers::SparseMatrix &A);
+
     unsigned int
     n_levels() const;
 
@@ -157,7 +177,8 @@ namespace dealii_learned
     std::vector<std::string>
     warnings() const;
 
-    /** Wall time of the phases of the last initialize(), in seconds. */
+    /** Wall time of the phases of the last initialize() or
+     *  reinit_values(), in seconds. */
     struct SetupTimes
     {
       /** Copying A, diagonal scaling and spectrum estimates. */
@@ -174,12 +195,18 @@ namespace dealii_learned
     setup_times() const;
 
   private:
+    AdditionalData                                      settings;
     SetupTimes                                          times;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> matrices;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;
     std::vector<dealii::IndexSet>                       owned;
     std::vector<dealii::TrilinosWrappers::MPI::Vector>  scalings;
-    std::vector<dealii::types::global_dof_index>        largest_aggregates;
+    /** Per level but the coarsest: the aggregate (coarse index) of each
+     *  owned row, or numbers::invalid_dof_index for a decoupled row. */
+    std::vector<std::vector<dealii::types::global_dof_index>> coarse_of;
+    /** Per level but the coarsest: Â P, kept for its pattern. */
+    std::vector<std::shared_ptr<Epetra_CrsMatrix>> products;
+    std::vector<dealii::types::global_dof_index>   largest_aggregates;
     /** Levels left unnormalised, with their eigenvalue estimate. */
     std::vector<std::pair<unsigned int, double>> unnormalized_levels;
     /** Why coarsening stopped above the coarsest size asked, if it did. */

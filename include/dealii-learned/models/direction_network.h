@@ -145,6 +145,16 @@ namespace dealii_learned
     initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
                const DirectionNetworkModel                  &model);
 
+    /**
+     * The network on a new matrix with the sparsity pattern of the last
+     * one (the same rows, and the same columns in the same order in every
+     * row): the hierarchy's values are recomputed on its kept aggregates
+     * and patterns (AggregationHierarchy::reinit_values()), and the
+     * network's single-precision copies follow. The weights stay.
+     */
+    void
+    reinit_values(const dealii::TrilinosWrappers::SparseMatrix &A);
+
     /** q = N(r). r and q must not be the same vector. */
     void
     vmult(dealii::TrilinosWrappers::MPI::Vector       &q,
@@ -184,7 +194,7 @@ namespace dealii_learned
     AggregationHierarchy  hierarchy;
     /** Per level: the level matrix and the prolongation to it from the
      *  next coarser level (none on the coarsest), in single precision. */
-    std::vector<std::shared_ptr<const LevelMatrix>> level_matrices,
+    std::vector<std::shared_ptr<LevelMatrix>> level_matrices,
       level_prolongations;
 
     /** The vectors of one level. */
