@@ -21,12 +21,27 @@
  *                               [--problems LIST]
  *
  * --quick runs one small size per problem (a smoke test, used in CTest).
+ *
+ *   benchmark_solver_comparison --sequence [--systems N] [--refinement R]
+ *                               [--quick] [--json FILE] [--output DIR]
+ *
+ * --sequence solves a sequence of N systems (default 10) on one fixed mesh
+ * with changing coefficients, as a time loop, a nonlinear iteration or a
+ * parameter sweep does: the random high-contrast problem (2-D, Q1, R global
+ * refinements, default 9: 263,169 DoFs) with its contrast swept from 1e2
+ * to 1e4 (log-uniformly), reassembled into the same matrix. Each method is
+ * one hook object that sees the whole sequence: CG+AMG building ML anew
+ * and with `AMG reuse` (PreconditionAMG::reinit()), DCDM and flexible CG
+ * with `Reuse network` never, structure and auto. It prints one row per
+ * system and the totals, and writes <dir>/sequence.json after every
+ * system.
  * --methods and --problems take comma-separated labels (as in the table)
  * and run only those, for reruns; cg+amg always runs, as the reference of
  * ratio_to_amg.
  * Build in Release: timings from a Debug build mean nothing.
  */
 
+#include <deal.II/base/conditional_ostream.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/timer.h>
@@ -37,9 +52,11 @@
 #include <dealii-learned/base/result_table.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/problems/problem.h>
+#include <dealii-learned/problems/random_coefficient.h>
 #include <dealii-learned/solvers/solver_hook.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -183,6 +200,192 @@ namespace
   }
 
 
+  /** The random high-contrast problem with a contrast that can change
+   *  between assemblies of the same matrix. */
+  class SweptContrastProblem : public RandomCoefficientProblem<2>
+  {
+  public:
+    using RandomCoefficientProblem<2>::RandomCoefficientProblem;
+
+    void
+    set_contrast(const double contrast)
+    {
+      this->settings.coefficient_contrast = contrast;
+    }
+  };
+
+
+  struct SequenceMethod
+  {
+    std::string label, method, preconditioner, reuse;
+  };
+
+
+  /**
+   * The repeated-solve mode: every method's hook solves the same sequence
+   * of systems; rows per system and per method's totals.
+   */
+  void
+  run_sequence(const unsigned int n_systems,
+               const unsigned int refinement,
+               const std::string &model,
+               const std::string &json)
+  {
+    const std::vector<SequenceMethod> methods = {
+      {"cg+amg", "cg", "amg", "never"},
+      {"cg+amg reinit", "cg", "amg", "structure"},
+      {"dcdm", "dcdm", "none", "never"},
+      {"dcdm structure", "dcdm", "none", "structure"},
+      {"dcdm auto", "dcdm", "none", "auto"},
+      {"fcg+neural auto", "fcg-neural", "none", "auto"}};
+
+    ParameterHandler prm;
+    ProblemParameters::declare_parameters(prm);
+    LinearSolver::declare_parameters(prm);
+    ProblemSettings settings;
+    settings.name                      = "random-coefficient";
+    settings.dimension                 = 2;
+    settings.fe_degree                 = 1;
+    settings.initial_global_refinement = refinement;
+    settings.coefficient_contrast      = 1e2;
+    SweptContrastProblem problem(MPI_COMM_WORLD);
+    prm.enter_subsection("Problem");
+    prm.enter_subsection("random-coefficient");
+    problem.parse_parameters(prm);
+    prm.leave_subsection();
+    prm.leave_subsection();
+    problem.initialize(settings);
+    problem.setup_system();
+
+    std::vector<std::unique_ptr<SolverHook>> hooks;
+    for (const auto &m : methods)
+      {
+        prm.enter_subsection("Linear solver");
+        if (m.method == "cg")
+          {
+            prm.enter_subsection("cg");
+            prm.set("AMG reuse", m.reuse == "structure");
+          }
+        else
+          {
+            prm.enter_subsection(m.method);
+            prm.set("Model file", model);
+            prm.set("Reuse network", m.reuse);
+          }
+        prm.leave_subsection();
+        prm.leave_subsection();
+        SolverSettings s;
+        s.method             = m.method;
+        s.preconditioner     = m.preconditioner;
+        s.relative_tolerance = 1e-8;
+        s.max_iterations     = 20000;
+        hooks.push_back(LinearSolver::create(s, prm));
+      }
+
+    ConditionalOStream out(std::cout,
+                           Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) ==
+                             0);
+    const unsigned int n_ranks =
+      Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
+    out << "Sequence of " << n_systems << " systems, "
+        << problem.get_dof_handler().n_dofs()
+        << " DoFs, random coefficient with contrast 1e2 .. 1e4, " << n_ranks
+        << " MPI rank(s)" << std::endl;
+    ResultTable                   rows;
+    std::vector<SolverReport>     totals(methods.size());
+    std::vector<std::vector<int>> actions(methods.size(),
+                                          std::vector<int>(3, 0));
+    for (unsigned int t = 0; t < n_systems; ++t)
+      {
+        const double contrast =
+          std::pow(10., 2. + 2. * t / std::max(1u, n_systems - 1));
+        problem.set_contrast(contrast);
+        problem.assemble_system();
+        for (unsigned int k = 0; k < methods.size(); ++k)
+          {
+            problem.solution = 0.;
+            SolverReport r;
+            try
+              {
+                r = hooks[k]->solve(problem.system_matrix,
+                                    problem.solution,
+                                    problem.system_rhs);
+              }
+            catch (const SolverControl::NoConvergence &)
+              {
+                r = hooks[k]->last_report();
+              }
+            double reuse = -1.; // -1: classical without reuse
+            for (const auto &[name, value] : r.details)
+              if (name == "network_reuse" || name == "amg_reused")
+                reuse = value;
+            if (methods[k].method != "cg" && reuse >= 0.)
+              ++actions[k][static_cast<int>(reuse)];
+            rows.new_row();
+            rows.set("system", t);
+            rows.set("contrast", contrast);
+            rows.set("n_dofs", problem.get_dof_handler().n_dofs());
+            rows.set("ranks", n_ranks);
+            rows.set("method", methods[k].label);
+            rows.set("iterations", r.iterations);
+            rows.set("converged", r.converged);
+            rows.set("setup_seconds", r.setup_seconds);
+            rows.set("solve_seconds", r.solve_seconds);
+            rows.set("total_seconds", r.setup_seconds + r.solve_seconds);
+            rows.set("reuse", reuse);
+            totals[k].iterations += r.iterations;
+            totals[k].setup_seconds += r.setup_seconds;
+            totals[k].solve_seconds += r.solve_seconds;
+            totals[k].converged =
+              (t == 0 ? true : totals[k].converged) && r.converged;
+            out << "  system " << t << " (contrast " << contrast << "), "
+                << methods[k].label << ": " << r.iterations << " iterations"
+                << (r.converged ? "" : " (NOT converged)") << ", setup "
+                << r.setup_seconds << " s, solve " << r.solve_seconds << " s"
+                << std::endl;
+          }
+        std::ostringstream so_far;
+        rows.write_json(so_far);
+        if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+          write_file_atomically(json, so_far.str() + "\n");
+      }
+
+    const double reference =
+      totals[1].setup_seconds + totals[1].solve_seconds; // cg+amg reinit
+    ResultTable summary;
+    for (unsigned int k = 0; k < methods.size(); ++k)
+      {
+        const double total = totals[k].setup_seconds + totals[k].solve_seconds;
+        summary.new_row();
+        summary.set("method", methods[k].label);
+        summary.set("iterations", totals[k].iterations);
+        summary.set("setup_seconds", totals[k].setup_seconds);
+        summary.set("solve_seconds", totals[k].solve_seconds);
+        summary.set("total_seconds", total);
+        summary.set("ratio_to_amg_reinit", total / reference);
+        summary.set("converged", totals[k].converged);
+        if (methods[k].method != "cg")
+          summary.set("built/values/kept",
+                      std::to_string(actions[k][0]) + "/" +
+                        std::to_string(actions[k][1]) + "/" +
+                        std::to_string(actions[k][2]));
+        else
+          summary.set("built/values/kept",
+                      std::string(methods[k].reuse == "never" ? "every solve" :
+                                                                "reinit()"));
+      }
+    out << "\nTotals over the sequence:\n";
+    if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
+      summary.write_text(std::cout, summary.column_names());
+    out << "Rows written to " << json << std::endl;
+    for (unsigned int k = 0; k < methods.size(); ++k)
+      AssertThrow(totals[k].converged,
+                  ExcMessage("method '" + methods[k].label +
+                             "' did not converge on every system of the "
+                             "sequence"));
+  }
+
+
   void
   write_plots(const std::string                                &dir,
               const ResultTable                                &table,
@@ -289,9 +492,12 @@ main(int argc, char **argv)
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   try
     {
-      bool        quick = false;
-      std::string json, dir = "benchmark-output", model = "default";
-      std::string method_list, problem_list;
+      bool         quick = false;
+      std::string  json, dir = "benchmark-output", model = "default";
+      std::string  method_list, problem_list;
+      bool         sequence   = false;
+      unsigned int n_systems  = 10;
+      unsigned int refinement = 9;
       for (int i = 1; i < argc; ++i)
         {
           const std::string a = argv[i];
@@ -307,16 +513,41 @@ main(int argc, char **argv)
             method_list = argv[++i];
           else if (a == "--problems" && i + 1 < argc)
             problem_list = argv[++i];
+          else if (a == "--sequence")
+            sequence = true;
+          else if (a == "--systems" && i + 1 < argc)
+            n_systems = std::stoi(argv[++i]);
+          else if (a == "--refinement" && i + 1 < argc)
+            refinement = std::stoi(argv[++i]);
           else
             {
               std::cerr
                 << "usage: " << argv[0]
                 << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
-                   " [--methods LIST] [--problems LIST]\n";
+                   " [--methods LIST] [--problems LIST]\n       "
+                << argv[0]
+                << " --sequence [--systems N] [--refinement R] [--quick]"
+                   " [--json FILE] [--output DIR] [--model FILE]\n";
               return 2;
             }
         }
       ensure_writable_directory(dir, "--output");
+      if (sequence)
+        {
+          AssertThrow(n_systems >= 2 && refinement >= 2 && refinement <= 12,
+                      ExcMessage("--sequence needs --systems >= 2 and "
+                                 "--refinement in [2, 12]."));
+          if (quick)
+            {
+              n_systems  = 3;
+              refinement = 5;
+            }
+          run_sequence(n_systems,
+                       refinement,
+                       model,
+                       json.empty() ? dir + "/sequence.json" : json);
+          return 0;
+        }
       if (json.empty())
         json = dir + "/rows.json";
 

@@ -35,4 +35,29 @@ namespace dealii_learned
     s.compress(VectorOperation::insert);
     return s;
   }
+
+
+  std::array<std::uint64_t, 3>
+  sparsity_signature(const TrilinosWrappers::SparseMatrix &A)
+  {
+    const Epetra_CrsMatrix &E    = A.trilinos_matrix();
+    std::uint64_t           hash = 1469598103934665603ull; // FNV-1a
+    const auto              mix  = [&hash](const std::uint64_t v) {
+      hash = (hash ^ v) * 1099511628211ull;
+    };
+    for (int i = 0; i < E.NumMyRows(); ++i)
+      {
+        int     n       = 0;
+        double *values  = nullptr;
+        int    *indices = nullptr;
+        E.ExtractMyRowView(i, n, values, indices);
+        mix(static_cast<std::uint64_t>(E.GRID64(i)));
+        mix(static_cast<std::uint64_t>(n));
+        for (int k = 0; k < n; ++k)
+          mix(static_cast<std::uint64_t>(E.GCID64(indices[k])));
+      }
+    return {{static_cast<std::uint64_t>(A.m()),
+             static_cast<std::uint64_t>(A.n_nonzero_elements()),
+             hash}};
+  }
 } // namespace dealii_learned

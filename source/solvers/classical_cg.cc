@@ -11,9 +11,17 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/base/collective.h>
+#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/solvers/classical_cg.h>
 #include <dealii-learned/solvers/solve_and_report.h>
 
+#include <Epetra_MultiVector.h>
+#include <Teuchos_ParameterList.hpp>
+#include <ml_MultiLevelPreconditioner.h>
+#include <ml_include.h>
+
+#include <array>
+#include <cstdint>
 #include <type_traits>
 
 namespace dealii_learned
@@ -34,6 +42,100 @@ namespace dealii_learned
     }
 
 
+  } // namespace
+
+
+  namespace
+  {
+    /**
+     * PreconditionAMG with a reinit() that also forgets what ML cached
+     * about the finest-level matrix. ML's ReComputePreconditioner()
+     * rebuilds the coarse levels and the smoothers, but the finest level's
+     * operator is the user's matrix wrapped once, and its cached diagonal
+     * and spectral-radius estimate stay those of the old values: a
+     * Chebyshev smoother built on them diverges once the values change by
+     * more than a little (measured: CG at the iteration limit on every
+     * system of a contrast sweep after the first).
+     */
+    class ReusablePreconditionAMG : public TrilinosWrappers::PreconditionAMG
+    {
+    public:
+      void
+      recompute()
+      {
+        auto *ml_preconditioner =
+          dynamic_cast<ML_Epetra::MultiLevelPreconditioner *>(
+            preconditioner.get());
+        AssertThrow(ml_preconditioner != nullptr, ExcInternalError());
+        ML *ml = const_cast<ML *>(ml_preconditioner->GetML());
+        AssertThrow(ml != nullptr, ExcInternalError());
+        ML_Operator *fine = &ml->Amat[ml->ML_finest_level];
+        if (fine->diagonal != nullptr)
+          ML_DVector_Destroy(&fine->diagonal);
+        fine->diagonal   = nullptr;
+        fine->lambda_max = -666.666;
+        fine->lambda_min = -666.666;
+        reinit();
+      }
+    };
+  } // namespace
+
+
+  struct ClassicalCG::AmgCache
+  {
+    ReusablePreconditionAMG amg;
+    /** ML's parameters and the near null space they point to, kept alive
+     *  with the hierarchy: reinit() (ML's ReComputePreconditioner()) reads
+     *  them again, and PreconditionAMG::initialize(matrix, data) frees the
+     *  null-space vectors when it returns, after which a reinit() reads
+     *  freed memory and the recomputed hierarchy diverges. */
+    Teuchos::ParameterList              parameters;
+    std::unique_ptr<Epetra_MultiVector> constant_modes;
+    /** The Epetra matrix ML was built on, and its pattern. */
+    const Epetra_CrsMatrix      *matrix = nullptr;
+    std::array<std::uint64_t, 3> signature{};
+
+    /** ML set up for @p A: reinit() on the kept hierarchy when reuse is
+     *  on and @p A is the same matrix with the same pattern; collective. */
+    const TrilinosWrappers::PreconditionAMG &
+    prepare(const TrilinosWrappers::SparseMatrix &A,
+            const ClassicalCG::AdditionalData    &data,
+            SolverReport                         &report)
+    {
+      bool reuse = false;
+      if (data.amg_reuse)
+        {
+          const auto new_signature = sparsity_signature(A);
+          reuse                    = Utilities::MPI::min(static_cast<int>(
+                                        matrix == &A.trilinos_matrix() &&
+                                        new_signature == signature),
+                                      A.get_mpi_communicator()) == 1;
+          signature                = new_signature;
+        }
+      if (reuse)
+        amg.recompute();
+      else
+        {
+          matrix = nullptr;
+          if (data.amg_reuse)
+            {
+              parameters = Teuchos::ParameterList();
+              constant_modes.reset();
+              amg_data(data).set_parameters(parameters, constant_modes, A);
+              amg.initialize(A, parameters);
+            }
+          else
+            amg.initialize(A, amg_data(data));
+          matrix = &A.trilinos_matrix();
+        }
+      report.details.emplace_back("amg_reused", reuse ? 1. : 0.);
+      return amg;
+    }
+  };
+
+
+  namespace
+  {
     /**
      * Builds the preconditioner named in @p settings (setup) and hands CG
      * with it to @p run, the convergence frame of solve_and_report(). Serial
@@ -49,6 +151,8 @@ namespace dealii_learned
                          const VectorType                  &b,
                          const ClassicalCG::AdditionalData &data,
                          const SolverSettings              &settings,
+                         ClassicalCG::AmgCache             &amg_cache,
+                         SolverReport                      &report,
                          const Run                         &run_frame)
     {
       constexpr bool serial =
@@ -116,9 +220,14 @@ namespace dealii_learned
         }
       else if (name == "amg")
         {
-          TrilinosWrappers::PreconditionAMG p;
-          p.initialize(A, amg_data(data));
-          run(p);
+          if constexpr (serial)
+            {
+              TrilinosWrappers::PreconditionAMG p;
+              p.initialize(A, amg_data(data));
+              run(p);
+            }
+          else
+            run(amg_cache.prepare(A, data, report));
         }
       else
         AssertThrow(false,
@@ -136,6 +245,7 @@ namespace dealii_learned
 
   ClassicalCG::ClassicalCG(const AdditionalData &data)
     : data(data)
+    , amg_cache(std::make_shared<AmgCache>())
   {}
 
 
@@ -170,6 +280,15 @@ namespace dealii_learned
                       "2",
                       Patterns::Integer(1),
                       "Smoothing steps per level of the AMG V-cycle.");
+    prm.declare_entry("AMG reuse",
+                      "false",
+                      Patterns::Bool(),
+                      "Keep ML's hierarchy between solves of the same "
+                      "Trilinos matrix with the same sparsity pattern and "
+                      "recompute its values with PreconditionAMG::reinit() "
+                      "(ML keeps its aggregates) instead of building it "
+                      "anew: for time steps and nonlinear iterations that "
+                      "reassemble the same matrix object.");
     prm.declare_entry("AMG aggregation threshold",
                       "1e-4",
                       Patterns::Double(0.),
@@ -189,6 +308,7 @@ namespace dealii_learned
     data.amg_smoother_sweeps = prm.get_integer("AMG smoother sweeps");
     data.amg_aggregation_threshold =
       prm.get_double("AMG aggregation threshold");
+    data.amg_reuse = prm.get_bool("AMG reuse");
   }
 
 
@@ -204,7 +324,7 @@ namespace dealii_learned
       b,
       [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, run);
+        precondition_and_run(A, x, b, data, settings, *amg_cache, r, run);
       },
       report);
     return report;
@@ -223,7 +343,7 @@ namespace dealii_learned
       b,
       [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, run);
+        precondition_and_run(A, x, b, data, settings, *amg_cache, r, run);
       },
       report);
     return report;

@@ -9,6 +9,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/base/collective.h>
+#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/models/direction_network.h>
 #include <dealii-learned/models/torchscript_network.h>
 #include <dealii-learned/solvers/learned_solvers.h>
@@ -16,8 +17,11 @@
 #include <dealii-learned/solvers/solve_and_report.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 
+#include <Epetra_CrsMatrix.h>
 #include <dlfcn.h>
 
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <type_traits>
 
@@ -69,6 +73,91 @@ namespace dealii_learned
     }
 
 
+    /** What a solve did with the kept network. */
+    enum class NetworkAction
+    {
+      built,  // a new network on a new pattern (or no reuse)
+      values, // the kept network's values recomputed (same pattern)
+      kept    // the kept network as it was
+    };
+
+
+  } // namespace
+
+
+  /**
+   * The direction network a learned hook keeps from one solve to the next
+   * (`Reuse network`), with the pattern it was built for and the iteration
+   * counts that decide when its values are recomputed.
+   */
+  struct LearnedSolverBase::NetworkCache
+  {
+    DirectionNetwork             network;
+    std::array<std::uint64_t, 3> signature{};
+    bool                         built = false;
+    /** Iterations of the first solve after the last build or values
+     *  update, and of the last solve. */
+    unsigned int baseline = 0, last = 0;
+    /** The next solve recomputes the values (the kept network failed). */
+    bool          force_values = false;
+    NetworkAction last_action  = NetworkAction::built;
+
+    /** Makes the network ready for @p A under @p mode; collective. */
+    NetworkAction
+    prepare(const TrilinosWrappers::SparseMatrix &A,
+            const DirectionNetworkModel          &model,
+            const std::string                    &mode,
+            const double                          growth)
+    {
+      const auto new_signature = sparsity_signature(A);
+      const bool same =
+        built && mode != "never" &&
+        Utilities::MPI::min(static_cast<int>(new_signature == signature),
+                            A.get_mpi_communicator()) == 1;
+      if (!same)
+        {
+          built = false;
+          network.initialize(A, model);
+          signature   = new_signature;
+          built       = true;
+          last_action = NetworkAction::built;
+        }
+      else if (mode == "structure" || force_values ||
+               double(last) > growth * double(baseline))
+        {
+          built = false; // until the values are complete
+          network.reinit_values(A);
+          built       = true;
+          last_action = NetworkAction::values;
+        }
+      else
+        last_action = NetworkAction::kept;
+      force_values = false;
+      return last_action;
+    }
+
+    /** Records the iterations of the solve that followed prepare(). */
+    void
+    record(const unsigned int iterations)
+    {
+      last = iterations;
+      if (last_action != NetworkAction::kept)
+        baseline = iterations;
+    }
+  };
+
+
+  namespace
+  {
+    /** How a solve may use the hook's kept network. */
+    struct ReuseSettings
+    {
+      LearnedSolverBase::NetworkCache *cache  = nullptr;
+      std::string                      mode   = "never";
+      double                           growth = 1.3;
+    };
+
+
     /**
      * Sets up the network on A (setup) and runs @p iterate with it, one
      * call per pass of the convergence frame of solve_and_report();
@@ -85,7 +174,8 @@ namespace dealii_learned
                 VectorType           &x,
                 const VectorType     &b,
                 const Iterate        &iterate,
-                SolverReport         &report)
+                SolverReport         &report,
+                const ReuseSettings  &reuse)
     {
       solve_and_report(
         settings,
@@ -93,17 +183,31 @@ namespace dealii_learned
         x,
         b,
         [&](const auto &run, SolverReport &r) {
-          typename NetworkOf<Model>::type network;
+          typename NetworkOf<Model>::type  local_network;
+          typename NetworkOf<Model>::type *used   = &local_network;
+          NetworkAction                    action = NetworkAction::built;
+          const auto set_up = [&](const TrilinosWrappers::SparseMatrix &M) {
+            if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
+              if (reuse.cache != nullptr)
+                {
+                  action =
+                    reuse.cache->prepare(M, model, reuse.mode, reuse.growth);
+                  used = &reuse.cache->network;
+                  return;
+                }
+            local_network.initialize(M, model);
+          };
           if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
             {
               // The network works on Trilinos matrices, which need MPI.
               ensure_mpi_initialized();
               TrilinosWrappers::SparseMatrix copy;
               copy.reinit(A, 0.); // keep every entry (default drops < 1e-13)
-              network.initialize(copy, model);
+              set_up(copy);
             }
           else
-            network.initialize(A, model);
+            set_up(A);
+          auto &network = *used;
           // Reported also when the solve fails.
           IterationStatistics statistics;
           const auto          report_statistics = [&]() {
@@ -118,8 +222,12 @@ namespace dealii_learned
                          "without curvature after orthogonalisation.");
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
               {
-                const auto &h     = network.get_hierarchy();
-                const auto &times = h.setup_times();
+                const auto &h = network.get_hierarchy();
+                // A kept network cost no setup in this solve.
+                const AggregationHierarchy::SetupTimes times =
+                  action == NetworkAction::kept ?
+                             AggregationHierarchy::SetupTimes() :
+                             h.setup_times();
                 r.statistics.emplace_back("setup_scaling_seconds",
                                           times.scaling);
                 r.statistics.emplace_back("setup_aggregation_seconds",
@@ -131,7 +239,9 @@ namespace dealii_learned
                 r.details = {
                   {"network_levels", double(h.n_levels())},
                   {"coarsest_level_size", double(h.level_sizes().back())},
-                  {"largest_aggregate", double(h.largest_aggregate())}};
+                  {"largest_aggregate", double(h.largest_aggregate())},
+                  // 0: built, 1: values recomputed, 2: kept as it was.
+                  {"network_reuse", double(static_cast<int>(action))}};
                 for (const auto &w : h.warnings())
                   r.warnings.push_back("direction network hierarchy: " + w);
               }
@@ -163,7 +273,8 @@ namespace dealii_learned
          const MatrixType     &A,
          VectorType           &x,
          const VectorType     &b,
-         SolverReport         &report)
+         SolverReport         &report,
+         const ReuseSettings  &reuse)
     {
       run_learned(
         settings,
@@ -191,7 +302,8 @@ namespace dealii_learned
             }
           collect();
         },
-        report);
+        report,
+        reuse);
     }
 
 
@@ -202,7 +314,8 @@ namespace dealii_learned
         const MatrixType     &A,
         VectorType           &x,
         const VectorType     &b,
-        SolverReport         &report)
+        SolverReport         &report,
+        const ReuseSettings  &reuse)
     {
       run_learned(
         settings,
@@ -231,7 +344,8 @@ namespace dealii_learned
             }
           collect();
         },
-        report);
+        report,
+        reuse);
     }
   } // namespace
 
@@ -294,6 +408,32 @@ namespace dealii_learned
                       "saved with torch.jit.script(net).save) is recognised "
                       "by its content; see TorchScriptModel for the "
                       "input/output contract.");
+    prm.declare_entry(
+      "Reuse network",
+      "auto",
+      Patterns::Selection("auto|structure|never"),
+      "What a solve keeps of the network of the previous solve when the "
+      "matrix has the same sparsity pattern (time steps, Picard or Newton "
+      "iterations, parameter sweeps on one mesh). `never': every solve "
+      "builds the network's hierarchy anew. `structure': the aggregates and "
+      "the patterns of the prolongations and level matrices are kept, all "
+      "values (scaling, spectrum, prolongation, Galerkin products) are "
+      "recomputed for the new matrix, like PreconditionAMG::reinit(). "
+      "`auto': the whole network is kept while its iteration count stays "
+      "within 'Reuse iteration growth' times the count of the first solve "
+      "after its values were last computed; beyond that, the next solve "
+      "recomputes the values as `structure' does. A kept network that does "
+      "not converge gets its values recomputed and the solve goes on. The "
+      "Krylov method always works with the new matrix and checks its true "
+      "residual, so reuse changes only the cost, never the answer's "
+      "accuracy. A new pattern always builds anew.");
+    prm.declare_entry("Reuse iteration growth",
+                      "1.3",
+                      Patterns::Double(1.),
+                      "With 'Reuse network = auto': the factor by which the "
+                      "iteration count may grow over that of the last "
+                      "freshly computed network before the values are "
+                      "recomputed.");
   }
 
 
@@ -301,6 +441,10 @@ namespace dealii_learned
   LearnedSolverBase::parse_parameters(ParameterHandler &prm)
   {
     const std::string model_file = prm.get("Model file");
+    reuse_mode                   = prm.get("Reuse network");
+    reuse_growth                 = prm.get_double("Reuse iteration growth");
+    // A kept network belongs to the model it was built with.
+    cache.reset();
     torchscript.reset();
     if (model_file == "untrained")
       *model = DirectionNetworkModel::initial();
@@ -332,15 +476,85 @@ namespace dealii_learned
   }
 
 
+  template <typename Solve>
+  SolverReport
+  LearnedSolverBase::solve_with_reuse(const Solve &solve_once)
+  {
+    ReuseSettings reuse;
+    if (!torchscript)
+      {
+        if (!cache)
+          cache = std::make_unique<NetworkCache>();
+        reuse.cache  = cache.get();
+        reuse.mode   = reuse_mode;
+        reuse.growth = reuse_growth;
+      }
+    const SolverSettings all = settings;
+    try
+      {
+        solve_once(all, reuse);
+      }
+    catch (const SolverNoConvergence &)
+      {
+        if (cache)
+          {
+            cache->record(report.iterations);
+            cache->force_values = true;
+          }
+        // A network kept from an earlier matrix gets one more chance with
+        // its values recomputed, from where the solve stopped, with the
+        // iterations left; anything else is the caller's failure.
+        if (!cache || cache->last_action != NetworkAction::kept ||
+            report.iterations >= all.max_iterations)
+          throw;
+        const SolverReport first = report;
+        SolverSettings     rest  = all;
+        rest.max_iterations      = all.max_iterations - first.iterations;
+        const auto merge         = [&]() {
+          report.iterations += first.iterations;
+          report.restarts += first.restarts + 1;
+          report.setup_seconds += first.setup_seconds;
+          report.solve_seconds += first.solve_seconds;
+          report.residual_history.insert(report.residual_history.begin(),
+                                         first.residual_history.begin(),
+                                         first.residual_history.end());
+          report.warnings.insert(
+            report.warnings.begin(),
+            "the direction network kept from the previous solve did not "
+                    "converge in " +
+              std::to_string(first.iterations) +
+              " iterations; its values were recomputed for this matrix and "
+                      "the solve went on from where it stopped");
+        };
+        try
+          {
+            solve_once(rest, reuse);
+          }
+        catch (const SolverNoConvergence &)
+          {
+            cache->record(report.iterations);
+            merge();
+            throw SolverNoConvergence(all, report);
+          }
+        merge();
+      }
+    if (cache && !torchscript)
+      cache->record(report.iterations);
+    return report;
+  }
+
+
   SolverReport
   NeuralDCDM::solve(const SparseMatrix<double> &A,
                     Vector<double>             &x,
                     const Vector<double>       &b)
   {
-    with_model(torchscript, *model, [&](const auto &m) {
-      dcdm(settings, m, kept_directions, A, x, b, report);
-    });
-    return report;
+    return solve_with_reuse(
+      [&](const SolverSettings &s, const ReuseSettings &reuse) {
+        with_model(torchscript, *model, [&](const auto &m) {
+          dcdm(s, m, kept_directions, A, x, b, report, reuse);
+        });
+      });
   }
 
 
@@ -349,10 +563,12 @@ namespace dealii_learned
                     TrilinosWrappers::MPI::Vector        &x,
                     const TrilinosWrappers::MPI::Vector  &b)
   {
-    with_model(torchscript, *model, [&](const auto &m) {
-      dcdm(settings, m, kept_directions, A, x, b, report);
-    });
-    return report;
+    return solve_with_reuse(
+      [&](const SolverSettings &s, const ReuseSettings &reuse) {
+        with_model(torchscript, *model, [&](const auto &m) {
+          dcdm(s, m, kept_directions, A, x, b, report, reuse);
+        });
+      });
   }
 
 
@@ -361,10 +577,12 @@ namespace dealii_learned
                    Vector<double>             &x,
                    const Vector<double>       &b)
   {
-    with_model(torchscript, *model, [&](const auto &m) {
-      fcg(settings, m, A, x, b, report);
-    });
-    return report;
+    return solve_with_reuse(
+      [&](const SolverSettings &s, const ReuseSettings &reuse) {
+        with_model(torchscript, *model, [&](const auto &m) {
+          fcg(s, m, A, x, b, report, reuse);
+        });
+      });
   }
 
 
@@ -373,10 +591,12 @@ namespace dealii_learned
                    TrilinosWrappers::MPI::Vector        &x,
                    const TrilinosWrappers::MPI::Vector  &b)
   {
-    with_model(torchscript, *model, [&](const auto &m) {
-      fcg(settings, m, A, x, b, report);
-    });
-    return report;
+    return solve_with_reuse(
+      [&](const SolverSettings &s, const ReuseSettings &reuse) {
+        with_model(torchscript, *model, [&](const auto &m) {
+          fcg(s, m, A, x, b, report, reuse);
+        });
+      });
   }
 } // namespace dealii_learned
 

@@ -5,6 +5,9 @@
 
 #include <Epetra_CrsMatrix.h>
 
+#include <array>
+#include <cstdint>
+
 namespace dealii_learned
 {
   /**
@@ -44,4 +47,17 @@ namespace dealii_learned
    */
   dealii::TrilinosWrappers::MPI::Vector
   inverse_sqrt_diagonal(const dealii::TrilinosWrappers::SparseMatrix &A);
+
+
+  /**
+   * A fingerprint of the sparsity pattern of @p A as this rank stores it:
+   * the global size, the global number of entries, and a hash of every
+   * owned row's global index, length and global column indices in storage
+   * order. Local (no communication): to decide whether two matrices have
+   * the same pattern on every rank, compare on each rank and take the
+   * minimum over the ranks. Reading the pattern costs about one
+   * matrix-vector product.
+   */
+  std::array<std::uint64_t, 3>
+  sparsity_signature(const dealii::TrilinosWrappers::SparseMatrix &A);
 } // namespace dealii_learned

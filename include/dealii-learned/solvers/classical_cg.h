@@ -2,6 +2,8 @@
 
 #include <dealii-learned/solvers/solver_hook.h>
 
+#include <memory>
+
 namespace dealii_learned
 {
   /**
@@ -19,6 +21,13 @@ namespace dealii_learned
    *
    * Setup time is the time to build the preconditioner; solve time is the
    * CG iteration alone.
+   *
+   * With `AMG reuse = true`, a solve with the same Trilinos matrix object
+   * as the last one and the same sparsity pattern (new values: a time
+   * step, a nonlinear iteration) keeps ML's aggregates and calls
+   * PreconditionAMG::reinit(), ML's ReComputePreconditioner(), instead of
+   * building the hierarchy anew. Serial deal.II matrices are copied by
+   * ML at every initialize, so they are always rebuilt.
    */
   class ClassicalCG : public SolverHook
   {
@@ -32,6 +41,10 @@ namespace dealii_learned
       bool         amg_higher_order          = false;
       unsigned int amg_smoother_sweeps       = 2;
       double       amg_aggregation_threshold = 1e-4;
+      /** Keep ML's hierarchy for the next solve of the same Trilinos
+       *  matrix object with the same sparsity pattern, and recompute its
+       *  values there with PreconditionAMG::reinit(). */
+      bool amg_reuse = false;
     };
 
     ClassicalCG();
@@ -54,7 +67,12 @@ namespace dealii_learned
           dealii::TrilinosWrappers::MPI::Vector        &x,
           const dealii::TrilinosWrappers::MPI::Vector  &b) override;
 
+    /** ML's hierarchy kept between solves (`AMG reuse`); defined in the
+     *  source file. */
+    struct AmgCache;
+
   private:
-    AdditionalData data;
+    AdditionalData            data;
+    std::shared_ptr<AmgCache> amg_cache;
   };
 } // namespace dealii_learned

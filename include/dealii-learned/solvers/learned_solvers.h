@@ -21,6 +21,12 @@ namespace dealii_learned
    * broken file stops a run before it starts), and the setup of the
    * direction network on each new matrix, counted as setup time.
    *
+   * A hook keeps its network from one solve to the next: with the same
+   * sparsity pattern (time steps, nonlinear iterations, parameter sweeps
+   * on one mesh) it recomputes only the values on the kept aggregates, or
+   * keeps the whole network while the iteration count allows
+   * (`Reuse network`, default `auto`).
+   *
    * `Model file = default` is the model shipped with the library;
    * `untrained` the network's starting weights (damped-Jacobi layers in an
    * aggregation V-cycle), a working but unlearned direction generator.
@@ -37,10 +43,28 @@ namespace dealii_learned
     void
     parse_parameters(dealii::ParameterHandler &prm) override;
 
+    /** The network kept between solves (`Reuse network`); defined in
+     *  the source file. */
+    struct NetworkCache;
+
   protected:
+    /**
+     * Runs @p solve_once(settings, reuse), which solves with the kept
+     * network as `Reuse network` allows, and records its iteration count;
+     * a kept network that does not converge gets one more pass with its
+     * values recomputed (the report covers both).
+     */
+    template <typename Solve>
+    SolverReport
+    solve_with_reuse(const Solve &solve_once);
+
     std::unique_ptr<DirectionNetworkModel> model;
     /** Set instead when 'Model file' is a TorchScript file. */
     std::shared_ptr<TorchScriptModel> torchscript;
+    /** `Reuse network` and `Reuse iteration growth`. */
+    std::string                   reuse_mode   = "auto";
+    double                        reuse_growth = 1.3;
+    std::unique_ptr<NetworkCache> cache;
   };
 
 
