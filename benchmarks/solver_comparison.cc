@@ -22,6 +22,11 @@
  *
  * --quick runs one small size per problem (a smoke test, used in CTest).
  *
+ * Under MPI (mpirun -np 2 benchmark_solver_comparison --json FILE ...)
+ * every problem is distributed over the ranks (p4est, Trilinos vectors)
+ * and the rows carry the number of ranks in `ranks`: a run on 1 rank and
+ * one on 2 give the rows of the scaling comparison.
+ *
  *   benchmark_solver_comparison --sequence [--systems N] [--refinement R]
  *                               [--quick] [--json FILE] [--output DIR]
  *
@@ -177,6 +182,7 @@ namespace
         table.new_row();
         table.set("problem", c.name);
         table.set("n_dofs", n_dofs);
+        table.set("ranks", Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD));
         table.set("method", m.label);
         table.set("iterations", r.iterations);
         table.set("converged", r.converged);
@@ -622,32 +628,38 @@ main(int argc, char **argv)
         [](const Method &m) { return m.label; },
         "methods");
 
-      ResultTable                                table;
+      // Under mpirun every rank runs the same solves on its part of the
+      // mesh; rank 0 prints and writes.
+      const bool rank0 = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+      std::ostream  nowhere(nullptr);
+      std::ostream &out = rank0 ? std::cout : nowhere;
+      ResultTable   table;
       std::map<std::string, std::vector<double>> histories;
       Timer                                      timer;
       for (const auto &c : cases)
         for (unsigned int k = 0; k < c.sizes.size(); ++k)
           {
-            std::cout << "[" << timer.wall_time() << " s] " << c.name
-                      << ", refinement " << c.sizes[k].global_refinements
-                      << " + " << c.sizes[k].adaptive_cycles
-                      << " adaptive cycle(s)" << std::endl;
+            out << "[" << timer.wall_time() << " s] " << c.name
+                << ", refinement " << c.sizes[k].global_refinements << " + "
+                << c.sizes[k].adaptive_cycles << " adaptive cycle(s)"
+                << std::endl;
             std::map<std::string, std::vector<double>> h;
             if (c.dimension == 2)
-              run_case<2>(c, c.sizes[k], methods, model, table, h, std::cout);
+              run_case<2>(c, c.sizes[k], methods, model, table, h, out);
             else
-              run_case<3>(c, c.sizes[k], methods, model, table, h, std::cout);
+              run_case<3>(c, c.sizes[k], methods, model, table, h, out);
             // The rows so far, after every size: a long run stopped
             // halfway keeps what it measured.
             std::ostringstream so_far;
             table.write_json(so_far);
-            write_file_atomically(json, so_far.str() + "\n");
+            if (rank0)
+              write_file_atomically(json, so_far.str() + "\n");
             if (k + 1 == c.sizes.size())
               histories.insert(h.begin(), h.end());
           }
 
-      std::cout << '\n';
-      table.write_text(std::cout,
+      out << '\n';
+      table.write_text(out,
                        {"problem",
                         "n_dofs",
                         "method",
@@ -661,7 +673,7 @@ main(int argc, char **argv)
       // estimate, aggregation, prolongation, Galerkin products), applying
       // the network, and the rest of the solve (matrix products,
       // orthogonalisation, vector updates).
-      std::cout << "\nProfile of the learned methods (seconds):\n";
+      out << "\nProfile of the learned methods (seconds):\n";
       ResultTable profile;
       for (unsigned int r = 0; r < table.n_rows(); ++r)
         {
@@ -691,13 +703,16 @@ main(int argc, char **argv)
           profile.set("krylov_rest", solve - network);
           profile.set("network_per_iteration", its > 0 ? network / its : 0.);
         }
-      profile.write_text(std::cout, profile.column_names());
+      profile.write_text(out, profile.column_names());
 
       std::ostringstream rows;
       table.write_json(rows);
-      write_file_atomically(json, rows.str() + "\n");
-      std::cout << "Rows written to " << json << std::endl;
-      write_plots(dir, table, histories);
+      if (rank0)
+        {
+          write_file_atomically(json, rows.str() + "\n");
+          std::cout << "Rows written to " << json << std::endl;
+          write_plots(dir, table, histories);
+        }
 
       // A method that did not converge makes the comparison meaningless:
       // the table is written, and the run fails with the cases named.

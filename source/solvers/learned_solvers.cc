@@ -122,8 +122,18 @@ namespace dealii_learned
           built       = true;
           last_action = NetworkAction::built;
         }
-      else if (mode == "structure" || force_values ||
-               double(last) > growth * double(baseline))
+      else if (mode == "auto" && double(last) > growth * double(baseline))
+        {
+          // The coefficients moved far enough for the kept network to lose
+          // its edge; its aggregates follow the old strong connections
+          // too (measured: recomputing values on them costs more
+          // iterations than a fresh build), so build anew.
+          built = false;
+          network.initialize(A, model);
+          built       = true;
+          last_action = NetworkAction::built;
+        }
+      else if (mode == "structure" || force_values)
         {
           built = false; // until the values are complete
           network.reinit_values(A);
@@ -421,9 +431,11 @@ namespace dealii_learned
       "recomputed for the new matrix, like PreconditionAMG::reinit(). "
       "`auto': the whole network is kept while its iteration count stays "
       "within 'Reuse iteration growth' times the count of the first solve "
-      "after its values were last computed; beyond that, the next solve "
-      "recomputes the values as `structure' does. A kept network that does "
-      "not converge gets its values recomputed and the solve goes on. The "
+      "after it was built; beyond that, the next solve builds it anew (the "
+      "aggregates follow the coefficients' strong connections, so after a "
+      "large change new aggregates pay more than new values on the old "
+      "ones). A kept network that does not converge gets its values "
+      "recomputed and the solve goes on. The "
       "Krylov method always works with the new matrix and checks its true "
       "residual, so reuse changes only the cost, never the answer's "
       "accuracy. A new pattern always builds anew.");
