@@ -22,6 +22,17 @@ namespace dealii_learned
                       "refinement cycles and every cycle's matrix becomes "
                       "training data (produced online, nothing is read from "
                       "disk).");
+    prm.declare_entry(
+      "Additional problems",
+      "",
+      Patterns::Anything(),
+      "More training data besides `subsection Problem': a comma-separated "
+      "list of name:dimension:degree:refinement:cycles (for example "
+      "random-coefficient:2:1:4:4, jump-coefficient:3:1:2:3), each run with "
+      "every contrast of 'Coefficient contrasts' and its own adaptive "
+      "refinement cycles, with the problem parameters of `subsection "
+      "Problem' otherwise. A mix of the meshes, coefficients, degrees and "
+      "dimensions the network will meet trains one model for all of them.");
     prm.declare_entry("Batch size",
                       "16",
                       Patterns::Integer(1),
@@ -78,6 +89,40 @@ namespace dealii_learned
     for (const auto &c :
          Utilities::split_string_list(prm.get("Coefficient contrasts")))
       contrasts.push_back(Utilities::string_to_double(c));
+    additional_problems.clear();
+    for (const auto &entry :
+         Utilities::split_string_list(prm.get("Additional problems")))
+      {
+        const auto fields = Utilities::split_string_list(entry, ':');
+        AssertThrow(fields.size() == 5,
+                    ExcMessage("Additional problems: '" + entry +
+                               "' is not name:dimension:degree:refinement:"
+                               "cycles (for example "
+                               "random-coefficient:2:1:4:4)."));
+        AdditionalProblem p;
+        p.name = fields[0];
+        try
+          {
+            p.dimension  = Utilities::string_to_int(fields[1]);
+            p.degree     = Utilities::string_to_int(fields[2]);
+            p.refinement = Utilities::string_to_int(fields[3]);
+            p.cycles     = Utilities::string_to_int(fields[4]);
+          }
+        catch (...)
+          {
+            AssertThrow(false,
+                        ExcMessage("Additional problems: '" + entry +
+                                   "' has a field that is not a whole "
+                                   "number."));
+          }
+        AssertThrow((p.dimension == 2 || p.dimension == 3) && p.degree >= 1 &&
+                      p.degree <= 4 && p.cycles >= 1 && p.refinement <= 12,
+                    ExcMessage("Additional problems: '" + entry +
+                               "' needs dimension 2 or 3, degree 1 to 4, "
+                               "at most 12 refinements and at least one "
+                               "cycle."));
+        additional_problems.push_back(p);
+      }
   }
 
 
@@ -118,37 +163,57 @@ namespace dealii_learned
   void
   DirectionNetworkTrainer::produce_data(const TrainingContext &context)
   {
-    ProblemSettings problem = ProblemParameters::parse(context.prm);
-    AssertThrow(problem.dimension == 2 || problem.dimension == 3,
+    const ProblemSettings base = ProblemParameters::parse(context.prm);
+    AssertThrow(base.dimension == 2 || base.dimension == 3,
                 ExcMessage("Problem/Dimension must be 2 or 3."));
-    for (const double contrast : contrasts)
+    std::vector<ProblemSettings> problems = {base};
+    for (const auto &a : additional_problems)
       {
-        problem.coefficient_contrast = contrast;
-        const auto add               = [&](auto dimension_tag) {
-          constexpr int dim = decltype(dimension_tag)::value;
-          auto p = ProblemParameters::create<dim>(problem, context.prm);
-          SolverSettings cg;
-          cg.preconditioner = "amg";
-          auto solver       = LinearSolver::create(cg, context.prm);
-          p->setup_system();
-          p->assemble_system();
-          for (unsigned int c = 0; c < problem.refinement_cycles; ++c)
-            {
-              trainer->add_matrix(p->system_matrix);
-              context.out << "  data: contrast " << contrast << ", cycle " << c
-                          << ", " << p->system_matrix.m() << " unknowns\n";
-              if (c + 1 < problem.refinement_cycles)
-                p->solve_estimate_refine(*solver);
-            }
-        };
-        if (problem.dimension == 2)
-          add(std::integral_constant<int, 2>());
-        else
-          add(std::integral_constant<int, 3>());
+        ProblemSettings p           = base;
+        p.name                      = a.name;
+        p.dimension                 = a.dimension;
+        p.fe_degree                 = a.degree;
+        p.initial_global_refinement = a.refinement;
+        p.refinement_cycles         = a.cycles;
+        problems.push_back(p);
       }
-    data_origin = {{"problem", problem.name},
-                   {"dimension", std::to_string(problem.dimension)},
-                   {"fe_degree", std::to_string(problem.fe_degree)},
+    std::string problem_names;
+    for (ProblemSettings problem : problems)
+      for (const double contrast : contrasts)
+        {
+          problem.coefficient_contrast = contrast;
+          const auto add               = [&](auto dimension_tag) {
+            constexpr int dim = decltype(dimension_tag)::value;
+            auto p = ProblemParameters::create<dim>(problem, context.prm);
+            SolverSettings cg;
+            cg.preconditioner = "amg";
+            auto solver       = LinearSolver::create(cg, context.prm);
+            p->setup_system();
+            p->assemble_system();
+            for (unsigned int c = 0; c < problem.refinement_cycles; ++c)
+              {
+                trainer->add_matrix(p->system_matrix);
+                context.out << "  data: " << problem.name << ", "
+                            << problem.dimension << "-D Q" << problem.fe_degree
+                            << ", contrast " << contrast << ", cycle " << c
+                            << ", " << p->system_matrix.m() << " unknowns\n";
+                if (c + 1 < problem.refinement_cycles)
+                  p->solve_estimate_refine(*solver);
+              }
+          };
+          if (problem.dimension == 2)
+            add(std::integral_constant<int, 2>());
+          else
+            add(std::integral_constant<int, 3>());
+        }
+    for (const auto &problem : problems)
+      problem_names += (problem_names.empty() ? "" : ",") + problem.name + ":" +
+                       std::to_string(problem.dimension) + "d:q" +
+                       std::to_string(problem.fe_degree);
+    data_origin = {{"problem", base.name},
+                   {"dimension", std::to_string(base.dimension)},
+                   {"fe_degree", std::to_string(base.fe_degree)},
+                   {"training_problems", problem_names},
                    {"training_matrices",
                     std::to_string(trainer->n_matrices())}};
   }

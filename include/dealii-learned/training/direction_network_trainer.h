@@ -64,8 +64,15 @@ namespace dealii_learned
     void
     produce_data(const TrainingContext &context);
 
-    TrainingSettings                  settings;
-    std::vector<double>               contrasts;
+    TrainingSettings    settings;
+    std::vector<double> contrasts;
+    /** `Additional problems`: more training data. */
+    struct AdditionalProblem
+    {
+      std::string  name;
+      unsigned int dimension = 2, degree = 1, refinement = 0, cycles = 1;
+    };
+    std::vector<AdditionalProblem>    additional_problems;
     unsigned int                      hidden_width     = 8;
     unsigned int                      smoothing_layers = 1;
     std::string                       cycle            = "V";
