@@ -146,14 +146,14 @@ namespace dealii_learned
      */
     template <typename MatrixType, typename VectorType, typename Run>
     void
-    precondition_and_run(const MatrixType                  &A,
-                         VectorType                        &x,
-                         const VectorType                  &b,
-                         const ClassicalCG::AdditionalData &data,
-                         const SolverSettings              &settings,
-                         ClassicalCG::AmgCache             &amg_cache,
-                         SolverReport                      &report,
-                         const Run                         &run_frame)
+    precondition_and_run(const MatrixType                       &A,
+                         VectorType                             &x,
+                         const VectorType                       &b,
+                         const ClassicalCG::AdditionalData      &data,
+                         const SolverSettings                   &settings,
+                         std::shared_ptr<ClassicalCG::AmgCache> &amg_cache,
+                         SolverReport                           &report,
+                         const Run                              &run_frame)
     {
       constexpr bool serial =
         std::is_same<MatrixType, SparseMatrix<double>>::value;
@@ -227,7 +227,13 @@ namespace dealii_learned
               run(p);
             }
           else
-            run(amg_cache.prepare(A, data, report));
+            {
+              // Made on first use: ML's objects need MPI, which a serial
+              // host may never start.
+              if (!amg_cache)
+                amg_cache = std::make_shared<ClassicalCG::AmgCache>();
+              run(amg_cache->prepare(A, data, report));
+            }
         }
       else
         AssertThrow(false,
@@ -245,7 +251,7 @@ namespace dealii_learned
 
   ClassicalCG::ClassicalCG(const AdditionalData &data)
     : data(data)
-    , amg_cache(std::make_shared<AmgCache>())
+
   {}
 
 
@@ -324,7 +330,7 @@ namespace dealii_learned
       b,
       [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, *amg_cache, r, run);
+        precondition_and_run(A, x, b, data, settings, amg_cache, r, run);
       },
       report);
     return report;
@@ -343,7 +349,7 @@ namespace dealii_learned
       b,
       [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, *amg_cache, r, run);
+        precondition_and_run(A, x, b, data, settings, amg_cache, r, run);
       },
       report);
     return report;

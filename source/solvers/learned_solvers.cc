@@ -495,6 +495,9 @@ namespace dealii_learned
     ReuseSettings reuse;
     if (!torchscript)
       {
+        // The network's Trilinos objects need MPI, which a serial host
+        // may not have started.
+        ensure_mpi_initialized();
         if (!cache)
           cache = std::make_unique<NetworkCache>();
         reuse.cache  = cache.get();
