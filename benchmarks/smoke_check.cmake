@@ -34,3 +34,24 @@ find_program(GNUPLOT gnuplot)
 if(GNUPLOT AND NOT EXISTS "${OUTPUT}/time_vs_dofs.png")
   message(FATAL_ERROR "gnuplot is installed but time_vs_dofs.png was not written")
 endif()
+
+# The repeated-solve mode on its small size: every method converges on
+# every system (the benchmark fails otherwise), CG+AMG's second system
+# reuses ML's hierarchy (reinit()), and DCDM with `Reuse network = auto`
+# keeps or rebuilds its network as the iteration counts decide.
+execute_process(COMMAND "${BENCHMARK}" --sequence --quick
+  --output "${OUTPUT}/sequence"
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "benchmark --sequence exited with ${result}")
+endif()
+file(READ "${OUTPUT}/sequence/sequence.json" sequence)
+foreach(row "\"system\": 1,[^}]*\"method\": \"cg\\+amg reinit\"[^}]*\"reuse\": 1"
+            "\"system\": 1,[^}]*\"method\": \"dcdm auto\"[^}]*\"reuse\": [02]"
+            "\"system\": 2,[^}]*\"method\": \"dcdm structure\"[^}]*\"reuse\": 1")
+  string(REGEX MATCH "${row}" found "${sequence}")
+  if(NOT found)
+    message(FATAL_ERROR "sequence.json has no row matching ${row}")
+  endif()
+endforeach()
+message(STATUS "repeated-solve mode: rows with reinit() and network reuse")
