@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -356,18 +357,30 @@ namespace dealii_learned
       strong_start.assign(n + 1, 0);
       strong_slots.reserve(4 * n);
       decoupled.assign(n, false);
-      std::vector<std::pair<long long, Index>> list;
+      // Epetra's row storage with local column indices; each column's
+      // global index is looked up once, its slot when first needed.
+      const Epetra_CrsMatrix &E       = M.trilinos_matrix();
+      const Epetra_Map       &columns = E.ColMap();
+      std::vector<Index>      column_index(columns.NumMyElements());
+      for (unsigned int c = 0; c < column_index.size(); ++c)
+        column_index[c] = columns.GID64(c);
+      constexpr unsigned int    no_slot = numbers::invalid_unsigned_int;
+      std::vector<unsigned int> column_slot(column_index.size(), no_slot);
+      // (strength key, global column, local column)
+      std::vector<std::tuple<long long, Index, int>> list;
       for (Index i = 0; i < n; ++i)
         {
           const Index row     = first + i;
-          double      largest = 0.;
-          for_each_entry_in_row(M,
-                                row,
-                                [&](const Index column, const double value) {
-                                  if (column != row)
-                                    largest =
-                                      std::max(largest, std::abs(value));
-                                });
+          int         length  = 0;
+          double     *values  = nullptr;
+          int        *indices = nullptr;
+          AssertThrow(static_cast<Index>(E.GRID64(i)) == row,
+                      ExcInternalError());
+          E.ExtractMyRowView(i, length, values, indices);
+          double largest = 0.;
+          for (int k = 0; k < length; ++k)
+            if (column_index[indices[k]] != row)
+              largest = std::max(largest, std::abs(values[k]));
           decoupled[i] = (largest == 0.);
           if (!decoupled[i])
             {
@@ -377,17 +390,23 @@ namespace dealii_learned
               // assembled on different partitions, and must not sort
               // differently. Ties go to the larger index.
               list.clear();
-              for_each_entry_in_row(
-                M, row, [&](const Index column, const double value) {
+              for (int k = 0; k < length; ++k)
+                {
+                  const Index     column = column_index[indices[k]];
                   const long long key =
-                    std::llround(std::abs(value) / largest * 1048576.);
+                    std::llround(std::abs(values[k]) / largest * 1048576.);
                   if (column != row &&
                       key >= data.strength_threshold * 1048576.)
-                    list.emplace_back(key, column);
-                });
+                    list.emplace_back(key, column, indices[k]);
+                }
               std::sort(list.begin(), list.end(), std::greater<>());
-              for (const auto &e : list)
-                strong_slots.push_back(slot_of(e.second));
+              for (const auto &[key, column, local] : list)
+                {
+                  (void)key;
+                  if (column_slot[local] == no_slot)
+                    column_slot[local] = slot_of(column);
+                  strong_slots.push_back(column_slot[local]);
+                }
             }
           strong_start[i + 1] = strong_slots.size();
         }

@@ -541,6 +541,7 @@ namespace dealii_learned
     const MPI_Comm     comm     = A.get_mpi_communicator();
     level_matrices.clear();
     level_prolongations.clear();
+    level_sigma.assign(n_levels, 0.);
     for (unsigned int l = 0; l < n_levels; ++l)
       {
         level_matrices.push_back(
@@ -605,8 +606,13 @@ namespace dealii_learned
                            const bool             solution_is_zero) const
   {
     const LevelMatrix &M = *level_matrices[level];
-    const double       sigma =
-      rhs[level].l2_norm() / std::sqrt(static_cast<double>(rhs[level].size()));
+    // The root-mean-square of the level's right-hand side, which the pre-
+    // and post-smoothing of one visit share (rhs does not change between
+    // them).
+    if (solution_is_zero)
+      level_sigma[level] = rhs[level].l2_norm() /
+                           std::sqrt(static_cast<double>(rhs[level].size()));
+    const double sigma = level_sigma[level];
     if (!(sigma > 0.))
       {
         // Zero right-hand side: the solution stays (or becomes) 0.
@@ -763,12 +769,28 @@ namespace dealii_learned
                            std::to_string(q.size()) +
                            " for a network set up on a matrix of size " +
                            std::to_string(rhs[0].size()) + "."));
-    const auto &s = hierarchy.inverse_sqrt_diagonal(0);
-    rhs[0]        = r;
-    rhs[0].scale(s);
+    AssertThrow(r.locally_owned_elements() == rhs[0].locally_owned_elements() &&
+                  q.locally_owned_elements() == rhs[0].locally_owned_elements(),
+                ExcMessage("DirectionNetwork: the vectors are distributed "
+                           "differently from the rows of the matrix the "
+                           "network was set up on; give it vectors with the "
+                           "matrix's locally owned rows."));
+    // v_0 = D^{-1/2} r, N(r) = D^{-1/2} y_0, each in one pass.
+    const double     *s = hierarchy.inverse_sqrt_diagonal(0).begin();
+    const std::size_t n = rhs[0].locally_owned_size();
+    {
+      double       *v  = rhs[0].begin();
+      const double *in = r.begin();
+      for (std::size_t i = 0; i < n; ++i)
+        v[i] = in[i] * s[i];
+    }
     cycle(0);
-    q = solution[0];
-    q.scale(s);
+    {
+      double       *out = q.begin();
+      const double *y   = solution[0].begin();
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = y[i] * s[i];
+    }
   }
 
 

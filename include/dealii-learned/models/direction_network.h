@@ -210,5 +210,8 @@ namespace dealii_learned
     mutable Vectors saved_rhs, accumulated, first_direction, first_image,
       second_image;
     mutable dealii::TrilinosWrappers::MPI::Vector serial_in, serial_out;
+    /** Per level: sigma of the current visit (set by its first
+     *  smoothing, which starts from a zero solution). */
+    mutable std::vector<double> level_sigma;
   };
 } // namespace dealii_learned
