@@ -321,7 +321,7 @@ namespace
               {
                 r = hooks[k]->last_report();
               }
-            double reuse = -1.; // -1: classical without reuse
+            double reuse = -1.; // what the hook did: see its details
             for (const auto &[name, value] : r.details)
               if (name == "network_reuse" || name == "amg_reused")
                 reuse = value;
@@ -662,6 +662,7 @@ main(int argc, char **argv)
       table.write_text(out,
                        {"problem",
                         "n_dofs",
+                        "ranks",
                         "method",
                         "iterations",
                         "setup_seconds",

@@ -1004,9 +1004,15 @@ namespace dealii_learned
     const Epetra_CrsMatrix &source = A.trilinos_matrix();
     auto                   &target =
       const_cast<Epetra_CrsMatrix &>(matrices[0].trilinos_matrix());
-    AssertThrow(A.m() == matrices[0].m() &&
-                  source.NumMyRows() == target.NumMyRows() &&
-                  source.NumMyNonzeros() == target.NumMyNonzeros(),
+    // Decided on every rank: a mismatch on one rank only must not leave
+    // the others waiting in the collective steps below.
+    bool same = A.m() == matrices[0].m() &&
+                source.NumMyRows() == target.NumMyRows() &&
+                source.NumMyNonzeros() == target.NumMyNonzeros();
+    for (int i = 0; same && i < source.NumMyRows(); ++i)
+      same = source.NumMyEntries(i) == target.NumMyEntries(i);
+    AssertThrow(Utilities::MPI::min(static_cast<int>(same),
+                                    A.get_mpi_communicator()) == 1,
                 ExcMessage(changed));
 
     unnormalized_levels.clear();
@@ -1035,7 +1041,6 @@ namespace dealii_learned
         int    *source_columns = nullptr, *target_columns = nullptr;
         source.ExtractMyRowView(i, n_source, from, source_columns);
         target.ExtractMyRowView(i, n_target, to, target_columns);
-        AssertThrow(n_source == n_target, ExcMessage(changed));
         std::copy(from, from + n_source, to);
       }
     scalings[0] = scale_to_unit_diagonal(matrices[0]);

@@ -1,4 +1,5 @@
 #include <deal.II/base/exceptions.h>
+#include <deal.II/base/mpi.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/models/direction_network.h>
@@ -378,6 +379,9 @@ namespace dealii_learned
           row_start[i + 1] = columns.size();
         }
       n_columns = E.ColMap().NumMyElements();
+      // Rows are owned where they are stored (deal.II's matrices): no
+      // export of the result.
+      AssertThrow(E.Exporter() == nullptr, ExcNotImplemented());
       // No importer: the column map is the domain map, in the same order.
       if (E.Importer() != nullptr)
         {
@@ -769,8 +773,14 @@ namespace dealii_learned
                            std::to_string(q.size()) +
                            " for a network set up on a matrix of size " +
                            std::to_string(rhs[0].size()) + "."));
-    AssertThrow(r.locally_owned_elements() == rhs[0].locally_owned_elements() &&
-                  q.locally_owned_elements() == rhs[0].locally_owned_elements(),
+    // Decided on every rank (one rank's mismatch must not leave the others
+    // in the products' ghost exchange).
+    AssertThrow(Utilities::MPI::min(static_cast<int>(
+                                      r.locally_owned_elements() ==
+                                        rhs[0].locally_owned_elements() &&
+                                      q.locally_owned_elements() ==
+                                        rhs[0].locally_owned_elements()),
+                                    rhs[0].get_mpi_communicator()) == 1,
                 ExcMessage("DirectionNetwork: the vectors are distributed "
                            "differently from the rows of the matrix the "
                            "network was set up on; give it vectors with the "

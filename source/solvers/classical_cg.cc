@@ -226,13 +226,20 @@ namespace dealii_learned
               p.initialize(A, amg_data(data));
               run(p);
             }
-          else
+          else if (data.amg_reuse)
             {
               // Made on first use: ML's objects need MPI, which a serial
               // host may never start.
               if (!amg_cache)
                 amg_cache = std::make_shared<ClassicalCG::AmgCache>();
               run(amg_cache->prepare(A, data, report));
+            }
+          else
+            {
+              TrilinosWrappers::PreconditionAMG p;
+              p.initialize(A, amg_data(data));
+              report.details.emplace_back("amg_reused", 0.);
+              run(p);
             }
         }
       else
@@ -294,7 +301,10 @@ namespace dealii_learned
                       "recompute its values with PreconditionAMG::reinit() "
                       "(ML keeps its aggregates) instead of building it "
                       "anew: for time steps and nonlinear iterations that "
-                      "reassemble the same matrix object.");
+                      "reassemble the same matrix object. ML keeps pointers "
+                      "into that matrix: it must stay alive (not be "
+                      "reinitialised) while the hook may reuse it; a new "
+                      "matrix object or pattern builds ML anew.");
     prm.declare_entry("AMG aggregation threshold",
                       "1e-4",
                       Patterns::Double(0.),
@@ -315,6 +325,8 @@ namespace dealii_learned
     data.amg_aggregation_threshold =
       prm.get_double("AMG aggregation threshold");
     data.amg_reuse = prm.get_bool("AMG reuse");
+    // A kept hierarchy belongs to the settings it was built with.
+    amg_cache.reset();
   }
 
 

@@ -20,7 +20,9 @@
 #include <Epetra_CrsMatrix.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <type_traits>
@@ -98,9 +100,11 @@ namespace dealii_learned
     /** Iterations of the first solve after the last build or values
      *  update, and of the last solve. */
     unsigned int baseline = 0, last = 0;
-    /** The next solve recomputes the values (the kept network failed). */
-    bool          force_values = false;
-    NetworkAction last_action  = NetworkAction::built;
+    /** The next solve builds anew (the kept network failed), or keeps
+     *  the network whatever the counts say (a pass cut short by the
+     *  budget goes on with the same network). */
+    bool          force_build = false, force_keep = false;
+    NetworkAction last_action = NetworkAction::built;
 
     /** Makes the network ready for @p A under @p mode; collective. */
     NetworkAction
@@ -109,40 +113,41 @@ namespace dealii_learned
             const std::string                    &mode,
             const double                          growth)
     {
+      if (force_keep)
+        {
+          force_keep  = false;
+          last_action = NetworkAction::kept;
+          return last_action;
+        }
       const auto new_signature = sparsity_signature(A);
       const bool same =
         built && mode != "never" &&
         Utilities::MPI::min(static_cast<int>(new_signature == signature),
                             A.get_mpi_communicator()) == 1;
-      if (!same)
+      // `auto': a kept network whose iteration count grew past the bound,
+      // or that failed, is built anew. The aggregates follow the strong
+      // connections of the coefficients it was built for (measured:
+      // recomputing values on them after large changes costs more
+      // iterations than a fresh build).
+      if (!same || force_build ||
+          (mode == "auto" && double(last) > growth * double(baseline)))
         {
-          built = false;
+          built = false; // until the network is complete
           network.initialize(A, model);
           signature   = new_signature;
           built       = true;
           last_action = NetworkAction::built;
         }
-      else if (mode == "auto" && double(last) > growth * double(baseline))
+      else if (mode == "structure")
         {
-          // The coefficients moved far enough for the kept network to lose
-          // its edge; its aggregates follow the old strong connections
-          // too (measured: recomputing values on them costs more
-          // iterations than a fresh build), so build anew.
           built = false;
-          network.initialize(A, model);
-          built       = true;
-          last_action = NetworkAction::built;
-        }
-      else if (mode == "structure" || force_values)
-        {
-          built = false; // until the values are complete
           network.reinit_values(A);
           built       = true;
           last_action = NetworkAction::values;
         }
       else
         last_action = NetworkAction::kept;
-      force_values = false;
+      force_build = false;
       return last_action;
     }
 
@@ -153,6 +158,18 @@ namespace dealii_learned
       last = iterations;
       if (last_action != NetworkAction::kept)
         baseline = iterations;
+    }
+
+    /**
+     * The iterations a kept network may take before the solve gives up on
+     * it and builds anew: well beyond the bound that decides the next
+     * solve (a kept network still converging is not interrupted), yet far
+     * below an iteration limit meant for hopeless cases.
+     */
+    unsigned int
+    kept_budget(const double growth) const
+    {
+      return static_cast<unsigned int>(std::ceil(2. * growth * baseline)) + 10;
     }
   };
 
@@ -434,8 +451,9 @@ namespace dealii_learned
       "after it was built; beyond that, the next solve builds it anew (the "
       "aggregates follow the coefficients' strong connections, so after a "
       "large change new aggregates pay more than new values on the old "
-      "ones). A kept network that does not converge gets its values "
-      "recomputed and the solve goes on. The "
+      "ones). A kept network that has not converged after "
+      "2 x growth x its first count + 10 iterations is built anew and the "
+      "solve goes on from where it stopped. The "
       "Krylov method always works with the new matrix and checks its true "
       "residual, so reuse changes only the cost, never the answer's "
       "accuracy. A new pattern always builds anew.");
@@ -444,8 +462,8 @@ namespace dealii_learned
                       Patterns::Double(1.),
                       "With 'Reuse network = auto': the factor by which the "
                       "iteration count may grow over that of the last "
-                      "freshly computed network before the values are "
-                      "recomputed.");
+                      "freshly built network before the next solve builds "
+                      "it anew.");
   }
 
 
@@ -505,27 +523,45 @@ namespace dealii_learned
         reuse.growth = reuse_growth;
       }
     const SolverSettings all = settings;
+    // A network kept from an earlier matrix gets a budget of iterations
+    // (NetworkCache::kept_budget); if it does not converge within it, the
+    // network is built anew for this matrix and the solve goes on from
+    // where it stopped with the iterations left. The first pass learns
+    // whether the network is kept only in prepare(), so the budget is
+    // applied to every pass that may keep it.
+    SolverSettings first_pass = all;
+    const bool     may_keep   = cache && !torchscript && reuse_mode == "auto";
+    if (may_keep && cache->built)
+      first_pass.max_iterations =
+        std::min(all.max_iterations, cache->kept_budget(reuse_growth));
     try
       {
-        solve_once(all, reuse);
+        solve_once(first_pass, reuse);
       }
     catch (const SolverNoConvergence &)
       {
-        if (cache)
+        const bool budget_hit =
+          first_pass.max_iterations < all.max_iterations &&
+          report.iterations >= first_pass.max_iterations;
+        if (!cache || report.iterations >= all.max_iterations ||
+            (!budget_hit && cache->last_action != NetworkAction::kept))
           {
-            cache->record(report.iterations);
-            cache->force_values = true;
+            if (cache)
+              cache->record(report.iterations);
+            throw;
           }
-        // A network kept from an earlier matrix gets one more chance with
-        // its values recomputed, from where the solve stopped, with the
-        // iterations left; anything else is the caller's failure.
-        if (!cache || cache->last_action != NetworkAction::kept ||
-            report.iterations >= all.max_iterations)
-          throw;
+        // A kept network that failed is built anew; a network just built
+        // or updated that only ran out of the budget goes on as it is.
+        const NetworkAction first_action = cache->last_action;
+        const bool          was_kept     = first_action == NetworkAction::kept;
+        if (was_kept)
+          cache->force_build = true;
+        else
+          cache->force_keep = true;
         const SolverReport first = report;
         SolverSettings     rest  = all;
         rest.max_iterations      = all.max_iterations - first.iterations;
-        const auto merge         = [&]() {
+        const auto finish        = [&]() {
           report.iterations += first.iterations;
           report.restarts += first.restarts + 1;
           report.setup_seconds += first.setup_seconds;
@@ -533,13 +569,23 @@ namespace dealii_learned
           report.residual_history.insert(report.residual_history.begin(),
                                          first.residual_history.begin(),
                                          first.residual_history.end());
-          report.warnings.insert(
-            report.warnings.begin(),
-            "the direction network kept from the previous solve did not "
-                    "converge in " +
-              std::to_string(first.iterations) +
-              " iterations; its values were recomputed for this matrix and "
-                      "the solve went on from where it stopped");
+          if (was_kept)
+            report.warnings.insert(
+              report.warnings.begin(),
+              "the direction network kept from the previous solve did not "
+                     "converge in " +
+                std::to_string(first.iterations) +
+                " iterations; it was built anew for this matrix and the "
+                       "solve went on from where it stopped");
+          else
+            cache->last_action = first_action;
+          if (was_kept)
+            // The coefficients changed too much for keeping to pay: the
+            // network built mid-solve fits this matrix, not the next, so
+            // the next solve builds its own (and sets the baseline).
+            cache->force_build = true;
+          else
+            cache->record(report.iterations);
         };
         try
           {
@@ -547,11 +593,11 @@ namespace dealii_learned
           }
         catch (const SolverNoConvergence &)
           {
-            cache->record(report.iterations);
-            merge();
+            finish();
             throw SolverNoConvergence(all, report);
           }
-        merge();
+        finish();
+        return report;
       }
     if (cache && !torchscript)
       cache->record(report.iterations);

@@ -101,12 +101,11 @@ namespace dealii_learned
                                "random-coefficient:2:1:4:4)."));
         AdditionalProblem p;
         p.name = fields[0];
+        std::vector<int> numbers;
         try
           {
-            p.dimension  = Utilities::string_to_int(fields[1]);
-            p.degree     = Utilities::string_to_int(fields[2]);
-            p.refinement = Utilities::string_to_int(fields[3]);
-            p.cycles     = Utilities::string_to_int(fields[4]);
+            for (unsigned int f = 1; f < 5; ++f)
+              numbers.push_back(Utilities::string_to_int(fields[f]));
           }
         catch (...)
           {
@@ -115,12 +114,16 @@ namespace dealii_learned
                                    "' has a field that is not a whole "
                                    "number."));
           }
-        AssertThrow((p.dimension == 2 || p.dimension == 3) && p.degree >= 1 &&
-                      p.degree <= 4 && p.cycles >= 1 && p.refinement <= 12,
+        AssertThrow((numbers[0] == 2 || numbers[0] == 3) && numbers[1] >= 1 &&
+                      numbers[1] <= 4 && numbers[2] >= 0 && numbers[2] <= 12 &&
+                      numbers[3] >= 1 && numbers[3] <= 20,
                     ExcMessage("Additional problems: '" + entry +
                                "' needs dimension 2 or 3, degree 1 to 4, "
-                               "at most 12 refinements and at least one "
-                               "cycle."));
+                               "0 to 12 refinements and 1 to 20 cycles."));
+        p.dimension  = numbers[0];
+        p.degree     = numbers[1];
+        p.refinement = numbers[2];
+        p.cycles     = numbers[3];
         additional_problems.push_back(p);
       }
   }
