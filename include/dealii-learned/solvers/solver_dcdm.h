@@ -192,8 +192,10 @@ namespace dealii_learned
                           std::chrono::steady_clock::now() - started)
                           .count();
 
-        const double q_norm       = q.l2_norm();
-        bool         use_residual = !std::isfinite(q_norm) || q_norm == 0.;
+        // A network output that is not finite, or zero, fails the
+        // curvature test below (qAq is NaN or 0) and is replaced by the
+        // residual there.
+        bool use_residual = false;
         for (unsigned int attempt = 0; attempt < 2; ++attempt)
           {
             if (use_residual)
@@ -202,12 +204,24 @@ namespace dealii_learned
                 ++fallbacks;
               }
             A.vmult(Aq, q);
-            for (const auto &d : kept)
+            if (kept.size() == 2)
               {
-                const double beta = (q * d.Ap) / d.pAp;
-                q.add(-beta, d.p);
-                Aq.add(-beta, d.Ap);
+                // The kept directions are A-orthogonal to each other (each
+                // was made so against the one before), so both
+                // coefficients can be taken from q at once (classical
+                // Gram-Schmidt), and each vector is updated in one pass.
+                const double beta0 = (q * kept[0].Ap) / kept[0].pAp;
+                const double beta1 = (q * kept[1].Ap) / kept[1].pAp;
+                q.add(-beta0, kept[0].p, -beta1, kept[1].p);
+                Aq.add(-beta0, kept[0].Ap, -beta1, kept[1].Ap);
               }
+            else
+              for (const auto &d : kept)
+                {
+                  const double beta = (q * d.Ap) / d.pAp;
+                  q.add(-beta, d.p);
+                  Aq.add(-beta, d.Ap);
+                }
             const double qAq = q * Aq;
             if (std::isfinite(qAq) && qAq > 1e-14 * q.l2_norm() * Aq.l2_norm())
               break;
