@@ -7,7 +7,8 @@
 //    aggregates, but another scaling and prolongation) gives level 0's
 //    scaling and prolongation and level 1's matrix and scaling of
 //    initialize(D A D) to rounding, and refuses a matrix of another
-//    pattern;
+//    pattern, also one whose pattern differs on rank 0 only (every rank
+//    throws; none is left in a collective step);
 //  - the dcdm hook with `Reuse network = structure` recomputes the values
 //    (network_reuse 1) and converges on 3 A as a freshly built network
 //    does (same iterations and residual);
@@ -24,6 +25,9 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <deal.II/lac/trilinos_sparsity_pattern.h>
+
+#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/models/aggregation_hierarchy.h>
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/problems/random_coefficient.h>
@@ -210,6 +214,53 @@ main(int argc, char **argv)
                 << (what.find("sparsity pattern") != std::string::npos)
                 << std::endl;
       }
+
+    // The same size, but one more entry in one row of rank 0 only: every
+    // rank must refuse (none may go on into the collective steps).
+    {
+      const IndexSet &owned =
+        problem.system_matrix.locally_owned_range_indices();
+      TrilinosWrappers::SparsityPattern pattern(owned, MPI_COMM_WORLD);
+      const auto                        first = *owned.begin();
+      const auto                        n     = problem.system_matrix.m();
+      for (const auto row : owned)
+        {
+          std::vector<types::global_dof_index> columns;
+          for_each_entry_in_row(problem.system_matrix,
+                                row,
+                                [&](const types::global_dof_index c, double) {
+                                  columns.push_back(c);
+                                });
+          if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0 &&
+              row == first)
+            columns.push_back((row + n / 2) % n);
+          pattern.add_entries(row, columns.begin(), columns.end());
+        }
+      pattern.compress();
+      TrilinosWrappers::SparseMatrix changed;
+      changed.reinit(pattern);
+      for (const auto row : owned)
+        for_each_entry_in_row(problem.system_matrix,
+                              row,
+                              [&](const types::global_dof_index c,
+                                  const double v) { changed.set(row, c, v); });
+      changed.compress(VectorOperation::insert);
+      try
+        {
+          kept.reinit_values(changed);
+          deallog << "hierarchy: a pattern changed on rank 0 only accepted "
+                     "(wrong)"
+                  << std::endl;
+        }
+      catch (const std::exception &e)
+        {
+          const std::string what = e.what();
+          deallog << "hierarchy: a pattern changed on rank 0 only refused on "
+                     "every rank: "
+                  << (what.find("sparsity pattern") != std::string::npos)
+                  << std::endl;
+        }
+    }
   }
 
   // The hooks over a sequence of contrasts.
