@@ -65,7 +65,7 @@ namespace dealii_learned
     double
     estimate_largest_eigenvalue(const TrilinosWrappers::SparseMatrix &M)
     {
-      constexpr unsigned int        max_steps = 10;
+      constexpr unsigned int        max_steps = 6;
       TrilinosWrappers::MPI::Vector v(M.locally_owned_range_indices(),
                                       M.get_mpi_communicator());
       TrilinosWrappers::MPI::Vector w(v), v_old(v);
