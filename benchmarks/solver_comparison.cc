@@ -545,7 +545,7 @@ main(int argc, char **argv)
                                  "--refinement in [2, 12]."));
           if (quick)
             {
-              n_systems  = 3;
+              n_systems  = 6;
               refinement = 5;
             }
           run_sequence(n_systems,

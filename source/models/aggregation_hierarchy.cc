@@ -53,14 +53,16 @@ namespace dealii_learned
 
     /**
      * An estimate of the largest eigenvalue of the symmetric matrix @p M:
-     * the largest Ritz value of 10 Lanczos steps (the way
+     * the largest Ritz value of 6 Lanczos steps (the way
      * PreconditionChebyshev estimates it with SolverCG), started from a
      * vector that depends only on the global indices (so the estimate is
      * the same on any number of ranks up to rounding), enlarged by 5%
-     * because Ritz values approach it from below. Ten Lanczos steps are
-     * closer to lambda_max than the 24 power steps this replaced (the
-     * extreme Ritz value converges at the Chebyshev rate), at less than
-     * half their cost.
+     * because Ritz values approach it from below. Six steps put the
+     * normalised levels' largest eigenvalue in [1.90, 2.06] on the test
+     * problems (tests/models/aggregation_hierarchy), as close as the 24
+     * power steps this replaced, at a quarter of their cost; on the
+     * finest level of a 1M-DoF problem, ten steps took 0.21 s of a 1.3 s
+     * setup.
      */
     double
     estimate_largest_eigenvalue(const TrilinosWrappers::SparseMatrix &M)
@@ -115,7 +117,8 @@ namespace dealii_learned
     /**
      * Multiplies the unit-diagonal level matrix @p M by 2 / lambda_max and
      * @p s by its square root, so that M stays s A s for the level's
-     * Galerkin operator A and its spectrum lies in (0, 2] on every level.
+     * Galerkin operator A and its spectrum lies in (0, about 2] on every
+     * level.
      * Returns the estimate; when it is not positive and finite (a level
      * matrix that is not SPD), nothing is scaled.
      */
