@@ -363,20 +363,22 @@ namespace dealii_learned
       n_rows                    = E.NumMyRows();
       row_start.resize(n_rows + 1);
       row_start[0] = 0;
-      columns.reserve(E.NumMyNonzeros());
-      values.reserve(E.NumMyNonzeros());
+      columns.resize(E.NumMyNonzeros());
+      values.resize(E.NumMyNonzeros());
+      std::size_t position = 0;
       for (int i = 0; i < n_rows; ++i)
         {
           int     n       = 0;
           double *entries = nullptr;
           int    *indices = nullptr;
           E.ExtractMyRowView(i, n, entries, indices);
-          for (int k = 0; k < n; ++k)
-            {
-              columns.push_back(indices[k]);
-              values.push_back(static_cast<float>(entries[k]));
-            }
-          row_start[i + 1] = columns.size();
+          std::copy(indices, indices + n, columns.begin() + position);
+          std::transform(entries,
+                         entries + n,
+                         values.begin() + position,
+                         [](const double v) { return static_cast<float>(v); });
+          position += n;
+          row_start[i + 1] = position;
         }
       n_columns = E.ColMap().NumMyElements();
       // Rows are owned where they are stored (deal.II's matrices): no

@@ -51,11 +51,13 @@ namespace dealii_learned
 
   /**
    * A fingerprint of the sparsity pattern of @p A as this rank stores it:
-   * the global size, the global number of entries, and a hash of every
-   * owned row's global index, length and global column indices in storage
-   * order. Local (no communication): to decide whether two matrices have
-   * the same pattern on every rank, compare on each rank and take the
-   * minimum over the ranks. Reading the pattern costs about one
+   * the global size, the global number of entries, and a hash of the
+   * column map and of every owned row's global index, length and local
+   * column indices in storage order (the same global columns behind a
+   * differently ordered column map hash differently: a false "changed",
+   * never a false "same"). Local (no communication): to decide whether two
+   * matrices have the same pattern on every rank, compare on each rank and take
+   * the minimum over the ranks. Reading the pattern costs about one
    * matrix-vector product.
    */
   std::array<std::uint64_t, 3>
