@@ -7,124 +7,126 @@ coarsest_size 64
 max_levels 25
 prolongation_damping 0x1.5555555555555p-1
 normalize_spectrum 1
+prolongation_truncation 0x0p+0
+prolongation_max_entries 5
 pre_layers 1
 post_layers 1
 coarse_layers 4
 cycle_index 1
 krylov_cycle 0
-meta configuration 56478a5d4535a55c
+meta configuration 43c43a057843483c
 meta dimension 2
 meta epochs_completed 20
 meta fe_degree 1
-meta final_loss 0.0222
-meta last_epoch_loss 0.0235
+meta final_loss 0.0229
+meta last_epoch_loss 0.0257
 meta problem jump-coefficient
 meta seed 1
 meta trained yes
 meta training_matrices 34
 meta training_problems jump-coefficient:2d:q1,random-coefficient:2d:q1,jump-coefficient:2d:q2,jump-coefficient:3d:q1
 parameters 103
--0x1.0402ef80823f4p-1
-0x1.e739bf62680efp-2
-0x1.6c7db0438e453p+0
--0x1.4c98f02613605p-1
--0x1.fc85827c29e6p-1
-0x1.007885fddf4fbp-1
--0x1.f2f6e2a933e0ep-1
-0x1.d3b39cb38a42cp-1
--0x1.d2c102a68b227p-1
-0x1.05004eff220fbp-1
--0x1.0c457d282148dp+0
-0x1.4d3a69847a533p-1
--0x1.e4a80f3f1245ap-1
-0x1.2924d510ca698p-1
--0x1.8d21e3c54918p-1
-0x1.6337dbe8941d1p-1
--0x1.92fb817b06e1dp-3
-0x1.06febffb15398p-2
-0x1.9c393cb545657p-5
-0x1.d411df38d2627p-5
-0x1.2b90ee0737a86p-5
-0x1.3c0ece637a566p-4
-0x1.4d15921b11dc5p-4
-0x1.f71ae371fc9f4p-5
--0x1.3f97a131b9384p-3
-0x1.3a07722d1d08cp-2
--0x1.b56668ae80e61p-4
--0x1.32ef849a24004p-2
--0x1.e6b071f27c0e4p-4
--0x1.d23317e519cddp-3
--0x1.b28cee82dfd86p-3
--0x1.767d162b710a5p-2
-0x1.8e79b78a98a58p+0
--0x1.ef7f83f3d2a8p-2
--0x1.c0568158bcc08p-2
-0x1.2e7e90abdf071p-3
-0x1.9d802ce4153f6p-1
--0x1.0b09c6ae0db05p-1
--0x1.5af98d47653ap-1
-0x1.c670bd92f594ap-3
-0x1.932031e4cbc5fp-2
-0x1.b641c34bfc9cbp-4
--0x1.698c5ceba5338p-1
-0x1.c892abb14ab0dp-2
-0x1.de0954ab537bap-2
--0x1.c3d0ecb1ee1b8p-3
--0x1.2f935ded36ba7p-1
-0x1.33c86ce25213bp-1
--0x1.0cbeb1cc0496ap-1
-0x1.c7d321cfef8eep-2
-0x1.40ea594954267p-6
-0x1.68d8a4170272dp-3
-0x1.82da69599fec6p-4
-0x1.d47e25e5e7b9ap-4
--0x1.003eba09869dp-3
-0x1.0bd256508eee7p-4
-0x1.e198c6827aa47p-4
-0x1.c7eabcdfac25ap-4
--0x1.4fb66a74bad25p-6
-0x1.4730e7c4e979cp-2
--0x1.ade3c6fb337fbp-4
-0x1.11b1602a2627bp-5
--0x1.fb93481370234p-2
-0x1.b28378077bcc8p-3
--0x1.2597ccc6f43efp-2
--0x1.0e8ee24e8bd5p-2
-0x1.190e1c105621fp+0
--0x1.9cdfd1d1c461dp-3
-0x1.2056f1619aed3p-1
--0x1.b18a6ae107ef9p-7
-0x1.482bb7a6aeb94p-1
--0x1.3e76cf2b83abfp-4
--0x1.e7557594b8313p-1
-0x1.523545ab12398p-1
--0x1.78f9c69600e1dp-1
-0x1.464df0ba37b53p-6
--0x1.17e57d9cfe50fp-2
--0x1.0f1c943ffc78cp-3
-0x1.e49227493588p-1
--0x1.7fb41d1c75b68p-3
--0x1.ab63f651527fdp-1
-0x1.707ab32f87d8p-2
--0x1.f69dc74a78a2cp-3
-0x1.38629473ceefcp-1
-0x1.0e9a79804b5p-12
-0x1.6830936d75de2p-4
-0x1.e2d281caf05dep-4
--0x1.3c6deb11d595p-3
--0x1.15d7ee09cd7b6p-3
-0x1.ceb07ab562821p-3
-0x1.bfdeefb2c01b8p-5
--0x1.94cbe8e28fb2cp-5
-0x1.ce13e65b30725p-4
-0x1.5b013b818157fp-3
--0x1.8c56580484b1ep-1
--0x1.9fcb8beda7497p-3
--0x1.4c50b76e3d1f6p-6
-0x1.026cd3b119af9p-1
--0x1.cfcf7150f5d34p-2
--0x1.d50a5a73e9caap-2
-0x1.e742a09c94a62p-1
--0x1.8695b8acde383p-3
-0x1.13787af98851dp+0
+-0x1.147530eb5029ap-1
+0x1.44997eea0a1f8p-1
+0x1.7533e1a817p+0
+-0x1.58c114972439ep-1
+-0x1.f9fc121105194p-1
+0x1.0d8a41a2ee88ap-1
+-0x1.f756501213355p-1
+0x1.d247b32b31cc5p-1
+-0x1.e3fa1cca922e4p-1
+0x1.0f9c83e1e4a0cp-1
+-0x1.0d7112c5bcbf8p+0
+0x1.4c60cd46717d6p-1
+-0x1.e3f2fd8ce4e2fp-1
+0x1.26843f76a3885p-1
+-0x1.8acbba38f8ea3p-1
+0x1.5e509120c69bap-1
+0x1.298795957561p-6
+0x1.004c0e7ce727cp-2
+0x1.b9c49f872481p-5
+0x1.0b8cc1dfb11ffp-4
+0x1.3d7e09730f813p-7
+0x1.454968cce9c36p-4
+0x1.5a4aaea04708bp-4
+0x1.1333405092525p-4
+-0x1.5849514c16a89p-5
+0x1.3c73cd356bf7dp-2
+-0x1.91bef6fe1166dp-4
+-0x1.2977f46e8abdap-2
+-0x1.b678c8f7ca7b1p-4
+-0x1.c8f157cc36584p-3
+-0x1.a689fa940ad02p-3
+-0x1.7443d9dbf82dp-2
+0x1.8b4d522b2fce8p+0
+-0x1.f437b7239a068p-2
+-0x1.c48893eb20ecep-2
+0x1.dbd3cdaef0ea5p-4
+0x1.97aae7f06f749p-1
+-0x1.1073e052c94d1p-1
+-0x1.530038a38d911p-1
+0x1.96d43a7037476p-3
+0x1.83a1adaa0aba5p-2
+0x1.fbc25372aa867p-5
+-0x1.5b2a0c8f9bad5p-1
+0x1.c35d50ed2299ap-2
+0x1.f0a092781209bp-2
+-0x1.cafd9881eabebp-3
+-0x1.2bae404791851p-1
+0x1.2c6eb9bff68f8p-1
+-0x1.0ae703b18311ap-1
+0x1.b0cbd3308c9a8p-2
+0x1.92ecb56410f0ep-6
+0x1.6da23fec314d6p-3
+0x1.882bba9f354cfp-4
+0x1.a83b3b7d32b58p-4
+-0x1.80f74b6215eap-4
+0x1.08015f776bb5dp-4
+0x1.e4de13437081cp-4
+0x1.cd972281ee41fp-4
+-0x1.13a34d487729cp-6
+0x1.47605a126babep-2
+-0x1.893f35d0ebcbep-4
+0x1.08e51f3ba96d3p-5
+-0x1.9c653cc1bddaap-2
+0x1.ab84da831fc2bp-3
+-0x1.2324331349615p-2
+-0x1.0a56ecf13f48ap-2
+0x1.1a3749e1fb573p+0
+-0x1.b505ab24c5854p-3
+0x1.5bce3e3d5feeap-1
+0x1.585938afda125p-6
+0x1.791029322425cp-1
+-0x1.0166b814a0f35p-4
+-0x1.fcee63ab4e9f2p-1
+0x1.a212cdf34b644p-1
+-0x1.6a08c5629b56bp-1
+0x1.06fb361101b55p-7
+-0x1.c1228a32f8523p-3
+-0x1.60ce4651ff5a6p-3
+0x1.d3a519ea485fcp-1
+-0x1.19527c40a97c3p-2
+-0x1.a62ab2eb523b8p-1
+0x1.73fbde5b56ba2p-2
+-0x1.6fa2c642e72a9p-3
+0x1.521ee8393a2d2p-1
+0x1.2b5020bfa63cbp-4
+0x1.fe996b789a55bp-4
+0x1.c8eca72a96ffep-3
+-0x1.f9eb541c49cdcp-4
+-0x1.0c976b0d94332p-3
+0x1.531f39096611cp-2
+0x1.64a698599eeeap-4
+-0x1.c700350526d37p-5
+0x1.57997178f7a2dp-3
+0x1.93cb2288c7a63p-3
+-0x1.5ca7da5c11f23p-1
+-0x1.924c877f4385cp-3
+-0x1.9b62ea53f5f1ep-13
+0x1.06da3221c8254p-1
+-0x1.d137013bc24b8p-2
+-0x1.c6a5d668a180ap-2
+0x1.c91e0cec3e80fp-1
+-0x1.4605478c4a331p-3
+0x1.142a9e24dd703p+0
 end

@@ -1,5 +1,6 @@
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/mpi.h>
+#include <deal.II/base/timer.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/models/direction_network.h>
@@ -9,7 +10,6 @@
 #include <Epetra_MultiVector.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -134,6 +134,10 @@ namespace dealii_learned
         << "prolongation_damping " << std::hexfloat
         << hierarchy.prolongation_damping << std::defaultfloat << '\n'
         << "normalize_spectrum " << (hierarchy.normalize_spectrum ? 1 : 0)
+        << '\n'
+        << "prolongation_truncation " << std::hexfloat
+        << hierarchy.prolongation_truncation << std::defaultfloat << '\n'
+        << "prolongation_max_entries " << hierarchy.prolongation_max_entries
         << '\n'
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
@@ -263,6 +267,10 @@ namespace dealii_learned
           read(model.hierarchy.prolongation_damping);
         else if (key == "normalize_spectrum")
           read_flag(model.hierarchy.normalize_spectrum);
+        else if (key == "prolongation_truncation")
+          read(model.hierarchy.prolongation_truncation);
+        else if (key == "prolongation_max_entries")
+          read(model.hierarchy.prolongation_max_entries);
         else if (key == "pre_layers")
           read(model.pre_layers);
         else if (key == "post_layers")
@@ -306,6 +314,10 @@ namespace dealii_learned
       fail("has max_levels outside [1, 100].");
     if (!(std::abs(h.prolongation_damping) < 2.))
       fail("has a prolongation_damping outside (-2, 2).");
+    if (!(h.prolongation_truncation >= 0. && h.prolongation_truncation < 1.))
+      fail("has a prolongation_truncation outside [0, 1).");
+    if (h.prolongation_max_entries > 1000)
+      fail("has a prolongation_max_entries above 1000.");
     if (model.cycle_index < 1 || model.cycle_index > 3)
       fail("has a cycle_index outside [1, 3] (1: V-cycle, 2: W-cycle).");
     if (model.krylov_cycle && model.cycle_index != 2)
@@ -551,10 +563,10 @@ namespace dealii_learned
      * output multiplied by it, which by the positive homogeneity of relu
      * is
      *   sigma dy = a r + b m + sum_j w_j relu(W_j0 r + W_j1 m + sigma c_j).
-     * @p Hidden > 0 fixes the width at compile time (the weights then sit
-     * in registers); 0 reads it from @p weights.
+     * Width 8 (the default model's) goes to the vectorised kernel above;
+     * any other width to a generic loop.
      */
-    template <unsigned int Hidden, typename LevelMatrixType>
+    template <typename LevelMatrixType>
     void
     apply_perceptron(const LevelMatrixType               &M,
                      const SmootherWeights               &weights,
@@ -564,7 +576,8 @@ namespace dealii_learned
                      double *const                        y,
                      const bool                           assign)
     {
-      if constexpr (Hidden == 8)
+      const unsigned int n_hidden = weights.hidden;
+      if (n_hidden == 8)
         {
           Perceptron8 p;
           for (unsigned int j = 0; j < 8; ++j)
@@ -588,21 +601,7 @@ namespace dealii_learned
                             assign);
           return;
         }
-      const unsigned int     n_hidden = Hidden > 0 ? Hidden : weights.hidden;
-      constexpr unsigned int capacity = Hidden > 0 ? Hidden : 1;
-      std::array<double, capacity> W0_fixed, W1_fixed, c_fixed, w_fixed;
-      std::vector<double>          W0_any, W1_any, c_any, w_any;
-      double *W0 = W0_fixed.data(), *W1 = W1_fixed.data(), *c = c_fixed.data(),
-             *w = w_fixed.data();
-      if (Hidden == 0)
-        {
-          for (auto *v : {&W0_any, &W1_any, &c_any, &w_any})
-            v->resize(n_hidden);
-          W0 = W0_any.data();
-          W1 = W1_any.data();
-          c  = c_any.data();
-          w  = w_any.data();
-        }
+      std::vector<double> W0(n_hidden), W1(n_hidden), c(n_hidden), w(n_hidden);
       for (unsigned int j = 0; j < n_hidden; ++j)
         {
           W0[j] = weights.W[2 * j];
@@ -633,6 +632,7 @@ namespace dealii_learned
   {
     model = new_model;
     hierarchy.initialize(A, model.hierarchy);
+    Timer              timer;
     const unsigned int n_levels = hierarchy.n_levels();
     const MPI_Comm     comm     = A.get_mpi_communicator();
     level_matrices.clear();
@@ -669,6 +669,7 @@ namespace dealii_learned
                {&saved_rhs, &first_direction, &first_image, &second_image})
             (*vectors)[l].reinit(rhs[l]);
       }
+    copy_time = timer.wall_time();
   }
 
 
@@ -679,12 +680,14 @@ namespace dealii_learned
                 ExcMessage(
                   "DirectionNetwork::reinit_values() before initialize()."));
     hierarchy.reinit_values(A);
+    Timer timer;
     for (unsigned int l = 0; l < level_matrices.size(); ++l)
       {
         level_matrices[l]->update_values(hierarchy.matrix(l));
         if (l + 1 < level_matrices.size())
           level_prolongations[l]->update_values(hierarchy.prolongation(l));
       }
+    copy_time = timer.wall_time();
   }
 
 
@@ -692,6 +695,13 @@ namespace dealii_learned
   DirectionNetwork::get_hierarchy() const
   {
     return hierarchy;
+  }
+
+
+  double
+  DirectionNetwork::copy_seconds() const
+  {
+    return copy_time;
   }
 
 
@@ -736,10 +746,7 @@ namespace dealii_learned
         // The message m = M r row by row, and the perceptron on (r, m)
         // at once: y does not enter M r, so it can be updated in place.
         const auto &x = first ? rhs[level] : residual[level];
-        if (weights.hidden == 8)
-          apply_perceptron<8>(M, weights, sigma, x, r, y, first);
-        else
-          apply_perceptron<0>(M, weights, sigma, x, r, y, first);
+        apply_perceptron(M, weights, sigma, x, r, y, first);
       }
   }
 

@@ -388,6 +388,18 @@ namespace dealii_learned
   }
 
   template <int dim>
+  void
+  Problem<dim>::set_coefficient_contrast(const double contrast)
+  {
+    AssertThrow(std::isfinite(contrast) && contrast > 0.,
+                dealii::ExcMessage(
+                  "Problem::set_coefficient_contrast(): the contrast must be "
+                  "positive and finite, not " +
+                  std::to_string(contrast) + "."));
+    settings.coefficient_contrast = contrast;
+  }
+
+  template <int dim>
   const ProblemSettings &
   Problem<dim>::get_settings() const
   {

@@ -119,9 +119,13 @@ namespace dealii_learned
           last_action = NetworkAction::kept;
           return last_action;
         }
-      const auto new_signature = sparsity_signature(A);
+      // The pattern's hash costs a pass over the indices: only where a
+      // network may be kept.
+      const bool reusable = mode != "never";
+      const auto new_signature =
+        reusable ? sparsity_signature(A) : std::array<std::uint64_t, 3>{};
       const bool same =
-        built && mode != "never" &&
+        built && reusable &&
         Utilities::MPI::min(static_cast<int>(new_signature == signature),
                             A.get_mpi_communicator()) == 1;
       // `auto': a kept network whose iteration count grew past the bound,
@@ -263,6 +267,10 @@ namespace dealii_learned
                                           times.prolongation);
                 r.statistics.emplace_back("setup_galerkin_seconds",
                                           times.galerkin);
+                r.statistics.emplace_back("setup_copy_seconds",
+                                          action == NetworkAction::kept ?
+                                                     0. :
+                                                     network.copy_seconds());
                 r.details = {
                   {"network_levels", double(h.n_levels())},
                   {"coarsest_level_size", double(h.level_sizes().back())},

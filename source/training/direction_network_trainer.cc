@@ -64,6 +64,19 @@ namespace dealii_learned
                       Patterns::Integer(1, 8),
                       "Learned layers before and after the coarse correction "
                       "on every level but the coarsest.");
+    prm.declare_entry("Prolongation truncation",
+                      "0",
+                      Patterns::Double(0., 0.99),
+                      "Each row of the smoothed prolongation drops its "
+                      "entries below this fraction of the row's largest and "
+                      "keeps its sum (0: keep all). Stored in the model: "
+                      "cheaper setup and transfers, most of all in 3-D.");
+    prm.declare_entry("Prolongation max entries",
+                      "0",
+                      Patterns::Integer(0, 1000),
+                      "Each row of the smoothed prolongation keeps at most "
+                      "this many entries, the largest, and its sum (0: no "
+                      "limit). Stored in the model.");
     prm.declare_entry("Cycle",
                       "V",
                       Patterns::Selection("V|W|K"),
@@ -85,6 +98,8 @@ namespace dealii_learned
     hidden_width                 = prm.get_integer("Hidden width");
     smoothing_layers             = prm.get_integer("Smoothing layers");
     cycle                        = prm.get("Cycle");
+    prolongation_truncation      = prm.get_double("Prolongation truncation");
+    prolongation_max_entries     = prm.get_integer("Prolongation max entries");
     contrasts.clear();
     for (const auto &c :
          Utilities::split_string_list(prm.get("Coefficient contrasts")))
@@ -135,9 +150,11 @@ namespace dealii_learned
     settings.seed = context.seed;
     DirectionNetworkModel start =
       DirectionNetworkModel::initial(hidden_width, settings.seed);
-    start.pre_layers = start.post_layers = smoothing_layers;
-    start.cycle_index                    = cycle == "V" ? 1 : 2;
-    start.krylov_cycle                   = cycle == "K";
+    start.pre_layers = start.post_layers     = smoothing_layers;
+    start.cycle_index                        = cycle == "V" ? 1 : 2;
+    start.krylov_cycle                       = cycle == "K";
+    start.hierarchy.prolongation_truncation  = prolongation_truncation;
+    start.hierarchy.prolongation_max_entries = prolongation_max_entries;
     if (!context.checkpoint.empty())
       {
         const std::string file = context.checkpoint + ".model";
@@ -147,7 +164,11 @@ namespace dealii_learned
                       start.pre.hidden == hidden_width &&
                       start.pre_layers == smoothing_layers &&
                       start.cycle_index == (cycle == "V" ? 1u : 2u) &&
-                      start.krylov_cycle == (cycle == "K"),
+                      start.krylov_cycle == (cycle == "K") &&
+                      start.hierarchy.prolongation_truncation ==
+                        prolongation_truncation &&
+                      start.hierarchy.prolongation_max_entries ==
+                        prolongation_max_entries,
                     ExcMessage("The checkpoint weights '" + file +
                                "' do not belong to epoch " +
                                std::to_string(context.epochs_completed) +

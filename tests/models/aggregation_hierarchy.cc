@@ -6,7 +6,11 @@
 // level's near kernel (P 1 = (I - omega M) S^{-1} 1 on coupled rows); the
 // Galerkin product matches P^T (M P x) applied vector by vector; the sizes
 // shrink by the aggregate size, and the total cost of all levels stays near
-// that of the fine matrix. Also on two ranks.
+// that of the fine matrix. With a truncated prolongation (3-D, at most 4
+// entries per row and none below a tenth of the row's largest) all of
+// this still holds, the rows are shorter and the coarse levels cheaper,
+// and reinit_values() on the same matrix keeps the truncated pattern and
+// reproduces its values. Also on two ranks.
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -23,9 +27,26 @@
 using namespace dealii;
 using namespace dealii_learned;
 
+/** Entries per row of @p P: the mean and the largest, over all ranks. */
+std::pair<double, unsigned int>
+row_lengths(const TrilinosWrappers::SparseMatrix &P)
+{
+  const auto  &E       = P.trilinos_matrix();
+  unsigned int longest = 0;
+  for (int i = 0; i < E.NumMyRows(); ++i)
+    longest = std::max<unsigned int>(longest, E.NumMyEntries(i));
+  return {double(E.NumGlobalNonzeros64()) / double(E.NumGlobalRows64()),
+          Utilities::MPI::max(longest, P.get_mpi_communicator())};
+}
+
+
 template <int dim>
 void
-check(const unsigned int degree, const unsigned int refinement)
+check(const unsigned int                          degree,
+      const unsigned int                          refinement,
+      const AggregationHierarchy::AdditionalData &data =
+        AggregationHierarchy::AdditionalData(),
+      const std::string &label = "")
 {
   ParameterHandler prm;
   ProblemParameters::declare_parameters(prm);
@@ -45,7 +66,7 @@ check(const unsigned int degree, const unsigned int refinement)
   const auto &A = problem->system_matrix;
 
   AggregationHierarchy hierarchy;
-  hierarchy.initialize(A);
+  hierarchy.initialize(A, data);
   const auto sizes = hierarchy.level_sizes();
 
   // Â x = s .* (A (s .* x)) with s = D^{-1/2}.
@@ -155,8 +176,7 @@ check(const unsigned int degree, const unsigned int refinement)
             }
           w.compress(VectorOperation::insert);
           M.vmult(Mw, w);
-          w.add(-AggregationHierarchy::AdditionalData().prolongation_damping,
-                Mw);
+          w.add(-data.prolongation_damping, Mw);
           w -= P1;
           near_kernel &= w.l2_norm() <= 1e-12 * P1.l2_norm();
         }
@@ -166,10 +186,32 @@ check(const unsigned int degree, const unsigned int refinement)
   for (unsigned int l = 1; l < sizes.size(); ++l)
     shrinking &= sizes[l] * 2 <= sizes[l - 1];
 
+  // reinit_values() on the same matrix: the same prolongation values in
+  // the pattern initialize() chose (for a truncated one: the full rows
+  // projected on the kept pattern and scaled to the row sums again).
+  bool same_after_reinit = true;
+  {
+    std::vector<TrilinosWrappers::SparseMatrix> before(hierarchy.n_levels() -
+                                                       1);
+    for (unsigned int l = 0; l + 1 < hierarchy.n_levels(); ++l)
+      before[l].copy_from(hierarchy.prolongation(l));
+    hierarchy.reinit_values(A);
+    for (unsigned int l = 0; l + 1 < hierarchy.n_levels(); ++l)
+      {
+        const auto &after = hierarchy.prolongation(l);
+        same_after_reinit &=
+          after.n_nonzero_elements() == before[l].n_nonzero_elements();
+        before[l].add(-1., after);
+        same_after_reinit &=
+          before[l].frobenius_norm() <= 1e-12 * after.frobenius_norm();
+      }
+  }
+
   // The figures themselves (sizes, complexity, spectrum bounds, largest
-  // aggregate) are compared with the stored output; the exact properties
-  // are checked to rounding.
-  deallog << dim << "-D Q" << degree << ": level sizes";
+  // aggregate, prolongation row lengths) are compared with the stored
+  // output; the exact properties are checked to rounding.
+  const auto lengths = row_lengths(hierarchy.prolongation(0));
+  deallog << dim << "-D Q" << degree << label << ": level sizes";
   for (const auto n : sizes)
     deallog << ' ' << n;
   deallog << std::setprecision(4) << ", operator complexity "
@@ -177,13 +219,16 @@ check(const unsigned int degree, const unsigned int refinement)
           << ", lambda_max of the levels in [" << smallest_lambda << ", "
           << largest_lambda << "], largest aggregate "
           << hierarchy.largest_aggregate() << ", warnings "
-          << hierarchy.warnings().size() << std::setprecision(6) << std::endl;
-  deallog << dim << "-D Q" << degree << ": each level at most half the "
+          << hierarchy.warnings().size() << ", level-0 prolongation rows "
+          << lengths.first << " entries on average, " << lengths.second
+          << " at most" << std::setprecision(6) << std::endl;
+  deallog << dim << "-D Q" << degree << label
+          << ": each level at most half the "
           << "previous " << shrinking << ", lambda_max in (1.7, 2.2) "
           << spectrum << ", scaled " << scaled << ", constant diagonal "
           << constant_diagonal << ", symmetric " << symmetric
           << ", near kernel " << near_kernel << ", galerkin " << galerkin
-          << std::endl;
+          << ", same after reinit " << same_after_reinit << std::endl;
 }
 
 
@@ -230,5 +275,9 @@ main(int argc, char **argv)
   check<2>(1, 5);
   check<2>(2, 4);
   check<3>(1, 3);
+  AggregationHierarchy::AdditionalData truncated;
+  truncated.prolongation_truncation  = 0.1;
+  truncated.prolongation_max_entries = 4;
+  check<3>(1, 3, truncated, " truncated");
   check_level_limit();
 }

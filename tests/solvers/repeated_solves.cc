@@ -42,18 +42,6 @@
 using namespace dealii;
 using namespace dealii_learned;
 
-class SweptContrastProblem : public RandomCoefficientProblem<2>
-{
-public:
-  using RandomCoefficientProblem<2>::RandomCoefficientProblem;
-
-  void
-  set_contrast(const double contrast)
-  {
-    this->settings.coefficient_contrast = contrast;
-  }
-};
-
 
 /** M = D M D with D = diag(2^(i mod 3 - 1)); returns D. Powers of two
  *  scale exactly, so the unit-diagonal matrix Â, its strengths and its
@@ -128,7 +116,7 @@ main(int argc, char **argv)
   settings.fe_degree                 = 1;
   settings.initial_global_refinement = 7;
   settings.coefficient_contrast      = 1e2;
-  SweptContrastProblem problem(MPI_COMM_WORLD);
+  RandomCoefficientProblem<2> problem(MPI_COMM_WORLD);
   prm.enter_subsection("Problem");
   prm.enter_subsection("random-coefficient");
   problem.parse_parameters(prm);
@@ -193,9 +181,9 @@ main(int argc, char **argv)
                   "less than 10%")
             << ")" << std::endl;
 
-    SweptContrastProblem coarser(MPI_COMM_WORLD);
-    ProblemSettings      other      = settings;
-    other.initial_global_refinement = 6;
+    RandomCoefficientProblem<2> coarser(MPI_COMM_WORLD);
+    ProblemSettings             other = settings;
+    other.initial_global_refinement   = 6;
     prm.enter_subsection("Problem");
     prm.enter_subsection("random-coefficient");
     coarser.parse_parameters(prm);
@@ -280,7 +268,7 @@ main(int argc, char **argv)
 
   for (const double contrast : {1e2, 1e3, 1e4})
     {
-      problem.set_contrast(contrast);
+      problem.set_coefficient_contrast(contrast);
       problem.assemble_system();
       const SolverReport s = solve(*structure), a = solve(*automatic),
                          f = solve(*fresh), r = solve(*amg_reuse),

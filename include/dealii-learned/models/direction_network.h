@@ -167,6 +167,12 @@ namespace dealii_learned
     const AggregationHierarchy &
     get_hierarchy() const;
 
+    /** Wall time, in seconds, of the last initialize() or reinit_values()
+     *  spent outside the hierarchy's own setup: the single-precision copies
+     *  of its matrices and the level vectors. */
+    double
+    copy_seconds() const;
+
     /**
      * A matrix of the hierarchy (level matrix or prolongation) as the
      * network applies it: the locally owned rows in compressed row storage
@@ -192,6 +198,7 @@ namespace dealii_learned
 
     DirectionNetworkModel model;
     AggregationHierarchy  hierarchy;
+    double                copy_time = 0.;
     /** Per level: the level matrix and the prolongation to it from the
      *  next coarser level (none on the coarsest), in single precision. */
     std::vector<std::shared_ptr<LevelMatrix>> level_matrices,

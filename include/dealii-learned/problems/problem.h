@@ -109,6 +109,14 @@ namespace dealii_learned
     assemble_system() = 0;
 
     /**
+     * Sets the coefficient contrast the next assemble_system() uses, on
+     * the same mesh and sparsity pattern: a parameter sweep or a sequence
+     * of repeated solves. @p contrast must be positive and finite.
+     */
+    void
+    set_coefficient_contrast(const double contrast);
+
+    /**
      * Error indicators per active cell (zero on cells not owned), from the
      * locally relevant solution. Default: the Kelly estimator.
      */

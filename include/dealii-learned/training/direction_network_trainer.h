@@ -73,9 +73,11 @@ namespace dealii_learned
       unsigned int dimension = 2, degree = 1, refinement = 0, cycles = 1;
     };
     std::vector<AdditionalProblem>    additional_problems;
-    unsigned int                      hidden_width     = 8;
-    unsigned int                      smoothing_layers = 1;
-    std::string                       cycle            = "V";
+    unsigned int                      hidden_width             = 8;
+    unsigned int                      smoothing_layers         = 1;
+    std::string                       cycle                    = "V";
+    double                            prolongation_truncation  = 0.;
+    unsigned int                      prolongation_max_entries = 0;
     std::unique_ptr<DirectionTrainer> trainer;
     /** Where the data came from, for the model's metadata. */
     ModelMetadata data_origin;
