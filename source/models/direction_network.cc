@@ -369,28 +369,51 @@ namespace dealii_learned
   public:
     using VectorType = TrilinosWrappers::MPI::Vector;
 
+    /**
+     * The rows of @p M. Where Epetra stores them contiguously (the
+     * hierarchy's matrices do), the row offsets and column indices are
+     * read in place, not copied: @p M must then outlive this object and
+     * keep its pattern (the network owns both; reinit_values() changes
+     * only values). Only the values are copied, in single precision.
+     */
     explicit LevelMatrix(const TrilinosWrappers::SparseMatrix &M)
     {
       const Epetra_CrsMatrix &E = M.trilinos_matrix();
       n_rows                    = E.NumMyRows();
-      row_start.resize(n_rows + 1);
-      row_start[0] = 0;
-      columns.resize(E.NumMyNonzeros());
       values.resize(E.NumMyNonzeros());
-      std::size_t position = 0;
-      for (int i = 0; i < n_rows; ++i)
+      int    *offsets = nullptr, *indices = nullptr;
+      double *entries = nullptr;
+      if (E.ExtractCrsDataPointers(offsets, indices, entries) == 0)
         {
-          int     n       = 0;
-          double *entries = nullptr;
-          int    *indices = nullptr;
-          E.ExtractMyRowView(i, n, entries, indices);
-          std::copy(indices, indices + n, columns.begin() + position);
+          row_start = offsets;
+          columns   = indices;
           std::transform(entries,
-                         entries + n,
-                         values.begin() + position,
+                         entries + values.size(),
+                         values.begin(),
                          [](const double v) { return static_cast<float>(v); });
-          position += n;
-          row_start[i + 1] = position;
+        }
+      else
+        {
+          own_row_start.resize(n_rows + 1);
+          own_row_start[0] = 0;
+          own_columns.resize(E.NumMyNonzeros());
+          int position = 0;
+          for (int i = 0; i < n_rows; ++i)
+            {
+              int n = 0;
+              E.ExtractMyRowView(i, n, entries, indices);
+              std::copy(indices, indices + n, own_columns.begin() + position);
+              std::transform(entries,
+                             entries + n,
+                             values.begin() + position,
+                             [](const double v) {
+                               return static_cast<float>(v);
+                             });
+              position += n;
+              own_row_start[i + 1] = position;
+            }
+          row_start = own_row_start.data();
+          columns   = own_columns.data();
         }
       n_columns = E.ColMap().NumMyElements();
       // Rows are owned where they are stored (deal.II's matrices): no
@@ -419,9 +442,7 @@ namespace dealii_learned
           double *entries = nullptr;
           int    *indices = nullptr;
           E.ExtractMyRowView(i, n, entries, indices);
-          AssertThrow(static_cast<std::size_t>(n) ==
-                        row_start[i + 1] - row_start[i],
-                      ExcInternalError());
+          AssertThrow(n == row_start[i + 1] - row_start[i], ExcInternalError());
           std::transform(entries,
                          entries + n,
                          values.begin() + row_start[i],
@@ -432,16 +453,16 @@ namespace dealii_learned
     /** The compressed rows, for kernels that read them directly. */
     struct Rows
     {
-      int                n_rows;
-      const std::size_t *start;
-      const int         *columns;
-      const float       *values;
+      int          n_rows;
+      const int   *start;
+      const int   *columns;
+      const float *values;
     };
 
     Rows
     rows() const
     {
-      return {n_rows, row_start.data(), columns.data(), values.data()};
+      return {n_rows, row_start, columns, values.data()};
     }
 
     /** The values of @p x at this rank's columns (imports the ghosts). */
@@ -460,14 +481,14 @@ namespace dealii_learned
     void
     for_each_row(const VectorType &x, const Function &f) const
     {
-      const double            *xc    = column_values(x);
-      const std::size_t *const start = row_start.data();
-      const int *const         col   = columns.data();
-      const float *const       val   = values.data();
+      const double      *xc    = column_values(x);
+      const int *const   start = row_start;
+      const int *const   col   = columns;
+      const float *const val   = values.data();
       for (int i = 0; i < n_rows; ++i)
         {
           double sum = 0.;
-          for (std::size_t k = start[i]; k < start[i + 1]; ++k)
+          for (int k = start[i]; k < start[i + 1]; ++k)
             sum += val[k] * xc[col[k]];
           f(i, sum);
         }
@@ -482,7 +503,7 @@ namespace dealii_learned
       std::fill(target, target + n_columns, 0.);
       const double *xv = x.begin();
       for (int i = 0; i < n_rows; ++i)
-        for (std::size_t k = row_start[i]; k < row_start[i + 1]; ++k)
+        for (int k = row_start[i]; k < row_start[i + 1]; ++k)
           target[columns[k]] += values[k] * xv[i];
       if (importer != nullptr)
         {
@@ -494,9 +515,11 @@ namespace dealii_learned
     }
 
   private:
-    int                                         n_rows = 0, n_columns = 0;
-    std::vector<std::size_t>                    row_start;
-    std::vector<int>                            columns;
+    int n_rows = 0, n_columns = 0;
+    /** Row offsets and column indices: Epetra's, or the copies below. */
+    const int                                  *row_start = nullptr;
+    const int                                  *columns   = nullptr;
+    std::vector<int>                            own_row_start, own_columns;
     std::vector<float>                          values;
     std::unique_ptr<Epetra_Import>              importer;
     mutable std::unique_ptr<Epetra_MultiVector> ghosted;
@@ -526,22 +549,22 @@ namespace dealii_learned
      * terms stay in double.
      */
     __attribute__((target_clones("avx2", "default"))) void
-    perceptron_rows_8(const int                n_rows,
-                      const std::size_t *const start,
-                      const int *const         columns,
-                      const float *const       values,
-                      const double *const      x,
-                      const double *const      r,
-                      double *const            y,
-                      const Perceptron8       &p,
-                      const double             a,
-                      const double             b,
-                      const bool               assign)
+    perceptron_rows_8(const int           n_rows,
+                      const int *const    start,
+                      const int *const    columns,
+                      const float *const  values,
+                      const double *const x,
+                      const double *const r,
+                      double *const       y,
+                      const Perceptron8  &p,
+                      const double        a,
+                      const double        b,
+                      const bool          assign)
     {
       for (int i = 0; i < n_rows; ++i)
         {
           double m = 0.;
-          for (std::size_t k = start[i]; k < start[i + 1]; ++k)
+          for (int k = start[i]; k < start[i + 1]; ++k)
             m += values[k] * x[columns[k]];
           const float rf = static_cast<float>(r[i]);
           const float mf = static_cast<float>(m);
