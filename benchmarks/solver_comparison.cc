@@ -658,8 +658,7 @@ main(int argc, char **argv)
       // Where the learned methods' time goes: building the network's
       // hierarchy (setup, and its phases: diagonal scaling with the spectrum
       // estimate, aggregation, prolongation, Galerkin products, copies),
-      // applying
-      // the network, and the rest of the solve (matrix products,
+      // applying the network, and the rest of the solve (matrix products,
       // orthogonalisation, vector updates).
       out << "\nProfile of the learned methods (seconds):\n";
       ResultTable profile;

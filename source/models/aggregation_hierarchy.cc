@@ -647,27 +647,11 @@ namespace dealii_learned
 
 
     /**
-     * The smoothed prolongation P = (I - omega Â) P_0, row by row from the
-     * rows of Â, without forming P_0 as a matrix and multiplying.
-     *
-     * P_0 holds the level's near-kernel vector k = S^{-1} 1 on each
-     * aggregate (the image of A's constant under the scaling; with P_0 = 1
-     * instead, the coarse space would hold S 1 per aggregate, which varies
-     * as the coefficient and the mesh size do, and fails on high-contrast
-     * and graded meshes). So
-     *
-     *   P_iJ = k_i [agg(i) = J] - omega sum_j Â_ij k_j [agg(j) = J].
-     *
-     * The aggregate and k of the columns owned by other ranks come from a
-     * ghosted vector. Decoupled rows (no aggregate) have no entries. With
-     * omega = 0 this is P_0.
-     */
-    /**
      * Drops the entries of the row in columns/values from @p row_start on
      * whose magnitude is below @p truncation times the row's largest, or
      * below its @p max_entries-th largest (0: no limit; entries tied with
-     * it to a relative 1e-8 all stay),
-     * and scales the rest to the row's sum. The first entry, the row's own
+     * it to a relative 1e-8 all stay), and scales the rest to the row's
+     * sum. The first entry, the row's own
      * aggregate, always stays: every aggregate then keeps the columns of
      * its rows, and no coarse unknown loses all its entries (an empty
      * column of P leaves a singular coarse matrix). A row whose kept
@@ -740,6 +724,22 @@ namespace dealii_learned
     };
 
 
+    /**
+     * The smoothed prolongation P = (I - omega Â) P_0, row by row from the
+     * rows of Â, without forming P_0 as a matrix and multiplying.
+     *
+     * P_0 holds the level's near-kernel vector k = S^{-1} 1 on each
+     * aggregate (the image of A's constant under the scaling; with P_0 = 1
+     * instead, the coarse space would hold S 1 per aggregate, which varies
+     * as the coefficient and the mesh size do, and fails on high-contrast
+     * and graded meshes). So
+     *
+     *   P_iJ = k_i [agg(i) = J] - omega sum_j Â_ij k_j [agg(j) = J].
+     *
+     * The aggregate and k of the columns owned by other ranks come from a
+     * ghosted vector. Decoupled rows (no aggregate) have no entries. With
+     * omega = 0 this is P_0.
+     */
     ProlongationRows
     prolongation_rows(const TrilinosWrappers::SparseMatrix &fine,
                       const TrilinosWrappers::MPI::Vector  &scaling,
@@ -877,6 +877,16 @@ namespace dealii_learned
       // cost several times the arithmetic): the owned coarse unknowns
       // first, in order, then the others this rank's rows reach, sorted.
       using GlobalIndex = TrilinosWrappers::types::int_type;
+      // Decided on every rank before the collective map constructors.
+      const std::size_t n_entries = start[n_rows];
+      AssertThrow(Utilities::MPI::max(static_cast<int>(
+                                        n_entries >=
+                                        static_cast<std::size_t>(
+                                          std::numeric_limits<int>::max())),
+                                      comm) == 0,
+                  ExcMessage("AggregationHierarchy: the prolongation has "
+                             "more entries on one rank than Epetra's int "
+                             "offsets hold; use more MPI ranks."));
       const Index first_coarse =
         coarse_owned.n_elements() > 0 ? coarse_owned.nth_index_in_set(0) : 0;
       const Index        n_owned_coarse = coarse_owned.n_elements();
@@ -897,12 +907,6 @@ namespace dealii_learned
                                   0,
                                   E.Comm());
       const Epetra_Map coarse_map = coarse_owned.make_trilinos_map(comm, false);
-      const std::size_t n_entries = start[n_rows];
-      AssertThrow(n_entries <
-                    static_cast<std::size_t>(std::numeric_limits<int>::max()),
-                  ExcMessage("AggregationHierarchy: the prolongation has "
-                             "more entries on one rank than Epetra's int "
-                             "offsets hold."));
       // Epetra's compressed rows are written directly, as EpetraExt's
       // products do, and completed with ExpertStaticFillComplete(): with
       // row-by-row insertion and FillComplete() this matrix took 0.19 s at
@@ -946,9 +950,10 @@ namespace dealii_learned
         }
       offsets[n_rows] = static_cast<int>(n_entries);
       // The importer from the coarse map to the column map is made by
-      // Epetra (null: made there); no diagonal in a rectangular matrix.
-      const int error =
-        epetra.ExpertStaticFillComplete(coarse_map, E.RangeMap(), nullptr, 0);
+      // Epetra (none given), no exporter (rows are owned), and no
+      // diagonal counted in a rectangular matrix.
+      const int error = epetra.ExpertStaticFillComplete(
+        coarse_map, E.RangeMap(), nullptr, nullptr, 0);
       AssertThrow(error == 0, ExcTrilinosError(error));
       TrilinosWrappers::SparseMatrix P;
       P.reinit(epetra);
@@ -961,12 +966,15 @@ namespace dealii_learned
      * was chosen by build_prolongation(): every column of P's rows must be
      * among those of @p rows. Entries outside P's pattern (dropped by the
      * truncation) are left out and the row is scaled to the full row's
-     * sum, as the truncation does.
+     * sum, as the truncation does; returns the number of rows (on all
+     * ranks) whose kept entries could not carry the sum (a sign change, or
+     * a factor outside [1/2, 2]), which keep their values unscaled.
      */
-    void
+    unsigned int
     update_prolongation(TrilinosWrappers::SparseMatrix &P,
                         const ProlongationRows         &rows)
     {
+      unsigned int      unscaled = 0;
       auto             &E = const_cast<Epetra_CrsMatrix &>(P.trilinos_matrix());
       const Epetra_Map &columns = E.ColMap();
       const Index       n_rows  = rows.start.size() - 1;
@@ -1002,14 +1010,28 @@ namespace dealii_learned
                   }
               pattern_found = pattern_found && found;
             }
-          if (static_cast<std::size_t>(n) < row_length && kept_sum * sum > 0.)
-            for (int k = 0; k < n; ++k)
-              entries[k] *= sum / kept_sum;
+          if (static_cast<std::size_t>(n) < row_length)
+            {
+              // The kept entries carry the row sum, as truncate_row()
+              // scales them; where they cannot (other sign, or nearly
+              // cancelling), the row keeps the values as they are and is
+              // counted.
+              const double factor = sum / kept_sum;
+              if (kept_sum * sum > 0. && factor >= 0.5 && factor <= 2.)
+                for (int k = 0; k < n; ++k)
+                  entries[k] *= factor;
+              else
+                ++unscaled;
+            }
         }
-      AssertThrow(pattern_found,
+      // Decided on every rank: the Galerkin products after this are
+      // collective.
+      AssertThrow(Utilities::MPI::min(static_cast<int>(pattern_found),
+                                      P.get_mpi_communicator()) == 1,
                   ExcMessage("AggregationHierarchy: the prolongation's "
                              "pattern changed with the values; build the "
                              "hierarchy anew (initialize())."));
+      return Utilities::MPI::sum(unscaled, P.get_mpi_communicator());
     }
 
 
@@ -1057,6 +1079,7 @@ namespace dealii_learned
     scalings.clear();
     largest_aggregates.clear();
     unnormalized_levels.clear();
+    unscaled_prolongation_rows = 0;
     stop_reason.clear();
 
     const auto normalize = [&](TrilinosWrappers::SparseMatrix &M,
@@ -1178,7 +1201,8 @@ namespace dealii_learned
                 ExcMessage(changed));
 
     unnormalized_levels.clear();
-    const auto normalize = [&](const unsigned int              level,
+    unscaled_prolongation_rows = 0;
+    const auto normalize       = [&](const unsigned int              level,
                                TrilinosWrappers::SparseMatrix &M,
                                TrilinosWrappers::MPI::Vector  &s) {
       if (!settings.normalize_spectrum)
@@ -1211,13 +1235,14 @@ namespace dealii_learned
 
     for (unsigned int l = 0; l + 1 < matrices.size(); ++l)
       {
-        update_prolongation(prolongations[l],
-                            prolongation_rows(matrices[l],
-                                              scalings[l],
-                                              coarse_of[l],
-                                              settings.prolongation_damping,
-                                              0.,
-                                              0));
+        unscaled_prolongation_rows +=
+          update_prolongation(prolongations[l],
+                              prolongation_rows(matrices[l],
+                                                scalings[l],
+                                                coarse_of[l],
+                                                settings.prolongation_damping,
+                                                0.,
+                                                0));
         lap(times.prolongation);
         multiply_keeping_pattern(matrices[l].trilinos_matrix(),
                                  false,
@@ -1240,6 +1265,13 @@ namespace dealii_learned
   AggregationHierarchy::warnings() const
   {
     std::vector<std::string> result;
+    if (unscaled_prolongation_rows > 0)
+      result.push_back(
+        std::to_string(unscaled_prolongation_rows) +
+        " row(s) of the truncated prolongation could not keep their row "
+        "sum with the new values (reinit_values()); the coarse space "
+        "reproduces the near kernel less well there, and initialize() "
+        "would choose a new pattern");
     for (const auto &[level, lambda] : unnormalized_levels)
       result.push_back("level " + std::to_string(level) +
                        " was not normalised to the spectrum (0, 2]: its "

@@ -436,6 +436,16 @@ namespace dealii_learned
                     static_cast<std::size_t>(E.NumMyNonzeros()) ==
                       values.size(),
                   ExcInternalError());
+      // Offsets and columns read in place must still be M's own.
+      if (own_row_start.empty())
+        {
+          int    *offsets = nullptr, *indices = nullptr;
+          double *entries = nullptr;
+          AssertThrow(E.ExtractCrsDataPointers(offsets, indices, entries) ==
+                          0 &&
+                        offsets == row_start && indices == columns,
+                      ExcInternalError());
+        }
       for (int i = 0; i < n_rows; ++i)
         {
           int     n       = 0;
@@ -654,6 +664,10 @@ namespace dealii_learned
                                const DirectionNetworkModel          &new_model)
   {
     model = new_model;
+    // The level matrices read the hierarchy's arrays in place: drop them
+    // before the hierarchy is rebuilt (also when that throws).
+    level_matrices.clear();
+    level_prolongations.clear();
     hierarchy.initialize(A, model.hierarchy);
     Timer              timer;
     const unsigned int n_levels = hierarchy.n_levels();

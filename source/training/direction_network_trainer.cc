@@ -67,16 +67,18 @@ namespace dealii_learned
     prm.declare_entry("Prolongation truncation",
                       "0",
                       Patterns::Double(0., 0.99),
-                      "Each row of the smoothed prolongation drops its "
-                      "entries below this fraction of the row's largest and "
-                      "keeps its sum (0: keep all). Stored in the model: "
-                      "cheaper setup and transfers, most of all in 3-D.");
+                      "Each row of the finest level's smoothed prolongation "
+                      "drops its entries below this fraction of the row's "
+                      "largest and keeps its sum (0: keep all). Stored in "
+                      "the model: cheaper setup and transfers, most of all "
+                      "in 3-D.");
     prm.declare_entry("Prolongation max entries",
                       "0",
                       Patterns::Integer(0, 1000),
-                      "Each row of the smoothed prolongation keeps at most "
-                      "this many entries, the largest, and its sum (0: no "
-                      "limit). Stored in the model.");
+                      "Each row of the finest level's smoothed prolongation "
+                      "keeps about this many entries, the largest (more where "
+                      "entries tie; the own aggregate's always), and its sum "
+                      "(0: no limit). Stored in the model.");
     prm.declare_entry("Cycle",
                       "V",
                       Patterns::Selection("V|W|K"),
@@ -172,7 +174,9 @@ namespace dealii_learned
                     ExcMessage("The checkpoint weights '" + file +
                                "' do not belong to epoch " +
                                std::to_string(context.epochs_completed) +
-                               " of this training (an interrupted write?). "
+                               " of this training (an interrupted write, or "
+                               "another Hidden width, Smoothing layers, Cycle "
+                               "or Prolongation setting?). "
                                "Delete the checkpoint files or set Resume = "
                                "false."));
       }
