@@ -14,7 +14,9 @@
 #include <EpetraExt_MatrixMatrix.h>
 #include <Epetra_CrsMatrix.h>
 #include <Epetra_FEVector.h>
+#include <Epetra_Import.h>
 #include <Epetra_IntSerialDenseVector.h>
+#include <Epetra_MultiVector.h>
 
 #include <algorithm>
 #include <cmath>
@@ -748,64 +750,42 @@ namespace dealii_learned
                       const double                          truncation,
                       const unsigned int                    max_entries)
     {
-      const MPI_Comm          comm       = fine.get_mpi_communicator();
-      const IndexSet         &fine_owned = fine.locally_owned_range_indices();
-      const Epetra_CrsMatrix &E          = fine.trilinos_matrix();
-      const Epetra_Map       &columns    = E.ColMap();
-      const int               n_columns  = columns.NumMyElements();
+      const Epetra_CrsMatrix &E         = fine.trilinos_matrix();
+      const Epetra_Map       &columns   = E.ColMap();
+      const int               n_columns = columns.NumMyElements();
 
       // Aggregate (as a double, exact below 2^53; -1 for none) and k of
-      // every column this rank's rows reach.
-      // Only the columns owned by other ranks go through a ghosted vector.
+      // every column this rank's rows reach, in the matrix's column order:
+      // one import through the matrix's own importer (which exists on all
+      // ranks or none), no global-index lookups. The domain map holds the
+      // owned rows in order.
       const Index n_rows = coarse_of.size();
-      const Index first  = n_rows > 0 ? fine_owned.nth_index_in_set(0) : 0;
+      AssertThrow(E.DomainMap().NumMyElements() == static_cast<int>(n_rows),
+                  ExcInternalError());
+      Epetra_MultiVector owned_values(E.DomainMap(), 2);
+      for (Index i = 0; i < n_rows; ++i)
+        {
+          owned_values[0][i] = coarse_of[i] == numbers::invalid_dof_index ?
+                                 -1. :
+                                 static_cast<double>(coarse_of[i]);
+          owned_values[1][i] = 1. / scaling.begin()[i];
+        }
+      std::unique_ptr<Epetra_MultiVector> column_values;
+      if (E.Importer() != nullptr)
+        {
+          column_values = std::make_unique<Epetra_MultiVector>(columns, 2);
+          const int error =
+            column_values->Import(owned_values, *E.Importer(), Insert);
+          AssertThrow(error == 0, ExcTrilinosError(error));
+        }
+      const Epetra_MultiVector &at_columns =
+        column_values ? *column_values : owned_values;
       std::vector<long long> column_aggregate(n_columns);
       std::vector<double>    column_kernel(n_columns);
-      std::vector<Index>     ghosts;
       for (int c = 0; c < n_columns; ++c)
         {
-          const Index g = columns.GID64(c);
-          if (g >= first && g < first + n_rows)
-            {
-              const Index i       = g - first;
-              column_aggregate[c] = coarse_of[i] == numbers::invalid_dof_index ?
-                                      -1 :
-                                      static_cast<long long>(coarse_of[i]);
-              column_kernel[c]    = 1. / scaling.begin()[i];
-            }
-          else
-            ghosts.push_back(g);
-        }
-      if (Utilities::MPI::max(ghosts.size(), comm) > 0)
-        {
-          std::sort(ghosts.begin(), ghosts.end());
-          IndexSet relevant(fine.n());
-          relevant.add_indices(ghosts.begin(), ghosts.end());
-          relevant.add_indices(fine_owned);
-          relevant.compress();
-          TrilinosWrappers::MPI::Vector owned_values(fine_owned, comm);
-          TrilinosWrappers::MPI::Vector ghosted_aggregate(fine_owned,
-                                                          relevant,
-                                                          comm);
-          TrilinosWrappers::MPI::Vector ghosted_kernel(ghosted_aggregate);
-          for (Index i = 0; i < n_rows; ++i)
-            owned_values.begin()[i] =
-              coarse_of[i] == numbers::invalid_dof_index ?
-                -1. :
-                static_cast<double>(coarse_of[i]);
-          ghosted_aggregate = owned_values;
-          for (Index i = 0; i < n_rows; ++i)
-            owned_values.begin()[i] = 1. / scaling.begin()[i];
-          ghosted_kernel = owned_values;
-          for (int c = 0; c < n_columns; ++c)
-            {
-              const Index g = columns.GID64(c);
-              if (g < first || g >= first + n_rows)
-                {
-                  column_aggregate[c] = std::llround(ghosted_aggregate(g));
-                  column_kernel[c]    = ghosted_kernel(g);
-                }
-            }
+          column_aggregate[c] = std::llround(at_columns[0][c]);
+          column_kernel[c]    = at_columns[1][c];
         }
 
       // The rows, with their (few) coarse columns in order of appearance.
