@@ -649,15 +649,33 @@ namespace dealii_learned
 
 
     /**
+     * The factor that scales a truncated row's kept entries (summing to
+     * @p kept_sum) to the full row's sum @p sum, or 0 where they cannot
+     * carry it: another sign, or a factor outside [1/2, 2] (kept entries
+     * that nearly cancel). initialize() then keeps the row whole;
+     * reinit_values(), bound to the pattern, leaves it unscaled and counts
+     * it.
+     */
+    double
+    row_sum_factor(const double sum, const double kept_sum)
+    {
+      if (!(kept_sum * sum > 0.))
+        return 0.;
+      const double factor = sum / kept_sum;
+      return factor >= 0.5 && factor <= 2. ? factor : 0.;
+    }
+
+
+    /**
      * Drops the entries of the row in columns/values from @p row_start on
      * whose magnitude is below @p truncation times the row's largest, or
      * below its @p max_entries-th largest (0: no limit; entries tied with
      * it to a relative 1e-8 all stay), and scales the rest to the row's
-     * sum. The first entry, the row's own
-     * aggregate, always stays: every aggregate then keeps the columns of
-     * its rows, and no coarse unknown loses all its entries (an empty
-     * column of P leaves a singular coarse matrix). A row whose kept
-     * entries do not sum to the same sign as the whole row stays as it is.
+     * sum. The first entry, the row's own aggregate, always stays: every
+     * aggregate then keeps the columns of its rows, and no coarse unknown
+     * loses all its entries (an empty column of P leaves a singular coarse
+     * matrix). A row whose kept entries cannot carry its sum
+     * (row_sum_factor() is 0) stays as it is.
      */
     void
     truncate_row(std::vector<Index>  &columns,
@@ -701,10 +719,10 @@ namespace dealii_learned
       for (std::size_t k = row_start; k < end; ++k)
         if (kept(k))
           kept_sum += values[k];
-      if (!(kept_sum * sum > 0.))
+      const double factor = row_sum_factor(sum, kept_sum);
+      if (factor == 0.)
         return;
-      const double factor = sum / kept_sum;
-      std::size_t  next   = row_start;
+      std::size_t next = row_start;
       for (std::size_t k = row_start; k < end; ++k)
         if (kept(k))
           {
@@ -947,8 +965,8 @@ namespace dealii_learned
      * among those of @p rows. Entries outside P's pattern (dropped by the
      * truncation) are left out and the row is scaled to the full row's
      * sum, as the truncation does; returns the number of rows (on all
-     * ranks) whose kept entries could not carry the sum (a sign change, or
-     * a factor outside [1/2, 2]), which keep their values unscaled.
+     * ranks) whose kept entries could not carry the sum (row_sum_factor()
+     * is 0), which keep their values unscaled.
      */
     unsigned int
     update_prolongation(TrilinosWrappers::SparseMatrix &P,
@@ -973,9 +991,7 @@ namespace dealii_learned
               pattern_found = false;
               break;
             }
-          double sum = 0., kept_sum = 0.;
-          for (std::size_t m = rows.start[i]; m < rows.start[i + 1]; ++m)
-            sum += rows.values[m];
+          double kept_sum = 0.;
           for (int k = 0; k < n; ++k)
             {
               const Index J     = columns.GID64(indices[k]);
@@ -993,11 +1009,13 @@ namespace dealii_learned
           if (static_cast<std::size_t>(n) < row_length)
             {
               // The kept entries carry the row sum, as truncate_row()
-              // scales them; where they cannot (other sign, or nearly
-              // cancelling), the row keeps the values as they are and is
-              // counted.
-              const double factor = sum / kept_sum;
-              if (kept_sum * sum > 0. && factor >= 0.5 && factor <= 2.)
+              // scales them; where they cannot, the row keeps its values
+              // as they are and is counted.
+              double sum = 0.;
+              for (std::size_t m = rows.start[i]; m < rows.start[i + 1]; ++m)
+                sum += rows.values[m];
+              const double factor = row_sum_factor(sum, kept_sum);
+              if (factor != 0.)
                 for (int k = 0; k < n; ++k)
                   entries[k] *= factor;
               else
