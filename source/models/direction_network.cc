@@ -387,10 +387,6 @@ namespace dealii_learned
         {
           row_start = offsets;
           columns   = indices;
-          std::transform(entries,
-                         entries + values.size(),
-                         values.begin(),
-                         [](const double v) { return static_cast<float>(v); });
         }
       else
         {
@@ -403,18 +399,13 @@ namespace dealii_learned
               int n = 0;
               E.ExtractMyRowView(i, n, entries, indices);
               std::copy(indices, indices + n, own_columns.begin() + position);
-              std::transform(entries,
-                             entries + n,
-                             values.begin() + position,
-                             [](const double v) {
-                               return static_cast<float>(v);
-                             });
               position += n;
               own_row_start[i + 1] = position;
             }
           row_start = own_row_start.data();
           columns   = own_columns.data();
         }
+      update_values(M);
       n_columns = E.ColMap().NumMyElements();
       // Rows are owned where they are stored (deal.II's matrices): no
       // export of the result.
@@ -436,15 +427,24 @@ namespace dealii_learned
                     static_cast<std::size_t>(E.NumMyNonzeros()) ==
                       values.size(),
                   ExcInternalError());
-      // Offsets and columns read in place must still be M's own.
+      const auto to_float = [](const double v) {
+        return static_cast<float>(v);
+      };
       if (own_row_start.empty())
         {
+          // Offsets and columns read in place must still be M's own; the
+          // values are contiguous then.
           int    *offsets = nullptr, *indices = nullptr;
           double *entries = nullptr;
           AssertThrow(E.ExtractCrsDataPointers(offsets, indices, entries) ==
                           0 &&
                         offsets == row_start && indices == columns,
                       ExcInternalError());
+          std::transform(entries,
+                         entries + values.size(),
+                         values.begin(),
+                         to_float);
+          return;
         }
       for (int i = 0; i < n_rows; ++i)
         {
@@ -456,7 +456,7 @@ namespace dealii_learned
           std::transform(entries,
                          entries + n,
                          values.begin() + row_start[i],
-                         [](const double v) { return static_cast<float>(v); });
+                         to_float);
         }
     }
 
