@@ -65,6 +65,7 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/constraints/hard_constraint_layer.h>
 #include <dealii-learned/driver/driver.h>
+#include <dealii-learned/models/hard_constraint_network.h>
 #include <dealii-learned/training/trainer.h>
 
 #include <algorithm>
@@ -73,10 +74,9 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
-
-#include "../source/models/hard_constraint_network.h"
 
 using namespace dealii;
 using namespace dealii_learned;
@@ -94,6 +94,177 @@ namespace
 
   /** Rows of the step-time plot: K, DoFs, seconds, residual (0 linear). */
   std::ostringstream plot_rows;
+
+  /** Writes @p table's rows to @p json (after every row: a run stopped
+   *  halfway keeps what it measured). */
+  void
+  write_rows(const ResultTable &table, const std::string &json)
+  {
+    std::ostringstream rows;
+    table.write_json(rows, 2);
+    write_file_atomically(json, rows.str() + "\n");
+  }
+
+
+  /** The N fixed basis fields (products of cosines) at the locally
+   *  relevant DoFs of @p space, row-major. */
+  std::vector<double>
+  basis_fields(const FiniteElementSpace<2> &space, const unsigned int N)
+  {
+    const IndexSet &relevant = space.locally_relevant;
+    std::map<types::global_dof_index, Point<2>> points;
+    DoFTools::map_dofs_to_support_points(space.mapping,
+                                         space.dof_handler,
+                                         points);
+    std::vector<double> B(relevant.n_elements() * N);
+    for (unsigned int r = 0; r < relevant.n_elements(); ++r)
+      {
+        const Point<2> x = points.at(relevant.nth_index_in_set(r));
+        for (unsigned int b = 0; b < N; ++b)
+          B[r * N + b] = std::cos(1.3 * (b % 4 + 1) * x[0] + 0.4 * b) *
+                         std::cos(1.9 * (b / 4 + 1) * x[1] + 0.7 * b);
+      }
+    return B;
+  }
+
+
+  /**
+   * The network's share of a step, the same for every K: the trainer's
+   * default network (2 tanh layers of 32, @p N outputs) on the inputs of
+   * the diffusion-reaction residual (x, y, one feature, 4 parameters) at
+   * @p n_rows DoFs; the fastest of three runs of the forward and of the
+   * backward pass, in seconds.
+   */
+  std::pair<double, double>
+  time_network(const std::size_t n_rows, const unsigned int N)
+  {
+    double              network_forward = 1e300, network_backward = 1e300;
+    auto                network = HardConstraintNetwork::make(7, 32, 2, N);
+    const torch::Tensor inputs =
+      torch::rand({static_cast<int64_t>(n_rows), 7}, torch::kFloat64);
+    for (unsigned int repeat = 0; repeat < 3; ++repeat)
+      {
+        network->zero_grad();
+        Timer               clock;
+        const torch::Tensor out = network->forward(inputs);
+        network_forward         = std::min(network_forward, clock.wall_time());
+        clock.restart();
+        out.backward(torch::ones_like(out));
+        network_backward = std::min(network_backward, clock.wall_time());
+      }
+    return {network_forward, network_backward};
+  }
+
+
+  /** What every run of the layer on one mesh shares. */
+  struct LayerInputs
+  {
+    const std::string           &name;
+    const ResidualOperator<2>   &residual;
+    const FiniteElementSpace<2> &space;
+    /** The basis (relevant DoFs x N) and a fixed dL/du. */
+    const std::vector<double>           &B;
+    const unsigned int                   N;
+    const TrilinosWrappers::MPI::Vector &dl_du;
+    const double                         network_forward, network_backward;
+  };
+
+
+  /**
+   * Runs the layer with @p K experts and interface weight @p weight and
+   * adds its row; the first K's step time (@p reference) becomes
+   * @p reference_step, the base of the speed-up. An expert that does not
+   * converge gives a row that says so.
+   */
+  void
+  run_layer(const LayerInputs &in,
+            const unsigned int K,
+            const double       weight,
+            const bool         reference,
+            double            &reference_step,
+            ResultTable       &table,
+            const std::string &json)
+  {
+    const FiniteElementSpace<2> &space = in.space;
+    const std::string           &name  = in.name;
+    const ExpertPartition<2>     experts(space.dof_handler,
+                                     space.constraints,
+                                     space.locally_owned,
+                                     space.locally_relevant,
+                                     K,
+                                     "z-order",
+                                     space.mpi_communicator);
+    HardConstraintSettings       settings;
+    settings.tolerance        = 1e-6;
+    settings.max_iterations   = 200;
+    settings.interface_weight = weight;
+    HardConstraintLayer<2>        layer(in.residual, space, experts, settings);
+    TrilinosWrappers::MPI::Vector u;
+    Timer                         timer;
+    try
+      {
+        layer.forward(in.B.data(), in.N, u);
+      }
+    catch (const std::exception &e)
+      {
+        // An expert that does not converge is a result here: the row
+        // says so (and which), and the run goes on.
+        table.new_row();
+        table.set("residual", name);
+        table.set("n_dofs", space.dof_handler.n_dofs());
+        table.set("experts", K);
+        table.set("coupled", weight > 0.);
+        table.set("forward_seconds", timer.wall_time());
+        table.set("converged", false);
+        std::cout << "  " << name << ", " << space.dof_handler.n_dofs()
+                  << " DoFs, " << K
+                  << (weight > 0. ? " coupled experts: " : " experts: ")
+                  << error_message(e) << std::endl;
+        write_rows(table, json);
+        return;
+      }
+    const double        forward = timer.wall_time();
+    std::vector<double> dl_dB(layer.n_rows() * in.N);
+    timer.restart();
+    layer.backward(in.dl_du, dl_dB.data());
+    const double backward = timer.wall_time();
+    const double step     = forward + backward;
+    if (reference)
+      reference_step = step;
+    unsigned int iterations = 0;
+    for (const auto &r : layer.reports())
+      iterations = std::max(iterations, r.iterations);
+
+    if (weight == 0.)
+      plot_rows << K << ' ' << space.dof_handler.n_dofs() << ' ' << step << ' '
+                << (in.residual.is_linear() ? 0 : 1) << '\n';
+    const double network = in.network_forward + in.network_backward;
+    table.new_row();
+    table.set("residual", name);
+    table.set("n_dofs", space.dof_handler.n_dofs());
+    table.set("experts", K);
+    table.set("coupled", weight > 0.);
+    table.set("forward_seconds", forward);
+    table.set("backward_seconds", backward);
+    table.set("step_seconds", step);
+    table.set("network_seconds", network);
+    table.set("inference_seconds", in.network_forward + forward);
+    table.set("training_step_seconds", network + step);
+    table.set("speedup_over_one_expert", reference_step / step);
+    table.set("converged", true);
+    table.set("max_iterations", iterations);
+    table.set("max_expert_residual", layer.max_expert_residual());
+    table.set("interface_jump", layer.interface_jump());
+    std::cout << "  " << name << ", " << space.dof_handler.n_dofs() << " DoFs, "
+              << K
+              << (weight > 0. ? " coupled experts: step " : " experts: step ")
+              << format_number(step, 3) << " s (forward "
+              << format_number(forward, 3) << " s, backward "
+              << format_number(backward, 3) << " s), " << iterations
+              << " iterations" << std::endl;
+    write_rows(table, json);
+  }
+
 
   /** Runs the layer on one mesh for every K; adds a row per K. */
   void
@@ -130,43 +301,17 @@ namespace
     const FiniteElementSpace<2> space{
       dof_handler, mapping, quadrature, constraints, owned, relevant, comm};
 
-    // The basis and a fixed dL/du.
-    const unsigned int                          N = 16;
-    std::map<types::global_dof_index, Point<2>> points;
-    DoFTools::map_dofs_to_support_points(mapping, dof_handler, points);
-    std::vector<double> B(relevant.n_elements() * N);
-    for (unsigned int r = 0; r < relevant.n_elements(); ++r)
-      {
-        const Point<2> x = points.at(relevant.nth_index_in_set(r));
-        for (unsigned int b = 0; b < N; ++b)
-          B[r * N + b] = std::cos(1.3 * (b % 4 + 1) * x[0] + 0.4 * b) *
-                         std::cos(1.9 * (b / 4 + 1) * x[1] + 0.7 * b);
-      }
-    // The network's share of a step, the same for every K: the trainer's
-    // default network (2 tanh layers of 32, 16 outputs) on the inputs of
-    // the diffusion-reaction residual (x, y, one feature, 4 parameters) at
-    // every relevant DoF; the fastest of three runs.
-    double network_forward = 1e300, network_backward = 1e300;
-    {
-      auto                network = HardConstraintNetwork::make(7, 32, 2, N);
-      const torch::Tensor inputs =
-        torch::rand({static_cast<int64_t>(relevant.n_elements()), 7},
-                    torch::kFloat64);
-      for (unsigned int repeat = 0; repeat < 3; ++repeat)
-        {
-          network->zero_grad();
-          Timer               clock;
-          const torch::Tensor out = network->forward(inputs);
-          network_forward = std::min(network_forward, clock.wall_time());
-          clock.restart();
-          out.backward(torch::ones_like(out));
-          network_backward = std::min(network_backward, clock.wall_time());
-        }
-    }
+    // The basis, the network's time and a fixed dL/du.
+    const unsigned int        N = 16;
+    const std::vector<double> B = basis_fields(space, N);
+    const auto [network_forward, network_backward] =
+      time_network(relevant.n_elements(), N);
     TrilinosWrappers::MPI::Vector dl_du(owned, comm);
     for (const auto i : owned)
       dl_du[i] = std::sin(0.37 * i);
     dl_du.compress(VectorOperation::insert);
+    const LayerInputs inputs{
+      name, *residual, space, B, N, dl_du, network_forward, network_backward};
 
     double reference_step = 0.;
     // Each K without coupling, and for K > 1 with it (Interface weight
@@ -179,84 +324,13 @@ namespace
           runs.emplace_back(K, 10.);
       }
     for (const auto &[K, weight] : runs)
-      {
-        const ExpertPartition<2> experts(
-          dof_handler, constraints, owned, relevant, K, "z-order", comm);
-        HardConstraintSettings settings;
-        settings.tolerance        = 1e-6;
-        settings.max_iterations   = 200;
-        settings.interface_weight = weight;
-        HardConstraintLayer<2> layer(*residual, space, experts, settings);
-        TrilinosWrappers::MPI::Vector u;
-        Timer                         timer;
-        try
-          {
-            layer.forward(B.data(), N, u);
-          }
-        catch (const std::exception &e)
-          {
-            // An expert that does not converge is a result here: the row
-            // says so (and which), and the run goes on.
-            table.new_row();
-            table.set("residual", name);
-            table.set("n_dofs", dof_handler.n_dofs());
-            table.set("experts", K);
-            table.set("coupled", weight > 0.);
-            table.set("forward_seconds", timer.wall_time());
-            table.set("converged", false);
-            std::cout << "  " << name << ", " << dof_handler.n_dofs()
-                      << " DoFs, " << K
-                      << (weight > 0. ? " coupled experts: " : " experts: ")
-                      << error_message(e) << std::endl;
-            std::ostringstream rows;
-            table.write_json(rows, 2);
-            write_file_atomically(json, rows.str() + "\n");
-            continue;
-          }
-        const double        forward = timer.wall_time();
-        std::vector<double> dl_dB(layer.n_rows() * N);
-        timer.restart();
-        layer.backward(dl_du, dl_dB.data());
-        const double backward = timer.wall_time();
-        const double step     = forward + backward;
-        if (K == experts_counts.front())
-          reference_step = step;
-        unsigned int iterations = 0;
-        for (const auto &r : layer.reports())
-          iterations = std::max(iterations, r.iterations);
-
-        if (weight == 0.)
-          plot_rows << K << ' ' << dof_handler.n_dofs() << ' ' << step << ' '
-                    << (residual->is_linear() ? 0 : 1) << '\n';
-        table.new_row();
-        table.set("residual", name);
-        table.set("n_dofs", dof_handler.n_dofs());
-        table.set("experts", K);
-        table.set("coupled", weight > 0.);
-        table.set("forward_seconds", forward);
-        table.set("backward_seconds", backward);
-        table.set("step_seconds", step);
-        table.set("network_seconds", network_forward + network_backward);
-        table.set("inference_seconds", network_forward + forward);
-        table.set("training_step_seconds",
-                  network_forward + network_backward + step);
-        table.set("speedup_over_one_expert", reference_step / step);
-        table.set("converged", true);
-        table.set("max_iterations", iterations);
-        table.set("max_expert_residual", layer.max_expert_residual());
-        table.set("interface_jump", layer.interface_jump());
-        std::cout << "  " << name << ", " << dof_handler.n_dofs() << " DoFs, "
-                  << K
-                  << (weight > 0. ? " coupled experts: step " :
-                                    " experts: step ")
-                  << format_number(step, 3) << " s (forward "
-                  << format_number(forward, 3) << " s, backward "
-                  << format_number(backward, 3) << " s), " << iterations
-                  << " iterations" << std::endl;
-        std::ostringstream rows;
-        table.write_json(rows, 2);
-        write_file_atomically(json, rows.str() + "\n");
-      }
+      run_layer(inputs,
+                K,
+                weight,
+                K == experts_counts.front(),
+                reference_step,
+                table,
+                json);
   }
 
   /**
@@ -346,9 +420,7 @@ namespace
         std::cout << "  " << residual << ", " << label
                   << ": training failed: " << error_message(e) << std::endl;
       }
-    std::ostringstream rows;
-    table.write_json(rows, 2);
-    write_file_atomically(json, rows.str() + "\n");
+    write_rows(table, json);
   }
 
 
@@ -401,6 +473,114 @@ namespace
         std::system(("gnuplot '" + dir + "/step_time.gp'").c_str()) != 0)
       std::cout << "gnuplot failed on " << dir << "/step_time.gp" << std::endl;
   }
+
+
+  /** The command line. */
+  struct Options
+  {
+    bool        quick = false;
+    std::string json, dir = "hard-constraints-results";
+  };
+
+
+  /** The options, or none (after the usage) for an unknown argument. */
+  std::optional<Options>
+  parse_arguments(int argc, char **argv)
+  {
+    Options options;
+    for (int i = 1; i < argc; ++i)
+      {
+        const std::string a = argv[i];
+        if (a == "--quick")
+          options.quick = true;
+        else if (a == "--json" && i + 1 < argc)
+          options.json = argv[++i];
+        else if (a == "--output" && i + 1 < argc)
+          options.dir = argv[++i];
+        else
+          {
+            std::cerr << "Usage: " << argv[0]
+                      << " [--quick] [--json FILE] [--output DIR]\n";
+            return std::nullopt;
+          }
+      }
+    return options;
+  }
+
+
+  /** Part 1: the layer's cost per mesh size, residual and K; the table,
+   *  its rows in @p options.json and the plot. */
+  void
+  run_cost_study(const Options &options)
+  {
+    const std::vector<unsigned int> refinements =
+      options.quick ? std::vector<unsigned int>{4, 5} :
+                      std::vector<unsigned int>{6, 8, 9};
+    const std::vector<unsigned int> experts =
+      options.quick ? std::vector<unsigned int>{1, 4} :
+                      std::vector<unsigned int>{1, 2, 4, 8, 16};
+    ResultTable table;
+    Timer       timer;
+    for (const auto &[name, p] :
+         std::vector<std::pair<std::string, std::vector<double>>>{
+           {"diffusion-reaction", {20., 1., 1., 3.}},
+           {"nonlinear-diffusion", {2., 1.}}})
+      for (const unsigned int refinement : refinements)
+        {
+          std::cout << "[" << format_number(timer.wall_time(), 3) << " s] "
+                    << name << ", refinement " << refinement << std::endl;
+          run(name, p, refinement, experts, table, options.json);
+        }
+    std::cout << "\nThe layer's cost per training step (N = 16 basis "
+                 "fields, every residual row constrained):\n";
+    table.write_text(std::cout);
+    std::cout << "Rows written to " << options.json << std::endl;
+    write_plot(options.dir);
+  }
+
+
+  /** Part 2: the neural solver trained with each method on each residual;
+   *  the table and its rows in <dir>/accuracy.json. */
+  void
+  run_accuracy_study(const Options &options)
+  {
+    ResultTable       accuracy;
+    const std::string accuracy_json = options.dir + "/accuracy.json";
+    std::cout << "\nTraining the neural solver (soft, hard, moe with 4 "
+                 "and 8 experts, each without and with coupling):"
+              << std::endl;
+    for (const auto &[residual, section] :
+         std::vector<std::pair<std::string, std::string>>{
+           {"diffusion-reaction",
+            "    subsection diffusion-reaction\n"
+            "      set Coefficient = jump\n    end\n"},
+           {"diffusion-reaction",
+            "    subsection diffusion-reaction\n"
+            "      set Coefficient = random\n    end\n"},
+           {"nonlinear-diffusion", ""},
+           {"diffusion-sorption", ""}})
+      for (const auto &[method, experts, weight] :
+           std::vector<std::tuple<std::string, unsigned int, double>>{
+             {"soft", 1, 0.},
+             {"hard", 1, 0.},
+             {"moe", 4, 0.},
+             {"moe", 4, 10.},
+             {"moe", 8, 0.},
+             {"moe", 8, 10.}})
+        train(residual,
+              section,
+              method,
+              experts,
+              weight,
+              options.quick,
+              options.dir,
+              accuracy,
+              accuracy_json);
+    std::cout << "\nRelative L2 error against the finite element "
+                 "solutions (validation draws):\n";
+    accuracy.write_text(std::cout);
+    std::cout << "Rows written to " << accuracy_json << std::endl;
+  }
 } // namespace
 
 
@@ -410,89 +590,14 @@ main(int argc, char **argv)
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv);
   try
     {
-      bool        quick = false;
-      std::string json, dir = "hard-constraints-results";
-      for (int i = 1; i < argc; ++i)
-        {
-          const std::string a = argv[i];
-          if (a == "--quick")
-            quick = true;
-          else if (a == "--json" && i + 1 < argc)
-            json = argv[++i];
-          else if (a == "--output" && i + 1 < argc)
-            dir = argv[++i];
-          else
-            {
-              std::cerr << "Usage: " << argv[0]
-                        << " [--quick] [--json FILE] [--output DIR]\n";
-              return 2;
-            }
-        }
-      ensure_writable_directory(dir, "--output");
-      if (json.empty())
-        json = dir + "/rows.json";
-
-      const std::vector<unsigned int> refinements =
-        quick ? std::vector<unsigned int>{4, 5} :
-                std::vector<unsigned int>{6, 8, 9};
-      const std::vector<unsigned int> experts =
-        quick ? std::vector<unsigned int>{1, 4} :
-                std::vector<unsigned int>{1, 2, 4, 8, 16};
-      ResultTable table;
-      Timer       timer;
-      for (const auto &[name, p] :
-           std::vector<std::pair<std::string, std::vector<double>>>{
-             {"diffusion-reaction", {20., 1., 1., 3.}},
-             {"nonlinear-diffusion", {2., 1.}}})
-        for (const unsigned int refinement : refinements)
-          {
-            std::cout << "[" << format_number(timer.wall_time(), 3) << " s] "
-                      << name << ", refinement " << refinement << std::endl;
-            run(name, p, refinement, experts, table, json);
-          }
-      std::cout << "\nThe layer's cost per training step (N = 16 basis "
-                   "fields, every residual row constrained):\n";
-      table.write_text(std::cout);
-      std::cout << "Rows written to " << json << std::endl;
-      write_plot(dir);
-
-      // Accuracy: the neural solver trained with each method.
-      ResultTable       accuracy;
-      const std::string accuracy_json = dir + "/accuracy.json";
-      std::cout << "\nTraining the neural solver (soft, hard, moe with 4 "
-                   "and 8 experts, each without and with coupling):"
-                << std::endl;
-      for (const auto &[residual, section] :
-           std::vector<std::pair<std::string, std::string>>{
-             {"diffusion-reaction",
-              "    subsection diffusion-reaction\n"
-              "      set Coefficient = jump\n    end\n"},
-             {"diffusion-reaction",
-              "    subsection diffusion-reaction\n"
-              "      set Coefficient = random\n    end\n"},
-             {"nonlinear-diffusion", ""},
-             {"diffusion-sorption", ""}})
-        for (const auto &[method, experts, weight] :
-             std::vector<std::tuple<std::string, unsigned int, double>>{
-               {"soft", 1, 0.},
-               {"hard", 1, 0.},
-               {"moe", 4, 0.},
-               {"moe", 4, 10.},
-               {"moe", 8, 0.},
-               {"moe", 8, 10.}})
-          train(residual,
-                section,
-                method,
-                experts,
-                weight,
-                quick,
-                dir,
-                accuracy,
-                accuracy_json);
-      std::cout << "\nRelative L2 error against the finite element "
-                   "solutions (validation draws):\n";
-      accuracy.write_text(std::cout);
-      std::cout << "Rows written to " << accuracy_json << std::endl;
+      std::optional<Options> options = parse_arguments(argc, argv);
+      if (!options)
+        return 2;
+      ensure_writable_directory(options->dir, "--output");
+      if (options->json.empty())
+        options->json = options->dir + "/rows.json";
+      run_cost_study(*options);
+      run_accuracy_study(*options);
     }
   catch (const std::exception &e)
     {

@@ -65,10 +65,15 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
+
+#include "probconserv_report.h"
 
 using namespace dealii;
 using namespace dealii_learned;
+using benchmark_probconserv::Profile;
+using benchmark_probconserv::write_plots;
 
 namespace
 {
@@ -141,11 +146,233 @@ namespace
   }
 
 
-  /** One profile for the plots: x, exact, means and deviations. */
-  struct Profile
+  /** The fields compared at one output time: the methods in order, their
+   *  fields and, where it is not every free DoF, the entries each treats
+   *  as random (the non-negativity step fixes some at 0). */
+  struct CorrectedFields
   {
-    std::vector<std::array<double, 6>> rows; // x exact base sd pc sd
+    std::vector<std::string>                             methods;
+    std::map<std::string, GaussianField>                 fields;
+    std::map<std::string, TrilinosWrappers::MPI::Vector> uncertain;
   };
+
+
+  /** The base prediction, HardC, ProbConserv and, for pme and Stefan
+   *  (fields >= 0), ProbConserv with the non-negativity step. */
+  CorrectedFields
+  correct_base(const Case                          &c,
+               const GaussianField                 &base,
+               const ConservationConstraints       &G,
+               const TrilinosWrappers::MPI::Vector &is_free)
+  {
+    ProbConservSettings hard, exact_update;
+    hard.hard_constraint = true;
+    CorrectedFields corrected;
+    corrected.fields["base"] = base;
+    corrected.fields["hardc"] =
+      probconserv_update(base, G, is_free, hard).posterior;
+    corrected.fields["probconserv"] =
+      probconserv_update(base, G, is_free, exact_update).posterior;
+    corrected.methods = {"base", "hardc", "probconserv"};
+    if (c.equation != "heat")
+      {
+        ProbConservSettings nonnegative;
+        nonnegative.nonnegative = true;
+        const auto result = probconserv_update(base, G, is_free, nonnegative);
+        corrected.fields["probconserv-nonneg"]    = result.posterior;
+        corrected.uncertain["probconserv-nonneg"] = result.uncertain;
+        corrected.methods.push_back("probconserv-nonneg");
+      }
+    return corrected;
+  }
+
+
+  /** A row per method at @p time (each field's mean distributed first),
+   *  against the exact solution @p exact and the finite element one. */
+  template <int dim>
+  void
+  add_method_rows(const Case                                 &c,
+                  const Problem<dim>                         &problem,
+                  const ConservationConstraints              &G,
+                  const TrilinosWrappers::MPI::Vector        &exact,
+                  const TrilinosWrappers::MPI::Vector        &is_free,
+                  const double                                time,
+                  CorrectedFields                            &corrected,
+                  ResultTable                                &table,
+                  std::map<std::string, std::vector<double>> &errors_over_time)
+  {
+    const auto &dof_handler = problem.get_dof_handler();
+    const auto &constraints = problem.get_constraints();
+    for (const std::string &method : corrected.methods)
+      {
+        auto                                &field = corrected.fields[method];
+        const TrilinosWrappers::MPI::Vector &random =
+          corrected.uncertain.count(method) ? corrected.uncertain[method] :
+                                              is_free;
+        constraints.distribute(field.mean);
+        const auto variance = field.variance();
+        table.new_row();
+        table.set("case", c.name);
+        table.set("time", time);
+        table.set("method", method);
+        table.set("n_dofs", dof_handler.n_dofs());
+        const double error = G.conservation_error(field.mean);
+        table.set("conservation_error", error);
+        if (method == "base")
+          {
+            // How many of its own standard deviations the base model's
+            // integral is off: (g mu - b) / sqrt(g Sigma g). Far above
+            // 1, the model is overconfident about the conserved
+            // quantity, and the update, which must move the mean that
+            // far, also shrinks the variance: the log-likelihood can
+            // then fall.
+            TrilinosWrappers::MPI::Vector Sg(G.row(0));
+            field.apply_covariance(G.row(0), Sg);
+            table.set("integral_z",
+                      G.residuals(field.mean)[0] / std::sqrt(G.row(0) * Sg));
+          }
+        table.set("mse", mean_square_difference(field.mean, exact));
+        table.set("log_likelihood",
+                  log_likelihood(exact, field.mean, variance, random));
+        table.set("mse_fe",
+                  mean_square_difference(field.mean, problem.solution));
+        table.set(
+          "log_likelihood_fe",
+          log_likelihood(problem.solution, field.mean, variance, random));
+        if (c.equation == "stefan")
+          {
+            const double level = 0.5 * c.value;
+            const auto   front = [&](const TrilinosWrappers::MPI::Vector &u) {
+              return front_position<dim>(u,
+                                         dof_handler,
+                                         problem.get_mapping(),
+                                         level);
+            };
+            table.set("front_error",
+                      std::abs(front(field.mean) - front(exact)));
+          }
+        errors_over_time[c.name + " " + method].push_back(time);
+        errors_over_time[c.name + " " + method].push_back(
+          std::max(error, 1e-17));
+      }
+  }
+
+
+  /** The rows of the references at @p time: the exact solution
+   *  interpolated at the DoFs and the finite element solution. */
+  template <int dim>
+  void
+  add_reference_rows(const Case                          &c,
+                     const Problem<dim>                  &problem,
+                     const ConservationConstraints       &G,
+                     const TrilinosWrappers::MPI::Vector &exact,
+                     const double                         time,
+                     ResultTable                         &table)
+  {
+    // The reference itself, the exact solution interpolated at the
+    // DoFs: its integral by quadrature differs from the exact integral
+    // by the interpolation error (near a front), which bounds how much
+    // meeting the exact integral can bring it closer.
+    table.new_row();
+    table.set("case", c.name);
+    table.set("time", time);
+    table.set("method", "interpolant");
+    table.set("n_dofs", problem.get_dof_handler().n_dofs());
+    table.set("conservation_error", G.conservation_error(exact));
+    table.set("mse_fe", mean_square_difference(exact, problem.solution));
+    // And the finite element solution the base model learned from: its
+    // integral misses the exact one by the time and space
+    // discretization error.
+    table.new_row();
+    table.set("case", c.name);
+    table.set("time", time);
+    table.set("method", "fe-solution");
+    table.set("n_dofs", problem.get_dof_handler().n_dofs());
+    table.set("conservation_error", G.conservation_error(problem.solution));
+    table.set("mse", mean_square_difference(problem.solution, exact));
+  }
+
+
+  /** The profile for the plots: along x (in 2-D the line y = 0; the
+   *  solutions are plane waves in x). */
+  template <int dim>
+  Profile
+  final_profile(const Problem<dim>                  &problem,
+                const TrilinosWrappers::MPI::Vector &exact,
+                CorrectedFields                     &corrected)
+  {
+    std::map<types::global_dof_index, Point<dim>> points;
+    DoFTools::map_dofs_to_support_points(problem.get_mapping(),
+                                         problem.get_dof_handler(),
+                                         points);
+    auto      &fields        = corrected.fields;
+    const auto base_variance = fields["base"].variance();
+    const auto pc_variance   = fields["probconserv"].variance();
+    Profile    profile;
+    for (const auto i : problem.locally_owned_dofs())
+      if (dim == 1 || std::abs(points.at(i)[dim - 1]) < 1e-12)
+        profile.rows.push_back(
+          {{points.at(i)[0],
+            exact[i],
+            fields["base"].mean[i],
+            std::sqrt(std::max(0., double(base_variance[i]))),
+            fields["probconserv"].mean[i],
+            std::sqrt(std::max(0., double(pc_variance[i])))}});
+    std::sort(profile.rows.begin(), profile.rows.end());
+    return profile;
+  }
+
+
+  /** The comparison at the output time @p time (the profile too at the
+   *  final one). */
+  template <int dim>
+  void
+  compare_at_output_time(
+    const Case                                 &c,
+    const Problem<dim>                         &problem,
+    const ProbabilisticModel                   &model,
+    const double                                time,
+    const bool                                  at_final_time,
+    ResultTable                                &table,
+    std::map<std::string, std::vector<double>> &errors_over_time,
+    std::map<std::string, Profile>             &profiles)
+  {
+    const auto    &dof_handler = problem.get_dof_handler();
+    const auto    &constraints = problem.get_constraints();
+    const auto    &owned       = problem.locally_owned_dofs();
+    const MPI_Comm comm        = problem.get_mpi_communicator();
+
+    TrilinosWrappers::MPI::Vector exact(problem.solution), is_free(exact);
+    problem.interpolate_exact_solution(exact);
+    constraints.distribute(exact);
+    for (const auto i : owned)
+      is_free[i] = constraints.is_constrained(i) ? 0. : 1.;
+    is_free.compress(VectorOperation::insert);
+
+    const GaussianField     base = predict_field<dim>(model,
+                                                  dof_handler,
+                                                  problem.get_mapping(),
+                                                  owned,
+                                                  comm,
+                                                  problem.time(),
+                                                  problem.pde_parameters());
+    ConservationConstraints G;
+    G.add_integral<dim>(dof_handler,
+                        problem.get_mapping(),
+                        problem.get_quadrature(),
+                        constraints,
+                        owned,
+                        problem.locally_relevant_dofs(),
+                        comm,
+                        *problem.exact_integral(),
+                        "integral");
+    CorrectedFields corrected = correct_base(c, base, G, is_free);
+    add_method_rows<dim>(
+      c, problem, G, exact, is_free, time, corrected, table, errors_over_time);
+    add_reference_rows<dim>(c, problem, G, exact, time, table);
+    if (at_final_time)
+      profiles[c.name] = final_profile<dim>(problem, exact, corrected);
+  }
 
 
   template <int dim>
@@ -177,159 +404,14 @@ namespace
         problem->advance(step, *solver);
         if (std::find(outputs.begin(), outputs.end(), step) == outputs.end())
           continue;
-        const auto    &dof_handler = problem->get_dof_handler();
-        const auto    &constraints = problem->get_constraints();
-        const auto    &owned       = problem->locally_owned_dofs();
-        const MPI_Comm comm        = problem->get_mpi_communicator();
-
-        TrilinosWrappers::MPI::Vector exact(problem->solution), is_free(exact);
-        problem->interpolate_exact_solution(exact);
-        constraints.distribute(exact);
-        for (const auto i : owned)
-          is_free[i] = constraints.is_constrained(i) ? 0. : 1.;
-        is_free.compress(VectorOperation::insert);
-
-        const GaussianField base =
-          predict_field<dim>(*model,
-                             dof_handler,
-                             problem->get_mapping(),
-                             owned,
-                             comm,
-                             problem->time(),
-                             problem->pde_parameters());
-        ConservationConstraints G;
-        G.add_integral<dim>(dof_handler,
-                            problem->get_mapping(),
-                            problem->get_quadrature(),
-                            constraints,
-                            owned,
-                            problem->locally_relevant_dofs(),
-                            comm,
-                            *problem->exact_integral(),
-                            "integral");
-        ProbConservSettings hard, exact_update;
-        hard.hard_constraint = true;
-        std::map<std::string, GaussianField> fields;
-        // The entries each field treats as random (the non-negativity
-        // step fixes some at 0).
-        std::map<std::string, TrilinosWrappers::MPI::Vector> uncertain;
-        fields["base"]  = base;
-        fields["hardc"] = probconserv_update(base, G, is_free, hard).posterior;
-        fields["probconserv"] =
-          probconserv_update(base, G, is_free, exact_update).posterior;
-        // pme and Stefan fields are >= 0: ProbConserv with the
-        // non-negativity step as well.
-        std::vector<std::string> methods = {"base", "hardc", "probconserv"};
-        if (c.equation != "heat")
-          {
-            ProbConservSettings nonnegative;
-            nonnegative.nonnegative = true;
-            const auto result =
-              probconserv_update(base, G, is_free, nonnegative);
-            fields["probconserv-nonneg"]    = result.posterior;
-            uncertain["probconserv-nonneg"] = result.uncertain;
-            methods.push_back("probconserv-nonneg");
-          }
-
-        const double time = step * c.time_step;
-        for (const std::string &method : methods)
-          {
-            auto                                &field = fields[method];
-            const TrilinosWrappers::MPI::Vector &random =
-              uncertain.count(method) ? uncertain[method] : is_free;
-            constraints.distribute(field.mean);
-            const auto variance = field.variance();
-            table.new_row();
-            table.set("case", c.name);
-            table.set("time", time);
-            table.set("method", method);
-            table.set("n_dofs", dof_handler.n_dofs());
-            const double error = G.conservation_error(field.mean);
-            table.set("conservation_error", error);
-            if (method == "base")
-              {
-                // How many of its own standard deviations the base model's
-                // integral is off: (g mu - b) / sqrt(g Sigma g). Far above
-                // 1, the model is overconfident about the conserved
-                // quantity, and the update, which must move the mean that
-                // far, also shrinks the variance: the log-likelihood can
-                // then fall.
-                TrilinosWrappers::MPI::Vector Sg(G.row(0));
-                field.apply_covariance(G.row(0), Sg);
-                table.set("integral_z",
-                          G.residuals(field.mean)[0] /
-                            std::sqrt(G.row(0) * Sg));
-              }
-            table.set("mse", mean_square_difference(field.mean, exact));
-            table.set("log_likelihood",
-                      log_likelihood(exact, field.mean, variance, random));
-            table.set("mse_fe",
-                      mean_square_difference(field.mean, problem->solution));
-            table.set(
-              "log_likelihood_fe",
-              log_likelihood(problem->solution, field.mean, variance, random));
-            if (c.equation == "stefan")
-              {
-                const double level = 0.5 * c.value;
-                const auto front = [&](const TrilinosWrappers::MPI::Vector &u) {
-                  return front_position<dim>(u,
-                                             dof_handler,
-                                             problem->get_mapping(),
-                                             level);
-                };
-                table.set("front_error",
-                          std::abs(front(field.mean) - front(exact)));
-              }
-            errors_over_time[c.name + " " + method].push_back(time);
-            errors_over_time[c.name + " " + method].push_back(
-              std::max(error, 1e-17));
-          }
-        // The reference itself, the exact solution interpolated at the
-        // DoFs: its integral by quadrature differs from the exact integral
-        // by the interpolation error (near a front), which bounds how much
-        // meeting the exact integral can bring it closer.
-        table.new_row();
-        table.set("case", c.name);
-        table.set("time", time);
-        table.set("method", "interpolant");
-        table.set("n_dofs", dof_handler.n_dofs());
-        table.set("conservation_error", G.conservation_error(exact));
-        table.set("mse_fe", mean_square_difference(exact, problem->solution));
-        // And the finite element solution the base model learned from: its
-        // integral misses the exact one by the time and space
-        // discretization error.
-        table.new_row();
-        table.set("case", c.name);
-        table.set("time", time);
-        table.set("method", "fe-solution");
-        table.set("n_dofs", dof_handler.n_dofs());
-        table.set("conservation_error",
-                  G.conservation_error(problem->solution));
-        table.set("mse", mean_square_difference(problem->solution, exact));
-
-        // Profiles at the final time, for the plots: along x (in 2-D the
-        // line y = 0; the solutions are plane waves in x).
-        if (step + 1 == n_steps)
-          {
-            std::map<types::global_dof_index, Point<dim>> points;
-            DoFTools::map_dofs_to_support_points(problem->get_mapping(),
-                                                 dof_handler,
-                                                 points);
-            const auto base_variance = fields["base"].variance();
-            const auto pc_variance   = fields["probconserv"].variance();
-            Profile    profile;
-            for (const auto i : owned)
-              if (dim == 1 || std::abs(points.at(i)[dim - 1]) < 1e-12)
-                profile.rows.push_back(
-                  {{points.at(i)[0],
-                    exact[i],
-                    fields["base"].mean[i],
-                    std::sqrt(std::max(0., double(base_variance[i]))),
-                    fields["probconserv"].mean[i],
-                    std::sqrt(std::max(0., double(pc_variance[i])))}});
-            std::sort(profile.rows.begin(), profile.rows.end());
-            profiles[c.name] = profile;
-          }
+        compare_at_output_time<dim>(c,
+                                    *problem,
+                                    *model,
+                                    step * c.time_step,
+                                    step + 1 == n_steps,
+                                    table,
+                                    errors_over_time,
+                                    profiles);
       }
     std::cout << "  " << c.name << ": " << problem->get_dof_handler().n_dofs()
               << " DoFs, " << n_steps - 1 << " time steps" << std::endl;
@@ -434,74 +516,221 @@ namespace
   }
 
 
-  void
-  write_plots(const std::string                                &dir,
-              const std::map<std::string, std::vector<double>> &errors,
-              const std::map<std::string, Profile>             &profiles)
+  /** The command line. */
+  struct Options
   {
-    std::vector<std::string> scripts;
-    for (const auto &[name, profile] : profiles)
+    bool        quick = false, retrain = false;
+    std::string json, dir              = "probconserv-benchmark", case_list;
+  };
+
+
+  /** The options, or none (after the usage) for an unknown argument. */
+  std::optional<Options>
+  parse_arguments(int argc, char **argv)
+  {
+    Options options;
+    for (int i = 1; i < argc; ++i)
       {
-        const std::string  base = dir + "/profile-" + name;
-        std::ostringstream data;
-        for (const auto &r : profile.rows)
-          data << r[0] << ' ' << r[1] << ' ' << r[2] << ' ' << r[3] << ' '
-               << r[4] << ' ' << r[5] << '\n';
-        write_file_atomically(base + ".dat", data.str());
-        std::ostringstream gp;
-        gp << "set terminal pngcairo size 900,600\nset output '" << base
-           << ".png'\nset title '" << name
-           << " at the final time: mean +- 2 sigma'\nset xlabel 'x'\n"
-              "plot '"
-           << base
-           << ".dat' using 1:($3-2*$4):($3+2*$4) with filledcurves "
-              "fs transparent solid 0.25 lc rgb 'orange' title 'base "
-              "+- 2 sigma', '' using 1:3 with lines lc rgb 'orange' "
-              "title 'base', '' using 1:($5-2*$6):($5+2*$6) with "
-              "filledcurves fs transparent solid 0.25 lc rgb 'blue' "
-              "title 'ProbConserv +- 2 sigma', '' using 1:5 with lines "
-              "lc rgb 'blue' title 'ProbConserv', '' using 1:2 with "
-              "lines lw 2 lc rgb 'black' title 'exact'\n";
-        write_file_atomically(base + ".gp", gp.str());
-        scripts.push_back(base + ".gp");
+        const std::string a = argv[i];
+        if (a == "--quick")
+          options.quick = true;
+        else if (a == "--retrain")
+          options.retrain = true;
+        else if (a == "--json" && i + 1 < argc)
+          options.json = argv[++i];
+        else if (a == "--output" && i + 1 < argc)
+          options.dir = argv[++i];
+        else if (a == "--cases" && i + 1 < argc)
+          options.case_list = argv[++i];
+        else
+          {
+            std::cerr << "usage: " << argv[0]
+                      << " [--quick] [--json FILE] [--output DIR] "
+                         "[--cases LIST] [--retrain]\n";
+            return std::nullopt;
+          }
       }
-    {
-      const std::string  base = dir + "/conservation_error";
-      std::ostringstream gp;
-      gp << "set terminal pngcairo size 1000,650\nset output '" << base
-         << ".png'\nset title 'Conservation error over time'\nset logscale y\n"
-            "set xlabel 't'\nset ylabel 'relative (absolute for heat)'\n"
-            "set key outside right\nplot ";
-      bool first = true;
-      for (const auto &[name, values] : errors)
+    return options;
+  }
+
+
+  /** The cases (coarser and with twice the time step for @p quick), those
+   *  named in @p case_list only if it is not empty. */
+  std::vector<Case>
+  benchmark_cases(const bool quick, const std::string &case_list)
+  {
+    // The parameter each model is trained on (four values) and the one
+    // it is evaluated on (not among them).
+    // clang-format off
+    //  name, equation, dim, entry, input, training values, value,
+    //  final time, time step, refinement (full, quick), samples per
+    //  snapshot (0: all DoFs).
+    std::vector<Case> cases = {
+      {"heat-1d",   "heat",   1, "Diffusivity", "diffusivity", {1, 2, 3, 4},           2.5,  0.5, 0.005, 4, 2, 0},
+      {"pme-1d",    "pme",    1, "Exponent",    "exponent",    {2, 3, 4, 5},           3.5,  0.5, 0.005, 7, 4, 0},
+      {"stefan-1d", "stefan", 1, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.001, 9, 4, 128},
+      {"heat-2d",   "heat",   2, "Diffusivity", "diffusivity", {1, 2, 3, 4},           2.5,  0.5, 0.01,  3, 2, 250},
+      {"pme-2d",    "pme",    2, "Exponent",    "exponent",    {2, 3, 4, 5},           3.5,  0.5, 0.005, 6, 3, 250},
+      {"stefan-2d", "stefan", 2, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.002, 6, 3, 250}};
+    // clang-format on
+    if (quick)
+      for (auto &c : cases)
         {
-          std::string file = name;
-          std::replace(file.begin(), file.end(), ' ', '-');
-          std::ostringstream data;
-          for (unsigned int k = 0; k + 1 < values.size(); k += 2)
-            data << values[k] << ' ' << values[k + 1] << '\n';
-          write_file_atomically(dir + "/conservation-" + file + ".dat",
-                                data.str());
-          gp << (first ? "" : ", ") << "'" << dir << "/conservation-" << file
-             << ".dat' with linespoints title '" << name << "'";
-          first = false;
+          c.refinement = c.quick_refinement;
+          c.time_step *= 2.;
         }
-      gp << '\n';
-      write_file_atomically(base + ".gp", gp.str());
-      scripts.push_back(base + ".gp");
-    }
-    if (std::system("command -v gnuplot > /dev/null 2>&1") == 0)
+    if (!case_list.empty())
       {
-        for (const auto &script : scripts)
-          AssertThrow(std::system(
-                        ("gnuplot " + script + " 2> /dev/null").c_str()) == 0,
-                      ExcMessage("gnuplot failed on " + script));
-        std::cout << "Plots written to " << dir << "/profile-<case>.png and "
-                  << dir << "/conservation_error.png" << std::endl;
+        const auto names = Utilities::split_string_list(case_list);
+        for (const auto &n : names)
+          AssertThrow(std::any_of(cases.begin(),
+                                  cases.end(),
+                                  [&](const Case &c) { return c.name == n; }),
+                      ExcMessage("--cases: unknown case '" + n + "'."));
+        cases.erase(std::remove_if(cases.begin(),
+                                   cases.end(),
+                                   [&](const Case &c) {
+                                     return std::find(names.begin(),
+                                                      names.end(),
+                                                      c.name) == names.end();
+                                   }),
+                    cases.end());
       }
-    else
-      std::cout << "gnuplot not found: the plot data and scripts are in " << dir
-                << std::endl;
+    return cases;
+  }
+
+
+  /** What the run measures. */
+  struct Results
+  {
+    /** A row per case, output time and method. */
+    ResultTable table;
+    /** Conservation error over time per case and method: t, error, ... */
+    std::map<std::string, std::vector<double>> errors;
+    std::map<std::string, Profile>             profiles;
+    /** The update's cost against the base model's inference. */
+    ResultTable timing;
+  };
+
+
+  /** Trains the cases' base models (unless there), runs the cases, then
+   *  times the update. */
+  Results
+  run_benchmark(const std::vector<Case> &cases, const Options &options)
+  {
+    Results results;
+    Timer   timer;
+    for (const auto &c : cases)
+      {
+        std::cout << "[" << format_number(timer.wall_time()) << " s] " << c.name
+                  << std::endl;
+        const std::string model =
+          options.dir + "/" + c.name + (options.quick ? "-quick" : "") + ".dle";
+        if (options.retrain || !std::filesystem::exists(model))
+          train(c, model, options.quick);
+        if (c.dimension == 1)
+          run_case<1>(
+            c, model, results.table, results.errors, results.profiles);
+        else
+          run_case<2>(
+            c, model, results.table, results.errors, results.profiles);
+      }
+
+    std::cout << "[" << format_number(timer.wall_time()) << " s] timing\n";
+    time_update(options.quick ? 100 : 316, results.timing);
+    return results;
+  }
+
+
+  /** The rows of @p table at each case's final time, with the columns
+   *  that compare the methods. */
+  ResultTable
+  final_time_rows(const ResultTable &table, const std::vector<Case> &cases)
+  {
+    ResultTable final_rows;
+    for (unsigned int r = 0; r < table.n_rows(); ++r)
+      {
+        const std::string name = std::get<std::string>(table.get(r, "case"));
+        const Case       &c =
+          *std::find_if(cases.begin(), cases.end(), [&](const Case &x) {
+            return x.name == name;
+          });
+        if (std::abs(std::get<double>(table.get(r, "time")) - c.final_time) >
+            1e-9)
+          continue;
+        final_rows.new_row();
+        for (const std::string column : {"case", "n_dofs", "method"})
+          {
+            const auto &v = table.get(r, column);
+            if (const auto *s = std::get_if<std::string>(&v))
+              final_rows.set(column, *s);
+            else
+              final_rows.set(column, std::get<long long>(v));
+          }
+        for (const std::string column : {"conservation_error",
+                                         "mse",
+                                         "log_likelihood",
+                                         "front_error",
+                                         "integral_z",
+                                         "mse_fe",
+                                         "log_likelihood_fe"})
+          try
+            {
+              final_rows.set(column, std::get<double>(table.get(r, column)));
+            }
+          catch (const std::exception &)
+            {
+              // Not measured for this row (the interpolant's own errors).
+            }
+      }
+    return final_rows;
+  }
+
+
+  /** The tables on the screen, every row in the JSON file, the plots. */
+  void
+  write_report(const Results           &results,
+               const std::vector<Case> &cases,
+               const Options           &options)
+  {
+    std::cout << "\nAt the final time (the exact solution is the reference):\n";
+    final_time_rows(results.table, cases).write_text(std::cout);
+    std::cout << "\nUpdate against base-model inference:\n";
+    results.timing.write_text(std::cout);
+
+    std::ostringstream rows;
+    rows << "{\n  \"rows\": ";
+    results.table.write_json(rows, 4);
+    rows << ",\n  \"timing\": ";
+    results.timing.write_json(rows, 4);
+    rows << "\n}\n";
+    write_file_atomically(options.json, rows.str());
+    std::cout << "Rows written to " << options.json << std::endl;
+    write_plots(options.dir, results.errors, results.profiles);
+  }
+
+
+  /** Throws unless ProbConserv and HardC meet the constraint in every row,
+   *  and the timing run's update its 16 targets. */
+  void
+  check_conservation(const Results &results)
+  {
+    const ResultTable &table = results.table;
+    for (unsigned int r = 0; r < table.n_rows(); ++r)
+      if (std::get<std::string>(table.get(r, "method")) ==
+            "probconserv-nonneg" ||
+          std::get<std::string>(table.get(r, "method")) == "hardc" ||
+          std::get<std::string>(table.get(r, "method")) == "probconserv")
+        AssertThrow(std::get<double>(table.get(r, "conservation_error")) <=
+                      1e-12,
+                    ExcMessage("A corrected field misses its conservation "
+                               "target by more than 1e-12 (" +
+                               std::get<std::string>(table.get(r, "case")) +
+                               ")."));
+    AssertThrow(std::get<double>(
+                  results.timing.get(0, "conservation_error_after")) <= 1e-12,
+                ExcMessage("The timing run's update misses its 16 targets "
+                           "by more than 1e-12."));
   }
 } // namespace
 
@@ -512,163 +741,20 @@ main(int argc, char **argv)
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   try
     {
-      bool        quick = false, retrain = false;
-      std::string json, dir              = "probconserv-benchmark", case_list;
-      for (int i = 1; i < argc; ++i)
-        {
-          const std::string a = argv[i];
-          if (a == "--quick")
-            quick = true;
-          else if (a == "--retrain")
-            retrain = true;
-          else if (a == "--json" && i + 1 < argc)
-            json = argv[++i];
-          else if (a == "--output" && i + 1 < argc)
-            dir = argv[++i];
-          else if (a == "--cases" && i + 1 < argc)
-            case_list = argv[++i];
-          else
-            {
-              std::cerr << "usage: " << argv[0]
-                        << " [--quick] [--json FILE] [--output DIR] "
-                           "[--cases LIST] [--retrain]\n";
-              return 2;
-            }
-        }
+      std::optional<Options> options = parse_arguments(argc, argv);
+      if (!options)
+        return 2;
       AssertThrow(Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD) == 1,
                   ExcMessage("The benchmark runs on one MPI rank."));
-      ensure_writable_directory(dir, "--output");
-      if (json.empty())
-        json = dir + "/rows.json";
+      ensure_writable_directory(options->dir, "--output");
+      if (options->json.empty())
+        options->json = options->dir + "/rows.json";
 
-      // The parameter each model is trained on (four values) and the one
-      // it is evaluated on (not among them).
-      // clang-format off
-      //  name, equation, dim, entry, input, training values, value,
-      //  final time, time step, refinement (full, quick), samples per
-      //  snapshot (0: all DoFs).
-      std::vector<Case> cases = {
-        {"heat-1d",   "heat",   1, "Diffusivity", "diffusivity", {1, 2, 3, 4},           2.5,  0.5, 0.005, 4, 2, 0},
-        {"pme-1d",    "pme",    1, "Exponent",    "exponent",    {2, 3, 4, 5},           3.5,  0.5, 0.005, 7, 4, 0},
-        {"stefan-1d", "stefan", 1, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.001, 9, 4, 128},
-        {"heat-2d",   "heat",   2, "Diffusivity", "diffusivity", {1, 2, 3, 4},           2.5,  0.5, 0.01,  3, 2, 250},
-        {"pme-2d",    "pme",    2, "Exponent",    "exponent",    {2, 3, 4, 5},           3.5,  0.5, 0.005, 6, 3, 250},
-        {"stefan-2d", "stefan", 2, "Threshold",   "threshold",   {0.55, 0.6, 0.65, 0.7}, 0.62, 0.1, 0.002, 6, 3, 250}};
-      // clang-format on
-      if (quick)
-        for (auto &c : cases)
-          {
-            c.refinement = c.quick_refinement;
-            c.time_step *= 2.;
-          }
-      if (!case_list.empty())
-        {
-          const auto names = Utilities::split_string_list(case_list);
-          for (const auto &n : names)
-            AssertThrow(std::any_of(cases.begin(),
-                                    cases.end(),
-                                    [&](const Case &c) { return c.name == n; }),
-                        ExcMessage("--cases: unknown case '" + n + "'."));
-          cases.erase(std::remove_if(cases.begin(),
-                                     cases.end(),
-                                     [&](const Case &c) {
-                                       return std::find(names.begin(),
-                                                        names.end(),
-                                                        c.name) == names.end();
-                                     }),
-                      cases.end());
-        }
-
-      ResultTable                                table;
-      std::map<std::string, std::vector<double>> errors;
-      std::map<std::string, Profile>             profiles;
-      Timer                                      timer;
-      for (const auto &c : cases)
-        {
-          std::cout << "[" << format_number(timer.wall_time()) << " s] "
-                    << c.name << std::endl;
-          const std::string model =
-            dir + "/" + c.name + (quick ? "-quick" : "") + ".dle";
-          if (retrain || !std::filesystem::exists(model))
-            train(c, model, quick);
-          if (c.dimension == 1)
-            run_case<1>(c, model, table, errors, profiles);
-          else
-            run_case<2>(c, model, table, errors, profiles);
-        }
-
-      std::cout << "[" << format_number(timer.wall_time()) << " s] timing\n";
-      ResultTable timing;
-      time_update(quick ? 100 : 316, timing);
-
-      std::cout
-        << "\nAt the final time (the exact solution is the reference):\n";
-      ResultTable final_rows;
-      for (unsigned int r = 0; r < table.n_rows(); ++r)
-        {
-          const std::string name = std::get<std::string>(table.get(r, "case"));
-          const Case       &c =
-            *std::find_if(cases.begin(), cases.end(), [&](const Case &x) {
-              return x.name == name;
-            });
-          if (std::abs(std::get<double>(table.get(r, "time")) - c.final_time) >
-              1e-9)
-            continue;
-          final_rows.new_row();
-          for (const std::string column : {"case", "n_dofs", "method"})
-            {
-              const auto &v = table.get(r, column);
-              if (const auto *s = std::get_if<std::string>(&v))
-                final_rows.set(column, *s);
-              else
-                final_rows.set(column, std::get<long long>(v));
-            }
-          for (const std::string column : {"conservation_error",
-                                           "mse",
-                                           "log_likelihood",
-                                           "front_error",
-                                           "integral_z",
-                                           "mse_fe",
-                                           "log_likelihood_fe"})
-            try
-              {
-                final_rows.set(column, std::get<double>(table.get(r, column)));
-              }
-            catch (const std::exception &)
-              {
-                // Not measured for this row (the interpolant's own errors).
-              }
-        }
-      final_rows.write_text(std::cout);
-      std::cout << "\nUpdate against base-model inference:\n";
-      timing.write_text(std::cout);
-
-      std::ostringstream rows;
-      rows << "{\n  \"rows\": ";
-      table.write_json(rows, 4);
-      rows << ",\n  \"timing\": ";
-      timing.write_json(rows, 4);
-      rows << "\n}\n";
-      write_file_atomically(json, rows.str());
-      std::cout << "Rows written to " << json << std::endl;
-      write_plots(dir, errors, profiles);
-
-      // The constraint is met by ProbConserv and HardC in every row.
-      for (unsigned int r = 0; r < table.n_rows(); ++r)
-        if (std::get<std::string>(table.get(r, "method")) ==
-              "probconserv-nonneg" ||
-            std::get<std::string>(table.get(r, "method")) == "hardc" ||
-            std::get<std::string>(table.get(r, "method")) == "probconserv")
-          AssertThrow(std::get<double>(table.get(r, "conservation_error")) <=
-                        1e-12,
-                      ExcMessage("A corrected field misses its conservation "
-                                 "target by more than 1e-12 (" +
-                                 std::get<std::string>(table.get(r, "case")) +
-                                 ")."));
-      AssertThrow(std::get<double>(timing.get(0, "conservation_error_after")) <=
-                    1e-12,
-                  ExcMessage("The timing run's update misses its 16 targets "
-                             "by more than 1e-12."));
+      const std::vector<Case> cases =
+        benchmark_cases(options->quick, options->case_list);
+      const Results results = run_benchmark(cases, *options);
+      write_report(results, cases, *options);
+      check_conservation(results);
     }
   catch (const std::exception &e)
     {

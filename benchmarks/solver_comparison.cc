@@ -62,11 +62,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "solver_comparison_report.h"
 
 using namespace dealii;
 using namespace dealii_learned;
@@ -107,27 +109,33 @@ namespace
                                             "none",
                                             "fcg+neural"}};
 
-  template <int dim>
-  void
-  run_case(const Case                                 &c,
-           const Size                                 &size,
-           const std::vector<Method>                  &methods,
-           const std::string                          &model,
-           ResultTable                                &table,
-           std::map<std::string, std::vector<double>> &histories,
-           std::ostream                               &out)
+
+  /** Solves @p problem's system from zero; the report also when the
+   *  solver gives up. */
+  template <typename ProblemType>
+  SolverReport
+  solve_from_zero(SolverHook &hook, ProblemType &problem)
   {
-    ParameterHandler prm;
-    ProblemParameters::declare_parameters(prm);
-    LinearSolver::declare_parameters(prm);
-    for (const std::string m : {"dcdm", "fcg-neural"})
+    problem.solution = 0.;
+    try
       {
-        prm.enter_subsection("Linear solver");
-        prm.enter_subsection(m);
-        prm.set("Model file", model);
-        prm.leave_subsection();
-        prm.leave_subsection();
+        return hook.solve(problem.system_matrix,
+                          problem.solution,
+                          problem.system_rhs);
       }
+    catch (const SolverControl::NoConvergence &)
+      {
+        return hook.last_report();
+      }
+  }
+
+
+  /** The case's problem at @p size, assembled: the adaptive cycles solve
+   *  with CG+AMG, estimate (Kelly) and refine. */
+  template <int dim>
+  std::unique_ptr<Problem<dim>>
+  make_problem(const Case &c, const Size &size, ParameterHandler &prm)
+  {
     ProblemSettings settings;
     settings.name                      = c.problem;
     settings.dimension                 = dim;
@@ -147,35 +155,21 @@ namespace
         auto hook        = LinearSolver::create(s, prm);
         problem->solve_estimate_refine(*hook);
       }
-    const auto n_dofs = problem->get_dof_handler().n_dofs();
+    return problem;
+  }
 
-    double                                       amg_total = 0.;
-    std::vector<std::pair<Method, SolverReport>> reports;
-    for (const auto &m : methods)
-      {
-        SolverSettings s;
-        s.method             = m.method;
-        s.preconditioner     = m.preconditioner;
-        s.relative_tolerance = 1e-8;
-        s.max_iterations     = 20000;
-        auto hook            = LinearSolver::create(s, prm);
-        problem->solution    = 0.;
-        SolverReport r;
-        try
-          {
-            r = hook->solve(problem->system_matrix,
-                            problem->solution,
-                            problem->system_rhs);
-          }
-        catch (const SolverControl::NoConvergence &)
-          {
-            r = hook->last_report();
-          }
-        if (m.label == "cg+amg")
-          amg_total = r.setup_seconds + r.solve_seconds;
-        reports.emplace_back(m, r);
-      }
 
+  /** A table row, a line on @p out and the residual history (relative to
+   *  the right-hand side) per method's report. */
+  void
+  add_rows(const Case                                         &c,
+           const types::global_dof_index                       n_dofs,
+           const std::vector<std::pair<Method, SolverReport>> &reports,
+           const double                                        amg_total,
+           ResultTable                                        &table,
+           std::map<std::string, std::vector<double>>         &histories,
+           std::ostream                                       &out)
+  {
     for (const auto &[m, r] : reports)
       {
         const double total = r.setup_seconds + r.solve_seconds;
@@ -206,6 +200,48 @@ namespace
   }
 
 
+  template <int dim>
+  void
+  run_case(const Case                                 &c,
+           const Size                                 &size,
+           const std::vector<Method>                  &methods,
+           const std::string                          &model,
+           ResultTable                                &table,
+           std::map<std::string, std::vector<double>> &histories,
+           std::ostream                               &out)
+  {
+    ParameterHandler prm;
+    ProblemParameters::declare_parameters(prm);
+    LinearSolver::declare_parameters(prm);
+    for (const std::string m : {"dcdm", "fcg-neural"})
+      {
+        prm.enter_subsection("Linear solver");
+        prm.enter_subsection(m);
+        prm.set("Model file", model);
+        prm.leave_subsection();
+        prm.leave_subsection();
+      }
+    auto       problem = make_problem<dim>(c, size, prm);
+    const auto n_dofs  = problem->get_dof_handler().n_dofs();
+
+    double                                       amg_total = 0.;
+    std::vector<std::pair<Method, SolverReport>> reports;
+    for (const auto &m : methods)
+      {
+        SolverSettings s;
+        s.method                = m.method;
+        s.preconditioner        = m.preconditioner;
+        s.relative_tolerance    = 1e-8;
+        s.max_iterations        = 20000;
+        auto               hook = LinearSolver::create(s, prm);
+        const SolverReport r    = solve_from_zero(*hook, *problem);
+        if (m.label == "cg+amg")
+          amg_total = r.setup_seconds + r.solve_seconds;
+        reports.emplace_back(m, r);
+      }
+    add_rows(c, n_dofs, reports, amg_total, table, histories, out);
+  }
+
 
   struct SequenceMethod
   {
@@ -213,44 +249,22 @@ namespace
   };
 
 
-  /**
-   * The repeated-solve mode: every method's hook solves the same sequence
-   * of systems; rows per system and per method's totals.
-   */
-  void
-  run_sequence(const unsigned int n_systems,
-               const unsigned int refinement,
-               const std::string &model,
-               const std::string &json)
+  const std::vector<SequenceMethod> sequence_methods = {
+    {"cg+amg", "cg", "amg", "never"},
+    {"cg+amg reinit", "cg", "amg", "structure"},
+    {"dcdm", "dcdm", "none", "never"},
+    {"dcdm structure", "dcdm", "none", "structure"},
+    {"dcdm auto", "dcdm", "none", "auto"},
+    {"fcg+neural auto", "fcg-neural", "none", "auto"}};
+
+
+  /** One hook per method, each with its reuse setting, kept for the whole
+   *  sequence. */
+  std::vector<std::unique_ptr<SolverHook>>
+  make_sequence_hooks(const std::string &model, ParameterHandler &prm)
   {
-    const std::vector<SequenceMethod> methods = {
-      {"cg+amg", "cg", "amg", "never"},
-      {"cg+amg reinit", "cg", "amg", "structure"},
-      {"dcdm", "dcdm", "none", "never"},
-      {"dcdm structure", "dcdm", "none", "structure"},
-      {"dcdm auto", "dcdm", "none", "auto"},
-      {"fcg+neural auto", "fcg-neural", "none", "auto"}};
-
-    ParameterHandler prm;
-    ProblemParameters::declare_parameters(prm);
-    LinearSolver::declare_parameters(prm);
-    ProblemSettings settings;
-    settings.name                      = "random-coefficient";
-    settings.dimension                 = 2;
-    settings.fe_degree                 = 1;
-    settings.initial_global_refinement = refinement;
-    settings.coefficient_contrast      = 1e2;
-    RandomCoefficientProblem<2> problem(MPI_COMM_WORLD);
-    prm.enter_subsection("Problem");
-    prm.enter_subsection("random-coefficient");
-    problem.parse_parameters(prm);
-    prm.leave_subsection();
-    prm.leave_subsection();
-    problem.initialize(settings);
-    problem.setup_system();
-
     std::vector<std::unique_ptr<SolverHook>> hooks;
-    for (const auto &m : methods)
+    for (const auto &m : sequence_methods)
       {
         prm.enter_subsection("Linear solver");
         if (m.method == "cg")
@@ -273,20 +287,38 @@ namespace
         s.max_iterations     = 20000;
         hooks.push_back(LinearSolver::create(s, prm));
       }
+    return hooks;
+  }
 
-    ConditionalOStream out(std::cout,
-                           Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) ==
-                             0);
-    const unsigned int n_ranks =
+
+  /** Sums over the sequence per method (iterations, times, whether every
+   *  solve converged), and for the learned methods how often they built
+   *  the network, recomputed its values or kept it (actions[k][0, 1, 2]). */
+  struct SequenceTotals
+  {
+    std::vector<SolverReport>     totals;
+    std::vector<std::vector<int>> actions;
+  };
+
+
+  /** Every hook solves the systems of the sequence in turn; a row and a
+   *  line per system and method, the rows in @p json after every system. */
+  SequenceTotals
+  solve_sequence(RandomCoefficientProblem<2>              &problem,
+                 std::vector<std::unique_ptr<SolverHook>> &hooks,
+                 const unsigned int                        n_systems,
+                 const std::string                        &json,
+                 ConditionalOStream                       &out)
+  {
+    const std::vector<SequenceMethod> &methods = sequence_methods;
+    const unsigned int                 n_ranks =
       Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
-    out << "Sequence of " << n_systems << " systems, "
-        << problem.get_dof_handler().n_dofs()
-        << " DoFs, random coefficient with contrast 1e2 .. 1e4, " << n_ranks
-        << " MPI rank(s)" << std::endl;
-    ResultTable                   rows;
-    std::vector<SolverReport>     totals(methods.size());
-    std::vector<std::vector<int>> actions(methods.size(),
-                                          std::vector<int>(3, 0));
+    ResultTable    rows;
+    SequenceTotals sums;
+    sums.totals.resize(methods.size());
+    sums.actions.assign(methods.size(), std::vector<int>(3, 0));
+    std::vector<SolverReport>     &totals  = sums.totals;
+    std::vector<std::vector<int>> &actions = sums.actions;
     for (unsigned int t = 0; t < n_systems; ++t)
       {
         const double contrast =
@@ -295,19 +327,8 @@ namespace
         problem.assemble_system();
         for (unsigned int k = 0; k < methods.size(); ++k)
           {
-            problem.solution = 0.;
-            SolverReport r;
-            try
-              {
-                r = hooks[k]->solve(problem.system_matrix,
-                                    problem.solution,
-                                    problem.system_rhs);
-              }
-            catch (const SolverControl::NoConvergence &)
-              {
-                r = hooks[k]->last_report();
-              }
-            double reuse = -1.; // what the hook did: see its details
+            const SolverReport r = solve_from_zero(*hooks[k], problem);
+            double reuse         = -1.; // what the hook did: see its details
             for (const auto &[name, value] : r.details)
               if (name == "network_reuse" || name == "amg_reused")
                 reuse = value;
@@ -341,8 +362,18 @@ namespace
         if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
           write_file_atomically(json, so_far.str() + "\n");
       }
+    return sums;
+  }
 
-    const double reference =
+
+  /** The totals per method, with the ratio to CG+AMG with reinit(). */
+  ResultTable
+  sequence_summary(const SequenceTotals &sums)
+  {
+    const std::vector<SequenceMethod>   &methods = sequence_methods;
+    const std::vector<SolverReport>     &totals  = sums.totals;
+    const std::vector<std::vector<int>> &actions = sums.actions;
+    const double                         reference =
       totals[1].setup_seconds + totals[1].solve_seconds; // cg+amg reinit
     ResultTable summary;
     for (unsigned int k = 0; k < methods.size(); ++k)
@@ -366,114 +397,313 @@ namespace
                       std::string(methods[k].reuse == "never" ? "every solve" :
                                                                 "reinit()"));
       }
+    return summary;
+  }
+
+
+  /**
+   * The repeated-solve mode: every method's hook solves the same sequence
+   * of systems; rows per system and per method's totals.
+   */
+  void
+  run_sequence(const unsigned int n_systems,
+               const unsigned int refinement,
+               const std::string &model,
+               const std::string &json)
+  {
+    const std::vector<SequenceMethod> &methods = sequence_methods;
+    ParameterHandler                   prm;
+    ProblemParameters::declare_parameters(prm);
+    LinearSolver::declare_parameters(prm);
+    ProblemSettings settings;
+    settings.name                      = "random-coefficient";
+    settings.dimension                 = 2;
+    settings.fe_degree                 = 1;
+    settings.initial_global_refinement = refinement;
+    settings.coefficient_contrast      = 1e2;
+    RandomCoefficientProblem<2> problem(MPI_COMM_WORLD);
+    prm.enter_subsection("Problem");
+    prm.enter_subsection("random-coefficient");
+    problem.parse_parameters(prm);
+    prm.leave_subsection();
+    prm.leave_subsection();
+    problem.initialize(settings);
+    problem.setup_system();
+
+    std::vector<std::unique_ptr<SolverHook>> hooks =
+      make_sequence_hooks(model, prm);
+
+    ConditionalOStream out(std::cout,
+                           Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) ==
+                             0);
+    const unsigned int n_ranks =
+      Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD);
+    out << "Sequence of " << n_systems << " systems, "
+        << problem.get_dof_handler().n_dofs()
+        << " DoFs, random coefficient with contrast 1e2 .. 1e4, " << n_ranks
+        << " MPI rank(s)" << std::endl;
+    const SequenceTotals sums =
+      solve_sequence(problem, hooks, n_systems, json, out);
+    const ResultTable summary = sequence_summary(sums);
     out << "\nTotals over the sequence:\n";
     if (Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0)
       summary.write_text(std::cout, summary.column_names());
     out << "Rows written to " << json << std::endl;
     for (unsigned int k = 0; k < methods.size(); ++k)
-      AssertThrow(totals[k].converged,
+      AssertThrow(sums.totals[k].converged,
                   ExcMessage("method '" + methods[k].label +
                              "' did not converge on every system of the "
                              "sequence"));
   }
 
 
-  void
-  write_plots(const std::string                                &dir,
-              const ResultTable                                &table,
-              const std::map<std::string, std::vector<double>> &histories)
+  /** The command line. */
+  struct Options
   {
-    // Residual histories of the largest size: one plot per problem, one
-    // curve per method.
-    std::map<std::string,
-             std::vector<std::pair<std::string, const std::vector<double> *>>>
-      by_problem;
-    for (const auto &[name, h] : histories)
+    bool         quick = false;
+    std::string  json, dir = "benchmark-output", model = "default";
+    std::string  method_list, problem_list;
+    bool         sequence   = false;
+    unsigned int n_systems  = 10;
+    unsigned int refinement = 9;
+  };
+
+
+  /** The options, or none (after the usage) for an unknown argument. */
+  std::optional<Options>
+  parse_arguments(int argc, char **argv)
+  {
+    Options o;
+    for (int i = 1; i < argc; ++i)
       {
-        const auto space = name.find(' ');
-        by_problem[name.substr(0, space)].emplace_back(name.substr(space + 1),
-                                                       &h);
-      }
-    std::vector<std::string> scripts;
-    for (const auto &[problem, curves] : by_problem)
-      {
-        const std::string base = dir + "/residuals-" + problem;
-        std::ofstream     data(base + ".dat");
-        std::ofstream     gp(base + ".gp");
-        gp << "set terminal pngcairo size 900,600\nset output '" << base
-           << ".png'\nset title '" << problem
-           << " (largest size)'\nset logscale xy\nset xlabel 'iteration + 1'\n"
-              "set ylabel '|r| / |b|'\nset key outside right\nplot ";
-        // Iterations on a log axis: the learned and AMG curves end near 10,
-        // the unpreconditioned ones near 10^4.
-        for (unsigned int k = 0; k < curves.size(); ++k)
+        const std::string a = argv[i];
+        if (a == "--quick")
+          o.quick = true;
+        else if (a == "--json" && i + 1 < argc)
+          o.json = argv[++i];
+        else if (a == "--output" && i + 1 < argc)
+          o.dir = argv[++i];
+        else if (a == "--model" && i + 1 < argc)
+          o.model = argv[++i];
+        else if (a == "--methods" && i + 1 < argc)
+          o.method_list = argv[++i];
+        else if (a == "--problems" && i + 1 < argc)
+          o.problem_list = argv[++i];
+        else if (a == "--sequence")
+          o.sequence = true;
+        else if (a == "--systems" && i + 1 < argc)
+          o.n_systems = std::stoi(argv[++i]);
+        else if (a == "--refinement" && i + 1 < argc)
+          o.refinement = std::stoi(argv[++i]);
+        else
           {
-            const auto &h = *curves[k].second;
-            for (unsigned int i = 0; i < h.size(); ++i)
-              data << i + 1 << ' ' << h[i] << '\n';
-            data << "\n\n";
-            gp << (k ? ", " : "") << "'" << base << ".dat' index " << k
-               << " with lines lw 2 title '" << curves[k].first << "'";
+            std::cerr
+              << "usage: " << argv[0]
+              << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
+                 " [--methods LIST] [--problems LIST]\n       "
+              << argv[0]
+              << " --sequence [--systems N] [--refinement R] [--quick]"
+                 " [--json FILE] [--output DIR] [--model FILE]\n";
+            return std::nullopt;
           }
-        gp << '\n';
-        scripts.push_back(base + ".gp");
       }
-    // Total time against DoFs: one panel per problem, one curve per method.
-    {
-      std::map<std::string,
-               std::map<std::string, std::vector<std::pair<double, double>>>>
-        series;
-      for (std::size_t r = 0; r < table.n_rows(); ++r)
-        series[std::get<std::string>(table.get(r, "problem"))]
-              [std::get<std::string>(table.get(r, "method"))]
-                .emplace_back(double(
-                                std::get<long long>(table.get(r, "n_dofs"))),
-                              std::get<double>(table.get(r, "total_seconds")));
-      std::ofstream      data(dir + "/time_vs_dofs.dat");
-      std::ofstream      gp(dir + "/time_vs_dofs.gp");
-      const unsigned int columns = series.size() > 1 ? 2 : 1;
-      const unsigned int rows    = (series.size() + columns - 1) / columns;
-      gp
-        << "set terminal pngcairo size " << 700 * columns << ',' << 500 * rows
-        << "\nset output '" << dir
-        << "/time_vs_dofs.png'\nset multiplot layout " << rows << ',' << columns
-        << "\nset logscale xy\nset xlabel 'DoFs'\nset ylabel 'setup + solve [s]'\n"
-           "set key top left\n";
-      unsigned int block = 0;
-      for (const auto &[problem, methods] : series)
-        {
-          gp << "set title '" << problem << "'\nplot ";
-          bool first = true;
-          for (const auto &[method, points] : methods)
-            {
-              for (const auto &p : points)
-                data << p.first << ' ' << p.second << '\n';
-              data << "\n\n";
-              gp << (first ? "" : ", ") << "'" << dir
-                 << "/time_vs_dofs.dat' index " << block
-                 << " with linespoints lw 2 title '" << method << "'";
-              first = false;
-              ++block;
-            }
-          gp << '\n';
-        }
-      gp << "unset multiplot\n";
-    }
-    if (std::system("command -v gnuplot > /dev/null 2>&1") == 0)
+    return o;
+  }
+
+
+  /** The --sequence mode with the options' sizes (small with --quick). */
+  void
+  run_sequence_mode(Options o)
+  {
+    AssertThrow(o.n_systems >= 2 && o.refinement >= 2 && o.refinement <= 12,
+                ExcMessage("--sequence needs --systems >= 2 and "
+                           "--refinement in [2, 12]."));
+    if (o.quick)
       {
-        scripts.push_back(dir + "/time_vs_dofs.gp");
-        bool ok = true;
-        for (const auto &script : scripts)
-          ok &= std::system(("gnuplot " + script).c_str()) == 0;
-        std::cout
-          << (ok ? "Plots written to " + dir + "/residuals-<problem>.png and " +
-                     dir + "/time_vs_dofs.png" :
-                   std::string("gnuplot failed; the .gp scripts are in ") + dir)
-          << std::endl;
+        o.n_systems  = 6;
+        o.refinement = 5;
       }
-    else
-      std::cout << "gnuplot not found: plot data and scripts are in " << dir
-                << " (apt-get install gnuplot-nox)" << std::endl;
+    run_sequence(o.n_systems,
+                 o.refinement,
+                 o.model,
+                 o.json.empty() ? o.dir + "/sequence.json" : o.json);
+  }
+
+
+  /** The problems and their sizes; one small size each with @p quick. */
+  std::vector<Case>
+  benchmark_cases(const bool quick)
+  {
+    // Sizes: from the training size (the default model is trained on
+    // the L-shape at 833 to about 12,000 DoFs) to >= 1M DoFs in 2-D and
+    // >= 250k in 3-D. The largest size is a uniform mesh plus one
+    // adaptive cycle (Kelly), which gives the size without the next
+    // uniform refinement's 4x (8x in 3-D) and includes hanging nodes.
+    std::vector<Case> cases = {{"lshape-q1-contrast100",
+                                "jump-coefficient",
+                                2,
+                                1,
+                                100.,
+                                {{4}, {7}, {9, 1}},
+                                0.15},
+                               {"fichera-q1-contrast100",
+                                "jump-coefficient",
+                                3,
+                                1,
+                                100.,
+                                {{2}, {4}, {5, 1}},
+                                0.02},
+                               {"random-q1-contrast1e4",
+                                "random-coefficient",
+                                2,
+                                1,
+                                1e4,
+                                {{4}, {7}, {10}}},
+                               {"lshape-q2-contrast100",
+                                "jump-coefficient",
+                                2,
+                                2,
+                                100.,
+                                {{3}, {6}, {8, 1}},
+                                0.15}};
+    if (quick)
+      for (auto &c : cases)
+        c.sizes = {{c.dimension == 2 ? 4u : 2u}};
+    return cases;
+  }
+
+
+  /** The items whose names (by @p name_of) @p list holds, in the order of
+   *  @p items; all for an empty list. Every name must be known. */
+  template <typename Item, typename NameOf>
+  std::vector<Item>
+  select_by_name(const std::string &list,
+                 std::vector<Item>  items,
+                 const NameOf      &name_of,
+                 const std::string &what)
+  {
+    if (list.empty())
+      return items;
+    std::vector<std::string> known;
+    for (const auto &item : items)
+      known.push_back(name_of(item));
+    const auto names = Utilities::split_string_list(list);
+    for (const auto &n : names)
+      AssertThrow(std::find(known.begin(), known.end(), n) != known.end(),
+                  ExcMessage("--" + what + ": unknown name '" + n +
+                             "'; known are: " + join(known, ", ") + "."));
+    items.erase(std::remove_if(items.begin(),
+                               items.end(),
+                               [&](const auto &item) {
+                                 return std::find(names.begin(),
+                                                  names.end(),
+                                                  name_of(item)) == names.end();
+                               }),
+                items.end());
+    return items;
+  }
+
+
+  /** Every size of every case, with every method; the rows in @p json
+   *  after each size; the residual histories of each case's largest size
+   *  in @p histories. */
+  void
+  run_cases(const std::vector<Case>                    &cases,
+            const std::vector<Method>                  &methods,
+            const std::string                          &model,
+            const std::string                          &json,
+            ResultTable                                &table,
+            std::map<std::string, std::vector<double>> &histories)
+  {
+    // Under mpirun every rank runs the same solves on its part of the
+    // mesh; rank 0 prints and writes.
+    const bool    rank0 = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    std::ostream  nowhere(nullptr);
+    std::ostream &out = rank0 ? std::cout : nowhere;
+    Timer         timer;
+    for (const auto &c : cases)
+      for (unsigned int k = 0; k < c.sizes.size(); ++k)
+        {
+          out << "[" << timer.wall_time() << " s] " << c.name << ", refinement "
+              << c.sizes[k].global_refinements << " + "
+              << c.sizes[k].adaptive_cycles << " adaptive cycle(s)"
+              << std::endl;
+          std::map<std::string, std::vector<double>> h;
+          if (c.dimension == 2)
+            run_case<2>(c, c.sizes[k], methods, model, table, h, out);
+          else
+            run_case<3>(c, c.sizes[k], methods, model, table, h, out);
+          // The rows so far, after every size: a long run stopped
+          // halfway keeps what it measured.
+          std::ostringstream so_far;
+          table.write_json(so_far);
+          if (rank0)
+            write_file_atomically(json, so_far.str() + "\n");
+          if (k + 1 == c.sizes.size())
+            histories.insert(h.begin(), h.end());
+        }
+  }
+
+
+  /** 1 and the failed solves on std::cerr if a method did not converge
+   *  (which makes the comparison meaningless), else 0. */
+  int
+  report_failures(const ResultTable &table)
+  {
+    std::vector<std::string> failed;
+    for (unsigned int r = 0; r < table.n_rows(); ++r)
+      if (!std::get<bool>(table.get(r, "converged")))
+        failed.push_back(
+          std::get<std::string>(table.get(r, "method")) + " on " +
+          std::get<std::string>(table.get(r, "problem")) + " (" +
+          std::to_string(std::get<long long>(table.get(r, "n_dofs"))) +
+          " DoFs)");
+    if (failed.empty())
+      return 0;
+    std::cerr << "benchmark: error: " << failed.size()
+              << " solve(s) did not converge: " << join(failed, ", ")
+              << std::endl;
+    return 1;
+  }
+
+
+  /** The comparison: every case with the selected methods, the tables,
+   *  the rows and the plots; 1 if a solve did not converge. */
+  int
+  run_comparison(const Options &o)
+  {
+    const std::string json = o.json.empty() ? o.dir + "/rows.json" : o.json;
+    const std::vector<Case> cases = select_by_name(
+      o.problem_list,
+      benchmark_cases(o.quick),
+      [](const Case &c) { return c.name; },
+      "problems");
+    // cg+amg always runs: it is the reference of ratio_to_amg.
+    const std::vector<Method> methods = select_by_name(
+      o.method_list.empty() ? o.method_list : o.method_list + ",cg+amg",
+      all_methods,
+      [](const Method &m) { return m.label; },
+      "methods");
+
+    ResultTable                                table;
+    std::map<std::string, std::vector<double>> histories;
+    run_cases(cases, methods, o.model, json, table, histories);
+
+    const bool   rank0 = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
+    std::ostream nowhere(nullptr);
+    benchmark_solver_comparison::write_tables(rank0 ? std::cout : nowhere,
+                                              table);
+    std::ostringstream rows;
+    table.write_json(rows);
+    if (rank0)
+      {
+        write_file_atomically(json, rows.str() + "\n");
+        std::cout << "Rows written to " << json << std::endl;
+        benchmark_solver_comparison::write_plots(o.dir, table, histories);
+      }
+    // A method that did not converge makes the comparison meaningless:
+    // the table is written, and the run fails with the cases named.
+    return report_failures(table);
   }
 } // namespace
 
@@ -484,246 +714,20 @@ main(int argc, char **argv)
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   try
     {
-      bool         quick = false;
-      std::string  json, dir = "benchmark-output", model = "default";
-      std::string  method_list, problem_list;
-      bool         sequence   = false;
-      unsigned int n_systems  = 10;
-      unsigned int refinement = 9;
-      for (int i = 1; i < argc; ++i)
+      const std::optional<Options> options = parse_arguments(argc, argv);
+      if (!options)
+        return 2;
+      ensure_writable_directory(options->dir, "--output");
+      if (options->sequence)
         {
-          const std::string a = argv[i];
-          if (a == "--quick")
-            quick = true;
-          else if (a == "--json" && i + 1 < argc)
-            json = argv[++i];
-          else if (a == "--output" && i + 1 < argc)
-            dir = argv[++i];
-          else if (a == "--model" && i + 1 < argc)
-            model = argv[++i];
-          else if (a == "--methods" && i + 1 < argc)
-            method_list = argv[++i];
-          else if (a == "--problems" && i + 1 < argc)
-            problem_list = argv[++i];
-          else if (a == "--sequence")
-            sequence = true;
-          else if (a == "--systems" && i + 1 < argc)
-            n_systems = std::stoi(argv[++i]);
-          else if (a == "--refinement" && i + 1 < argc)
-            refinement = std::stoi(argv[++i]);
-          else
-            {
-              std::cerr
-                << "usage: " << argv[0]
-                << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
-                   " [--methods LIST] [--problems LIST]\n       "
-                << argv[0]
-                << " --sequence [--systems N] [--refinement R] [--quick]"
-                   " [--json FILE] [--output DIR] [--model FILE]\n";
-              return 2;
-            }
-        }
-      ensure_writable_directory(dir, "--output");
-      if (sequence)
-        {
-          AssertThrow(n_systems >= 2 && refinement >= 2 && refinement <= 12,
-                      ExcMessage("--sequence needs --systems >= 2 and "
-                                 "--refinement in [2, 12]."));
-          if (quick)
-            {
-              n_systems  = 6;
-              refinement = 5;
-            }
-          run_sequence(n_systems,
-                       refinement,
-                       model,
-                       json.empty() ? dir + "/sequence.json" : json);
+          run_sequence_mode(*options);
           return 0;
         }
-      if (json.empty())
-        json = dir + "/rows.json";
-
-      // Sizes: from the training size (the default model is trained on
-      // the L-shape at 833 to about 12,000 DoFs) to >= 1M DoFs in 2-D and
-      // >= 250k in 3-D. The largest size is a uniform mesh plus one
-      // adaptive cycle (Kelly), which gives the size without the next
-      // uniform refinement's 4x (8x in 3-D) and includes hanging nodes.
-      std::vector<Case> cases = {{"lshape-q1-contrast100",
-                                  "jump-coefficient",
-                                  2,
-                                  1,
-                                  100.,
-                                  {{4}, {7}, {9, 1}},
-                                  0.15},
-                                 {"fichera-q1-contrast100",
-                                  "jump-coefficient",
-                                  3,
-                                  1,
-                                  100.,
-                                  {{2}, {4}, {5, 1}},
-                                  0.02},
-                                 {"random-q1-contrast1e4",
-                                  "random-coefficient",
-                                  2,
-                                  1,
-                                  1e4,
-                                  {{4}, {7}, {10}}},
-                                 {"lshape-q2-contrast100",
-                                  "jump-coefficient",
-                                  2,
-                                  2,
-                                  100.,
-                                  {{3}, {6}, {8, 1}},
-                                  0.15}};
-      if (quick)
-        for (auto &c : cases)
-          c.sizes = {{c.dimension == 2 ? 4u : 2u}};
-
-      // Selections: every name must be known; the order of the table stays.
-      const auto select = [](const std::string &list,
-                             auto               items,
-                             const auto        &name_of,
-                             const std::string &what) {
-        if (list.empty())
-          return items;
-        std::vector<std::string> known;
-        for (const auto &item : items)
-          known.push_back(name_of(item));
-        const auto names = Utilities::split_string_list(list);
-        for (const auto &n : names)
-          AssertThrow(std::find(known.begin(), known.end(), n) != known.end(),
-                      ExcMessage("--" + what + ": unknown name '" + n +
-                                 "'; known are: " + join(known, ", ") + "."));
-        items.erase(std::remove_if(items.begin(),
-                                   items.end(),
-                                   [&](const auto &item) {
-                                     return std::find(names.begin(),
-                                                      names.end(),
-                                                      name_of(item)) ==
-                                            names.end();
-                                   }),
-                    items.end());
-        return items;
-      };
-      cases = select(
-        problem_list, cases, [](const Case &c) { return c.name; }, "problems");
-      // cg+amg always runs: it is the reference of ratio_to_amg.
-      const std::vector<Method> methods = select(
-        method_list.empty() ? method_list : method_list + ",cg+amg",
-        all_methods,
-        [](const Method &m) { return m.label; },
-        "methods");
-
-      // Under mpirun every rank runs the same solves on its part of the
-      // mesh; rank 0 prints and writes.
-      const bool rank0 = Utilities::MPI::this_mpi_process(MPI_COMM_WORLD) == 0;
-      std::ostream  nowhere(nullptr);
-      std::ostream &out = rank0 ? std::cout : nowhere;
-      ResultTable   table;
-      std::map<std::string, std::vector<double>> histories;
-      Timer                                      timer;
-      for (const auto &c : cases)
-        for (unsigned int k = 0; k < c.sizes.size(); ++k)
-          {
-            out << "[" << timer.wall_time() << " s] " << c.name
-                << ", refinement " << c.sizes[k].global_refinements << " + "
-                << c.sizes[k].adaptive_cycles << " adaptive cycle(s)"
-                << std::endl;
-            std::map<std::string, std::vector<double>> h;
-            if (c.dimension == 2)
-              run_case<2>(c, c.sizes[k], methods, model, table, h, out);
-            else
-              run_case<3>(c, c.sizes[k], methods, model, table, h, out);
-            // The rows so far, after every size: a long run stopped
-            // halfway keeps what it measured.
-            std::ostringstream so_far;
-            table.write_json(so_far);
-            if (rank0)
-              write_file_atomically(json, so_far.str() + "\n");
-            if (k + 1 == c.sizes.size())
-              histories.insert(h.begin(), h.end());
-          }
-
-      out << '\n';
-      table.write_text(out,
-                       {"problem",
-                        "n_dofs",
-                        "ranks",
-                        "method",
-                        "iterations",
-                        "setup_seconds",
-                        "solve_seconds",
-                        "total_seconds",
-                        "ratio_to_amg"});
-      // Where the learned methods' time goes: building the network's
-      // hierarchy (setup, and its phases: diagonal scaling with the spectrum
-      // estimate, aggregation, prolongation, Galerkin products, copies),
-      // applying the network, and the rest of the solve (matrix products,
-      // orthogonalisation, vector updates).
-      out << "\nProfile of the learned methods (seconds):\n";
-      ResultTable profile;
-      for (unsigned int r = 0; r < table.n_rows(); ++r)
-        {
-          const auto method = std::get<std::string>(table.get(r, "method"));
-          if (method != "dcdm" && method != "fcg+neural")
-            continue;
-          const double setup = std::get<double>(table.get(r, "setup_seconds"));
-          const double solve = std::get<double>(table.get(r, "solve_seconds"));
-          const double network =
-            std::get<double>(table.get(r, "network_seconds"));
-          const long long its = std::get<long long>(table.get(r, "iterations"));
-          profile.new_row();
-          profile.set("problem",
-                      std::get<std::string>(table.get(r, "problem")));
-          profile.set("n_dofs", std::get<long long>(table.get(r, "n_dofs")));
-          profile.set("method", method);
-          profile.set("iterations", its);
-          profile.set("hierarchy_setup", setup);
-          // The hierarchy's phases, and the network's single-precision
-          // copies of its matrices with the level vectors (the rest of
-          // setup is the solve frame's own).
-          for (const std::string phase :
-               {"scaling", "aggregation", "prolongation", "galerkin", "copy"})
-            profile.set("setup_" + phase,
-                        std::get<double>(
-                          table.get(r, "setup_" + phase + "_seconds")));
-          profile.set("network_apply", network);
-          profile.set("krylov_rest", solve - network);
-          profile.set("network_per_iteration", its > 0 ? network / its : 0.);
-        }
-      profile.write_text(out, profile.column_names());
-
-      std::ostringstream rows;
-      table.write_json(rows);
-      if (rank0)
-        {
-          write_file_atomically(json, rows.str() + "\n");
-          std::cout << "Rows written to " << json << std::endl;
-          write_plots(dir, table, histories);
-        }
-
-      // A method that did not converge makes the comparison meaningless:
-      // the table is written, and the run fails with the cases named.
-      std::vector<std::string> failed;
-      for (unsigned int r = 0; r < table.n_rows(); ++r)
-        if (!std::get<bool>(table.get(r, "converged")))
-          failed.push_back(
-            std::get<std::string>(table.get(r, "method")) + " on " +
-            std::get<std::string>(table.get(r, "problem")) + " (" +
-            std::to_string(std::get<long long>(table.get(r, "n_dofs"))) +
-            " DoFs)");
-      if (!failed.empty())
-        {
-          std::cerr << "benchmark: error: " << failed.size()
-                    << " solve(s) did not converge: " << join(failed, ", ")
-                    << std::endl;
-          return 1;
-        }
+      return run_comparison(*options);
     }
   catch (const std::exception &e)
     {
       std::cerr << "benchmark: error: " << error_message(e) << std::endl;
       return 1;
     }
-  return 0;
 }

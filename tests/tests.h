@@ -9,8 +9,13 @@
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/utilities.h>
 
+#include <dealii-learned/base/utilities.h>
+
+#include <exception>
 #include <fstream>
 #include <iomanip>
+#include <string>
+#include <utility>
 
 inline std::ofstream deallogfile;
 
@@ -45,3 +50,56 @@ struct MPILogInitAll
       dealii::deallog.detach();
   }
 };
+
+/**
+ * Runs @p f, which is expected to throw. Writes "<title>: " and what
+ * @p describe makes of the exception to deallog, or
+ * "<title>: no error (wrong)" when @p f returns.
+ */
+template <typename F, typename Describe>
+void
+expect_exception(const std::string &title, F &&f, Describe &&describe)
+{
+  try
+    {
+      f();
+      dealii::deallog << title << ": no error (wrong)" << std::endl;
+    }
+  catch (const std::exception &e)
+    {
+      dealii::deallog << title << ": " << describe(e) << std::endl;
+    }
+}
+
+/**
+ * As above with the exception's message as a user reads it
+ * (dealii_learned::error_message()).
+ */
+template <typename F>
+void
+expect_exception(const std::string &title, F &&f)
+{
+  expect_exception(title, std::forward<F>(f), [](const std::exception &e) {
+    return dealii_learned::error_message(e);
+  });
+}
+
+/**
+ * As above without a title: writes "error: <message>" to deallog, or
+ * "no error (wrong)" when @p f returns.
+ */
+template <typename F>
+void
+expect_exception(F &&f)
+{
+  try
+    {
+      f();
+      dealii::deallog << "no error (wrong)" << std::endl;
+    }
+  catch (const std::exception &e)
+    {
+      dealii::deallog << "error: " << dealii_learned::error_message(e)
+                      << std::endl;
+    }
+}

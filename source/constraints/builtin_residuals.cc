@@ -3,7 +3,7 @@
 #include <deal.II/fe/fe_values.h>
 
 #include <dealii-learned/constraints/builtin_residuals.h>
-#include <dealii-learned/problems/coefficients.h>
+#include <dealii-learned/base/coefficients.h>
 
 #include <cmath>
 

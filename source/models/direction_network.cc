@@ -12,355 +12,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <iomanip>
-#include <random>
-#include <sstream>
-#include <type_traits>
+#include <string>
 
 namespace dealii_learned
 {
   using namespace dealii;
-
-  // ---------------------------------------------------------------- weights
-
-  std::size_t
-  SmootherWeights::n_parameters() const
-  {
-    return 4 * hidden + 2;
-  }
-
-
-  std::vector<double>
-  SmootherWeights::flatten() const
-  {
-    std::vector<double> values(W);
-    values.insert(values.end(), bias.begin(), bias.end());
-    values.insert(values.end(), w.begin(), w.end());
-    values.push_back(a);
-    values.push_back(b);
-    return values;
-  }
-
-
-  void
-  SmootherWeights::unflatten(const std::vector<double> &values,
-                             std::size_t               &position)
-  {
-    AssertThrow(position + n_parameters() <= values.size(),
-                ExcMessage("Too few parameters for a smoother layer."));
-    const auto take = [&](std::vector<double> &target, const std::size_t n) {
-      target.assign(values.begin() + position, values.begin() + position + n);
-      position += n;
-    };
-    take(W, 2 * hidden);
-    take(bias, hidden);
-    take(w, hidden);
-    a = values[position++];
-    b = values[position++];
-  }
-
-
-  DirectionNetworkModel
-  DirectionNetworkModel::initial(const unsigned int hidden,
-                                 const unsigned int seed)
-  {
-    DirectionNetworkModel model;
-    // mt19937's output sequence is fixed by the standard, unlike the
-    // standard distributions, so the start is the same on every machine.
-    std::mt19937 generator(seed);
-    const auto   uniform = [&]() {
-      return (double(generator()) / 4294967296.0 - 0.5) * 2.;
-    };
-    for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
-      {
-        s->hidden = hidden;
-        s->W.resize(2 * hidden);
-        for (auto &x : s->W)
-          x = 0.5 * uniform();
-        s->bias.resize(hidden);
-        for (auto &x : s->bias)
-          x = 0.1 * uniform();
-        s->w.assign(hidden, 0.);
-        s->a = 0.6;
-        s->b = 0.;
-      }
-    model.metadata["trained"] = "no";
-    return model;
-  }
-
-
-  std::vector<double>
-  DirectionNetworkModel::flatten() const
-  {
-    std::vector<double> values;
-    for (const SmootherWeights *s : {&pre, &post, &coarse})
-      {
-        const auto part = s->flatten();
-        values.insert(values.end(), part.begin(), part.end());
-      }
-    values.push_back(coarse_correction_scale);
-    return values;
-  }
-
-
-  void
-  DirectionNetworkModel::unflatten(const std::vector<double> &values)
-  {
-    std::size_t position = 0;
-    for (SmootherWeights *s : {&pre, &post, &coarse})
-      s->unflatten(values, position);
-    AssertThrow(position + 1 == values.size(),
-                ExcMessage("The number of parameters (" +
-                           std::to_string(values.size()) +
-                           ") does not match the architecture (" +
-                           std::to_string(position + 1) + ")."));
-    coarse_correction_scale = values[position];
-  }
-
-
-  void
-  DirectionNetworkModel::save(const std::string &filename) const
-  {
-    std::ostringstream out;
-    out << "dealii-learned-model " << format_version << '\n'
-        << "architecture " << architecture << '\n'
-        << "hidden " << pre.hidden << '\n'
-        << "strength_threshold " << std::hexfloat
-        << hierarchy.strength_threshold << std::defaultfloat << '\n'
-        << "max_aggregate_size " << hierarchy.max_aggregate_size << '\n'
-        << "coarsest_size " << hierarchy.coarsest_size << '\n'
-        << "max_levels " << hierarchy.max_levels << '\n'
-        << "prolongation_damping " << std::hexfloat
-        << hierarchy.prolongation_damping << std::defaultfloat << '\n'
-        << "normalize_spectrum " << (hierarchy.normalize_spectrum ? 1 : 0)
-        << '\n'
-        << "prolongation_truncation " << std::hexfloat
-        << hierarchy.prolongation_truncation << std::defaultfloat << '\n'
-        << "prolongation_max_entries " << hierarchy.prolongation_max_entries
-        << '\n'
-        << "pre_layers " << pre_layers << '\n'
-        << "post_layers " << post_layers << '\n'
-        << "coarse_layers " << coarse_layers << '\n'
-        << "cycle_index " << cycle_index << '\n'
-        << "krylov_cycle " << (krylov_cycle ? 1 : 0) << '\n';
-    for (const auto &m : metadata)
-      {
-        AssertThrow(m.first.find_first_of(" \n") == std::string::npos &&
-                      m.second.find('\n') == std::string::npos,
-                    ExcMessage("Model metadata keys must be single words and "
-                               "values single lines."));
-        out << "meta " << m.first << ' ' << m.second << '\n';
-      }
-    const auto values = flatten();
-    out << "parameters " << values.size() << '\n' << std::hexfloat;
-    for (const double v : values)
-      out << v << '\n';
-    out << "end\n";
-    write_file_atomically(filename, out.str());
-  }
-
-
-  namespace
-  {
-    bool
-    parse_number(const std::string &text, double &value)
-    {
-      return parse_double(text, value);
-    }
-
-
-    bool
-    parse_number(const std::string &text, unsigned int &value)
-    {
-      return parse_unsigned(text, value);
-    }
-  } // namespace
-
-
-  DirectionNetworkModel
-  DirectionNetworkModel::load(const std::string &filename)
-  {
-    std::ifstream in(filename);
-    AssertThrow(in,
-                ExcMessage("Cannot open the model file '" + filename +
-                           "'. Check the path given in 'Model file' (a "
-                           "relative path is relative to the working "
-                           "directory)."));
-    const auto fail = [&](const std::string &what) {
-      AssertThrow(false,
-                  ExcMessage("The model file '" + filename + "' " + what));
-    };
-
-    // The header is one "key value" line per entry, read and checked line
-    // by line so that an error names the line.
-    std::string  line;
-    unsigned int line_number = 0;
-    std::string  key, value;
-    const auto   next_line = [&]() {
-      if (!std::getline(in, line))
-        return false;
-      ++line_number;
-      // A file that passed through Windows ends its lines with \r\n.
-      if (!line.empty() && line.back() == '\r')
-        line.pop_back();
-      const auto first = line.find_first_not_of(" \t");
-      const auto space = line.find_first_of(" \t", first);
-      key = first == std::string::npos ? "" : line.substr(first, space - first);
-      value            = space == std::string::npos ? "" : line.substr(space);
-      const auto begin = value.find_first_not_of(" \t");
-      const auto end   = value.find_last_not_of(" \t");
-      value =
-        begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
-      return true;
-    };
-    const auto fail_here = [&](const std::string &what) {
-      fail("line " + std::to_string(line_number) + " ('" + line +
-           "'): " + what);
-    };
-    const auto read = [&](auto &target) {
-      if (!parse_number(value, target))
-        fail_here("'" + value + "' is not a " +
-                  (std::is_same<std::decay_t<decltype(target)>, double>::value ?
-                     "finite number." :
-                     "non-negative whole number."));
-    };
-    const auto read_flag = [&](bool &target) {
-      unsigned int flag = 2;
-      read(flag);
-      if (flag > 1)
-        fail_here("the value must be 0 or 1.");
-      target = (flag == 1);
-    };
-
-    if (!next_line() || key != "dealii-learned-model")
-      fail("is not a dealii-learned model file.");
-    unsigned int version = 0;
-    read(version);
-    if (version != format_version)
-      fail("has format version " + std::to_string(version) +
-           "; this dealii-learned reads version " +
-           std::to_string(format_version) + ". Retrain the model.");
-
-    DirectionNetworkModel model;
-    unsigned int          hidden   = 0;
-    unsigned int          n_values = 0;
-    std::string           arch;
-    bool                  parameters_found = false;
-    while (next_line())
-      {
-        if (key.empty())
-          continue;
-        if (key == "architecture")
-          arch = value;
-        else if (key == "hidden")
-          read(hidden);
-        else if (key == "strength_threshold")
-          read(model.hierarchy.strength_threshold);
-        else if (key == "max_aggregate_size")
-          read(model.hierarchy.max_aggregate_size);
-        else if (key == "coarsest_size")
-          read(model.hierarchy.coarsest_size);
-        else if (key == "max_levels")
-          read(model.hierarchy.max_levels);
-        else if (key == "prolongation_damping")
-          read(model.hierarchy.prolongation_damping);
-        else if (key == "normalize_spectrum")
-          read_flag(model.hierarchy.normalize_spectrum);
-        else if (key == "prolongation_truncation")
-          read(model.hierarchy.prolongation_truncation);
-        else if (key == "prolongation_max_entries")
-          read(model.hierarchy.prolongation_max_entries);
-        else if (key == "pre_layers")
-          read(model.pre_layers);
-        else if (key == "post_layers")
-          read(model.post_layers);
-        else if (key == "coarse_layers")
-          read(model.coarse_layers);
-        else if (key == "cycle_index")
-          read(model.cycle_index);
-        else if (key == "krylov_cycle")
-          read_flag(model.krylov_cycle);
-        else if (key == "meta")
-          {
-            const auto        space = value.find_first_of(" \t");
-            const std::string name  = value.substr(0, space);
-            model.metadata[name] =
-              space == std::string::npos ?
-                "" :
-                value.substr(value.find_first_not_of(" \t", space));
-          }
-        else if (key == "parameters")
-          {
-            read(n_values);
-            parameters_found = true;
-            break;
-          }
-        else
-          fail_here("unknown entry '" + key + "'.");
-      }
-    if (!parameters_found)
-      fail("is truncated: it has no 'parameters' line.");
-    if (arch != architecture)
-      fail("holds architecture '" + arch + "', not '" + architecture + "'.");
-    if (hidden == 0 || hidden > 1024)
-      fail("has an invalid hidden width " + std::to_string(hidden) + ".");
-    const auto &h = model.hierarchy;
-    if (!(h.strength_threshold >= 0. && h.strength_threshold <= 1.))
-      fail("has a strength_threshold outside [0, 1].");
-    if (h.max_aggregate_size < 2 || h.max_aggregate_size > 1000)
-      fail("has a max_aggregate_size outside [2, 1000].");
-    if (h.max_levels < 1 || h.max_levels > 100)
-      fail("has max_levels outside [1, 100].");
-    if (!(std::abs(h.prolongation_damping) < 2.))
-      fail("has a prolongation_damping outside (-2, 2).");
-    if (!(h.prolongation_truncation >= 0. && h.prolongation_truncation < 1.))
-      fail("has a prolongation_truncation outside [0, 1).");
-    if (h.prolongation_max_entries > 1000)
-      fail("has a prolongation_max_entries above 1000.");
-    if (model.cycle_index < 1 || model.cycle_index > 3)
-      fail("has a cycle_index outside [1, 3] (1: V-cycle, 2: W-cycle).");
-    if (model.krylov_cycle && model.cycle_index != 2)
-      fail("asks for a K-cycle (krylov_cycle 1) with cycle_index " +
-           std::to_string(model.cycle_index) + "; the K-cycle needs 2.");
-    if (model.pre_layers > 100 || model.post_layers > 100 ||
-        model.coarse_layers > 1000)
-      fail("has more layers than this network allows (pre/post at most "
-           "100, coarse at most 1000).");
-
-    // The number of weights follows from the architecture; check it
-    // before reading (or allocating) what the file announces.
-    for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
-      s->hidden = hidden;
-    const std::size_t expected = 3 * model.pre.n_parameters() + 1;
-    if (n_values != expected)
-      fail("announces " + std::to_string(n_values) +
-           " parameters, but its architecture (hidden width " +
-           std::to_string(hidden) + ") has " + std::to_string(expected) + ".");
-    std::vector<double> values(n_values);
-    for (auto &v : values)
-      {
-        if (!next_line())
-          fail("is truncated: it announces " + std::to_string(n_values) +
-               " parameters but holds fewer.");
-        if (!parse_number(key, v) || !value.empty())
-          fail_here("a parameter must be one finite number.");
-      }
-    if (!next_line() || key != "end")
-      fail("is truncated (no 'end' line after the " + std::to_string(n_values) +
-           " parameters).");
-
-    try
-      {
-        model.unflatten(values);
-      }
-    catch (const std::exception &e)
-      {
-        fail("does not fit its architecture: " + error_message(e));
-      }
-    return model;
-  }
-
 
   // ---------------------------------------------------------------- network
 
@@ -553,23 +209,22 @@ namespace dealii_learned
      * The width-8 layer over all rows: m = (M x)_i, then
      * y_i (+)= a r_i + b m + sum_j w_j relu(W_j0 r_i + W_j1 m + c_j).
      * The hidden layer is evaluated in single precision, all eight units
-     * in one vector operation where the processor has AVX2 (the function
-     * is compiled twice and picks its version when the library is loaded;
-     * the build itself targets generic x86-64). The product and the skip
-     * terms stay in double.
+     * in one vector operation where the processor has AVX2 (the body is
+     * compiled twice, below; the build itself targets generic x86-64). The
+     * product and the skip terms stay in double.
      */
-    __attribute__((target_clones("avx2", "default"))) void
-    perceptron_rows_8(const int           n_rows,
-                      const int *const    start,
-                      const int *const    columns,
-                      const float *const  values,
-                      const double *const x,
-                      const double *const r,
-                      double *const       y,
-                      const Perceptron8  &p,
-                      const double        a,
-                      const double        b,
-                      const bool          assign)
+    __attribute__((always_inline)) inline void
+    perceptron_rows_8_body(const int           n_rows,
+                           const int *const    start,
+                           const int *const    columns,
+                           const float *const  values,
+                           const double *const x,
+                           const double *const r,
+                           double *const       y,
+                           const Perceptron8  &p,
+                           const double        a,
+                           const double        b,
+                           const bool          assign)
     {
       for (int i = 0; i < n_rows; ++i)
         {
@@ -586,6 +241,60 @@ namespace dealii_learned
           const double update = a * r[i] + b * m + hidden;
           y[i]                = assign ? update : y[i] + update;
         }
+    }
+
+#define DEALII_LEARNED_PERCEPTRON_ARGUMENTS                              \
+  const int n_rows, const int *const start, const int *const columns,    \
+    const float *const values, const double *const x,                    \
+    const double *const r, double *const y, const Perceptron8 &p,        \
+    const double a, const double b, const bool assign
+
+    void
+    perceptron_rows_8_generic(DEALII_LEARNED_PERCEPTRON_ARGUMENTS)
+    {
+      perceptron_rows_8_body(
+        n_rows, start, columns, values, x, r, y, p, a, b, assign);
+    }
+
+#if defined(__x86_64__) && defined(__GNUC__) && \
+  !defined(DEALII_LEARNED_GENERIC_KERNELS_ONLY)
+#  define DEALII_LEARNED_HAVE_AVX2_KERNEL
+    __attribute__((target("avx2"))) void
+    perceptron_rows_8_avx2(DEALII_LEARNED_PERCEPTRON_ARGUMENTS)
+    {
+      perceptron_rows_8_body(
+        n_rows, start, columns, values, x, r, y, p, a, b, assign);
+    }
+#endif
+#undef DEALII_LEARNED_PERCEPTRON_ARGUMENTS
+
+    using PerceptronKernel = decltype(&perceptron_rows_8_generic);
+
+    /** The kernel, chosen at its first use in the process (so that a
+     *  program may still set the environment variable before): see
+     *  DirectionNetwork::kernel(). */
+    PerceptronKernel
+    choose_perceptron_kernel()
+    {
+#if defined(DEALII_LEARNED_GENERIC_KERNELS_ONLY)
+      return &perceptron_rows_8_generic;
+#else
+      const char *const forced = std::getenv("DEALII_LEARNED_GENERIC_KERNELS");
+      if (forced != nullptr && *forced != '\0' && std::string(forced) != "0")
+        return &perceptron_rows_8_generic;
+#  if defined(DEALII_LEARNED_HAVE_AVX2_KERNEL)
+      if (__builtin_cpu_supports("avx2"))
+        return &perceptron_rows_8_avx2;
+#  endif
+      return &perceptron_rows_8_generic;
+#endif
+    }
+
+    PerceptronKernel
+    perceptron_kernel()
+    {
+      static const PerceptronKernel kernel = choose_perceptron_kernel();
+      return kernel;
     }
 
 
@@ -621,7 +330,7 @@ namespace dealii_learned
               p.w[j]  = static_cast<float>(weights.w[j]);
             }
           const auto rows = M.rows();
-          perceptron_rows_8(rows.n_rows,
+          perceptron_kernel()(rows.n_rows,
                             rows.start,
                             rows.columns,
                             rows.values,
@@ -732,6 +441,17 @@ namespace dealii_learned
   DirectionNetwork::get_hierarchy() const
   {
     return hierarchy;
+  }
+
+
+  std::string
+  DirectionNetwork::kernel()
+  {
+#if defined(DEALII_LEARNED_HAVE_AVX2_KERNEL)
+    return perceptron_kernel() == &perceptron_rows_8_avx2 ? "avx2" : "generic";
+#else
+    return "generic";
+#endif
   }
 
 

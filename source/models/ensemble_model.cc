@@ -1,10 +1,10 @@
 #include <deal.II/base/exceptions.h>
 
+#include <dealii-learned/base/key_value_file.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/models/ensemble_model.h>
 
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <random>
 #include <sstream>
@@ -190,111 +190,69 @@ namespace dealii_learned
   EnsembleModel
   EnsembleModel::load(const std::string &filename)
   {
-    std::ifstream in(filename);
-    AssertThrow(in,
-                ExcMessage("Cannot open the ensemble model file '" + filename +
-                           "'. Check the path given in 'Model file'."));
-    unsigned int line_number = 0;
-    std::string  line;
-    const auto   fail = [&](const std::string &what) {
-      AssertThrow(false,
-                  ExcMessage("The ensemble model file '" + filename +
-                             "' line " + std::to_string(line_number) + " ('" +
-                             line + "'): " + what));
-    };
-    const auto next = [&](std::vector<std::string> &words) {
-      if (!std::getline(in, line))
-        return false;
-      ++line_number;
-      if (!line.empty() && line.back() == '\r')
-        line.pop_back();
-      std::istringstream split(line);
-      words.clear();
-      for (std::string w; split >> w;)
-        words.push_back(w);
-      return true;
-    };
-    const auto number = [&](const std::string &text) {
-      double value = 0.;
-      if (!parse_double(text, value))
-        fail("'" + text + "' is not a finite number.");
-      return value;
-    };
-    const auto count = [&](const std::string &text) {
-      unsigned int value = 0;
-      if (!parse_unsigned(text, value))
-        fail("'" + text + "' is not a non-negative whole number.");
-      return value;
-    };
-
-    std::vector<std::string> words;
-    if (!next(words) || words.size() != 2 ||
-        words[0] != "dealii-learned-ensemble")
-      AssertThrow(false,
-                  ExcMessage("The file '" + filename +
-                             "' is not a dealii-learned ensemble model."));
-    if (count(words[1]) != format_version)
-      fail("format version " + words[1] + "; this dealii-learned reads " +
-           std::to_string(format_version) + ". Retrain the model.");
+    KeyValueFileReader file(filename,
+                            "ensemble model",
+                            "dealii-learned-ensemble",
+                            format_version);
 
     EnsembleModel model;
     unsigned int  n_members = 0;
-    while (next(words))
+    bool          weights_found = false;
+    while (file.next_entry())
       {
-        if (words.empty())
-          continue;
-        const std::string &key = words[0];
-        if (key == "weights")
-          break;
-        if (key == "inputs")
-          model.names.assign(words.begin() + 1, words.end());
-        else if (key == "hidden" && words.size() == 2)
-          model.hidden = count(words[1]);
-        else if (key == "layers" && words.size() == 2)
-          model.layers = count(words[1]);
-        else if (key == "members" && words.size() == 2)
-          n_members = count(words[1]);
-        else if (key == "input_offset" || key == "input_scale")
+        const std::string &key = file.key();
+        if (key == "weights" && file.value().empty())
           {
-            auto &target =
-              key == "input_offset" ? model.input_offset : model.input_scale;
-            target.clear();
-            for (unsigned int j = 1; j < words.size(); ++j)
-              target.push_back(number(words[j]));
+            weights_found = true;
+            break;
           }
-        else if (key == "output_offset" && words.size() == 2)
-          model.output_offset = number(words[1]);
-        else if (key == "output_scale" && words.size() == 2)
-          model.output_scale = number(words[1]);
-        else if (key == "variance_floor" && words.size() == 2)
-          model.variance_floor = number(words[1]);
-        else if (key == "meta" && words.size() >= 2)
+        if (key == "inputs")
+          model.names = file.words();
+        else if (key == "hidden")
+          model.hidden = file.count();
+        else if (key == "layers")
+          model.layers = file.count();
+        else if (key == "members")
+          n_members = file.count();
+        else if (key == "input_offset")
+          model.input_offset = file.numbers();
+        else if (key == "input_scale")
+          model.input_scale = file.numbers();
+        else if (key == "output_offset")
+          model.output_offset = file.number();
+        else if (key == "output_scale")
+          model.output_scale = file.number();
+        else if (key == "variance_floor")
+          model.variance_floor = file.number();
+        else if (key == "meta" && !file.value().empty())
           {
-            // The key is the word after "meta" (searched from there: the
-            // key may also occur inside "meta").
-            const auto start =
-              line.find(words[1], line.find("meta") + 4) + words[1].size();
-            const auto value = line.find_first_not_of(' ', start);
-            model.metadata[words[1]] =
-              value == std::string::npos ? "" : line.substr(value);
+            const std::string &value = file.value();
+            const auto         space = value.find_first_of(" \t");
+            model.metadata[value.substr(0, space)] =
+              space == std::string::npos ?
+                "" :
+                value.substr(value.find_first_not_of(" \t", space));
           }
         else
-          fail("unknown or malformed entry '" + key + "'.");
+          file.fail_here("unknown or malformed entry '" + key + "'.");
       }
+    if (!weights_found)
+      file.fail("is truncated: it has no 'weights' line.");
     if (model.names.empty() || model.hidden == 0 || model.hidden > 4096 ||
         model.layers == 0 || model.layers > 64 || n_members == 0 ||
         n_members > 1000)
-      fail("the header is incomplete or out of range (inputs, hidden 1-4096, "
-           "layers 1-64, members 1-1000).");
+      file.fail("has a header that is incomplete or out of range (inputs, "
+                "hidden 1-4096, layers 1-64, members 1-1000).");
     if (model.input_offset.size() != model.names.size() ||
         model.input_scale.size() != model.names.size())
-      fail("input_offset and input_scale must have one value per input (" +
-           std::to_string(model.names.size()) + ").");
+      file.fail("must have one input_offset and one input_scale per input (" +
+                std::to_string(model.names.size()) + ").");
     for (const double s : model.input_scale)
       if (!(s > 0.))
-        fail("an input scale is not positive.");
+        file.fail("has an input scale that is not positive.");
     if (!(model.output_scale > 0.) || !(model.variance_floor > 0.))
-      fail("output_scale and variance_floor must be positive.");
+      file.fail("has an output_scale or a variance_floor that is not "
+                "positive.");
 
     const auto sizes = model.layer_sizes();
     for (unsigned int k = 0; k < n_members; ++k)
@@ -302,24 +260,18 @@ namespace dealii_learned
         Member member;
         for (unsigned int l = 0; l + 1 < sizes.size(); ++l)
           {
-            std::vector<double> W(sizes[l + 1] * sizes[l]), b(sizes[l + 1]);
-            for (auto *v : {&W, &b})
-              for (auto &x : *v)
-                {
-                  if (!next(words) || words.size() != 1)
-                    fail("the weights are truncated or malformed (member " +
-                         std::to_string(k) + ", layer " + std::to_string(l) +
-                         ").");
-                  x = number(words[0]);
-                }
+            const std::string context = "the weights of member " +
+                                        std::to_string(k) + ", layer " +
+                                        std::to_string(l);
+            std::vector<double> W, b;
+            file.read_values(W, sizes[l + 1] * sizes[l], context);
+            file.read_values(b, sizes[l + 1], context);
             member.weights.push_back(W);
             member.biases.push_back(b);
           }
         model.members.push_back(member);
       }
-    if (!next(words) || words.size() != 1 || words[0] != "end")
-      fail("expected 'end' after the weights: the file holds more weights "
-           "than its architecture, or is truncated.");
+    file.expect_end("the weights");
     return model;
   }
 } // namespace dealii_learned

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "hard_constraint_network.h"
+#include <dealii-learned/models/hard_constraint_network.h>
 
 namespace dealii_learned
 {

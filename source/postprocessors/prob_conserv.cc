@@ -159,18 +159,140 @@ namespace dealii_learned
   }
 
 
-  template <int dim>
-  Statistics
-  ProbConservPostprocessor<dim>::execute(const FieldContext<dim>       &context,
-                                         TrilinosWrappers::MPI::Vector &field)
+  namespace
   {
-    Timer                                timer;
-    GaussianField                        base;
-    const TrilinosWrappers::MPI::Vector *reference = nullptr;
+    /**
+     * Whether the host's subdomain targets cover every cell (on all ranks),
+     * so that the integral over the domain, the sum of their rows, is left
+     * out. False without @p subdomains.
+     */
+    template <int dim>
+    bool
+    subdomains_cover_domain(const FieldContext<dim> &context,
+                            const bool               subdomains)
+    {
+      bool covered = subdomains;
+      if (subdomains)
+        for (const auto &cell : context.dof_handler.active_cell_iterators())
+          if (cell->is_locally_owned() &&
+              std::none_of(context.subdomain_integrals.begin(),
+                           context.subdomain_integrals.end(),
+                           [&](const auto &entry) {
+                             return entry.first == cell->material_id();
+                           }))
+            {
+              covered = false;
+              break;
+            }
+      return Utilities::MPI::min(covered ? 1 : 0, context.mpi_communicator) > 0;
+    }
+
+
+    /** 1 on the context's unconstrained DoFs, 0 on the constrained ones. */
+    template <int dim>
+    TrilinosWrappers::MPI::Vector
+    free_dofs(const FieldContext<dim> &context)
+    {
+      TrilinosWrappers::MPI::Vector is_free(context.locally_owned_dofs,
+                                            context.mpi_communicator);
+      for (const auto i : context.locally_owned_dofs)
+        is_free[i] = context.constraints.is_constrained(i) ? 0. : 1.;
+      is_free.compress(VectorOperation::insert);
+      return is_free;
+    }
+
+
+    /**
+     * front_position_error_before and _after for every parameter named
+     * `threshold` (the Stefan problem): the distance between the fronts,
+     * at half the threshold, of @p base_mean and @p posterior_mean and
+     * that of @p reference; left out where a field has no front.
+     */
+    template <int dim>
+    void
+    add_front_position_errors(
+      const FieldContext<dim>             &context,
+      const TrilinosWrappers::MPI::Vector &reference,
+      const TrilinosWrappers::MPI::Vector &base_mean,
+      const TrilinosWrappers::MPI::Vector &posterior_mean,
+      Statistics                          &statistics)
+    {
+      for (const auto &[name, value] : context.parameters)
+        if (name == "threshold")
+          {
+            const double level = 0.5 * value;
+            const auto   front = [&](const TrilinosWrappers::MPI::Vector &u) {
+              return front_position<dim>(u,
+                                         context.dof_handler,
+                                         context.mapping,
+                                         level);
+            };
+            // (A field below the level everywhere has no front: the
+            // statistic is left out then.)
+            const double reference_front = front(reference);
+            const double before = std::abs(front(base_mean) - reference_front);
+            const double after =
+              std::abs(front(posterior_mean) - reference_front);
+            if (std::isfinite(before) && std::isfinite(after))
+              {
+                statistics.emplace_back("front_position_error_before", before);
+                statistics.emplace_back("front_position_error_after", after);
+              }
+          }
+    }
+
+
+    /**
+     * The statistics against @p reference, before (@p base, with
+     * @p base_mean its distributed mean) and after the update: mse,
+     * log_likelihood and front_position_error.
+     */
+    template <int dim>
+    void
+    add_reference_statistics(const FieldContext<dim>             &context,
+                             const GaussianField                 &base,
+                             const TrilinosWrappers::MPI::Vector &base_mean,
+                             const ProbConservResult             &result,
+                             const TrilinosWrappers::MPI::Vector &is_free,
+                             const TrilinosWrappers::MPI::Vector &reference,
+                             Statistics                          &statistics)
+    {
+      AssertThrow(reference.size() == base.size(),
+                  ExcMessage("Postprocessors/prob-conserv: the reference has "
+                             "another size than the prediction."));
+      const TrilinosWrappers::MPI::Vector prior_variance = base.variance();
+      const TrilinosWrappers::MPI::Vector posterior_variance =
+        result.posterior.variance();
+      statistics.emplace_back("mse_before",
+                              mean_square_difference(base_mean, reference));
+      statistics.emplace_back("mse_after",
+                              mean_square_difference(result.posterior.mean,
+                                                     reference));
+      statistics.emplace_back(
+        "log_likelihood_before",
+        log_likelihood(reference, base_mean, prior_variance, is_free));
+      statistics.emplace_back("log_likelihood_after",
+                              log_likelihood(reference,
+                                             result.posterior.mean,
+                                             posterior_variance,
+                                             result.uncertain));
+      add_front_position_errors<dim>(
+        context, reference, base_mean, result.posterior.mean, statistics);
+    }
+  } // namespace
+
+
+  template <int dim>
+  typename ProbConservPostprocessor<dim>::BasePrediction
+  ProbConservPostprocessor<dim>::predict_base(
+    const FieldContext<dim>             &context,
+    const TrilinosWrappers::MPI::Vector &field) const
+  {
+    BasePrediction prediction;
     if (prior == "model")
       {
-        base      = predict(context);
-        reference = &field;
+        prediction.base      = predict(context);
+        prediction.reference = &field;
       }
     else
       {
@@ -178,17 +300,24 @@ namespace dealii_learned
                     ExcMessage("Postprocessors/prob-conserv: Prior = field, "
                                "but the host gives no prediction "
                                "(FieldContext::prior)."));
-        base      = *context.prior;
-        reference = context.reference;
-        AssertThrow(base.size() == field.size(),
+        prediction.base      = *context.prior;
+        prediction.reference = context.reference;
+        AssertThrow(prediction.base.size() == field.size(),
                     ExcMessage("Postprocessors/prob-conserv: the host's "
                                "prediction has " +
-                               std::to_string(base.size()) +
+                               std::to_string(prediction.base.size()) +
                                " entries, the field " +
                                std::to_string(field.size()) + "."));
       }
-    const double model_seconds = timer.wall_time();
+    return prediction;
+  }
 
+
+  template <int dim>
+  ConservationConstraints
+  ProbConservPostprocessor<dim>::make_constraints(
+    const FieldContext<dim> &context) const
+  {
     AssertThrow(context.conserved_integral.has_value(),
                 ExcMessage("Postprocessors/prob-conserv: the host gives no "
                            "conserved integral (FieldContext::"
@@ -204,21 +333,7 @@ namespace dealii_learned
     // When the host's subdomains cover the whole domain, the integral over
     // the domain is the sum of their rows: adding it too would make the
     // system singular for noise 0, so the subdomain rows alone are used.
-    bool covered = subdomains;
-    if (subdomains)
-      for (const auto &cell : context.dof_handler.active_cell_iterators())
-        if (cell->is_locally_owned() &&
-            std::none_of(context.subdomain_integrals.begin(),
-                         context.subdomain_integrals.end(),
-                         [&](const auto &entry) {
-                           return entry.first == cell->material_id();
-                         }))
-          {
-            covered = false;
-            break;
-          }
-    covered =
-      Utilities::MPI::min(covered ? 1 : 0, context.mpi_communicator) > 0;
+    const bool covered = subdomains_cover_domain(context, subdomains);
 
     ConservationConstraints constraints;
     if (!covered)
@@ -247,14 +362,18 @@ namespace dealii_learned
             const typename DoFHandler<dim, dim>::active_cell_iterator &cell) {
             return cell->material_id() == id;
           });
+    return constraints;
+  }
 
-    TrilinosWrappers::MPI::Vector is_free(context.locally_owned_dofs,
-                                          context.mpi_communicator);
-    for (const auto i : context.locally_owned_dofs)
-      is_free[i] = context.constraints.is_constrained(i) ? 0. : 1.;
-    is_free.compress(VectorOperation::insert);
 
-    timer.restart();
+  template <int dim>
+  ProbConservResult
+  ProbConservPostprocessor<dim>::update(
+    const FieldContext<dim>             &context,
+    const GaussianField                 &base,
+    const ConservationConstraints       &constraints,
+    const TrilinosWrappers::MPI::Vector &is_free) const
+  {
     ProbConservResult result;
     if (method == "none")
       {
@@ -268,6 +387,68 @@ namespace dealii_learned
       result = probconserv_update(
         base, constraints, is_free, settings, "the prediction");
     context.constraints.distribute(result.posterior.mean);
+    return result;
+  }
+
+
+  template <int dim>
+  void
+  ProbConservPostprocessor<dim>::write_output(
+    const FieldContext<dim>             &context,
+    const ProbConservResult             &result,
+    const TrilinosWrappers::MPI::Vector &base_mean,
+    const TrilinosWrappers::MPI::Vector *reference) const
+  {
+    const auto ghosted = [&](const TrilinosWrappers::MPI::Vector &v) {
+      return ghosted_copy(context, v);
+    };
+    // Constrained entries get the variance of their constraint's
+    // combination (0 at boundary values), not distribute()'s values.
+    TrilinosWrappers::MPI::Vector deviation =
+      result.posterior.variance(context.constraints,
+                                context.locally_relevant_dofs);
+    for (const auto i : deviation.locally_owned_elements())
+      deviation[i] = std::sqrt(std::max(static_cast<double>(deviation[i]), 0.));
+    deviation.compress(VectorOperation::insert);
+    const auto                    mean_g = ghosted(result.posterior.mean);
+    const auto                    std_g  = ghosted(deviation);
+    const auto                    base_g = ghosted(base_mean);
+    TrilinosWrappers::MPI::Vector reference_g;
+    DataOut<dim>                  data_out;
+    data_out.attach_dof_handler(context.dof_handler);
+    data_out.add_data_vector(mean_g, "mean", DataOut<dim>::type_dof_data);
+    data_out.add_data_vector(std_g,
+                             "standard_deviation",
+                             DataOut<dim>::type_dof_data);
+    data_out.add_data_vector(base_g, "base_mean", DataOut<dim>::type_dof_data);
+    if (reference != nullptr)
+      {
+        reference_g = ghosted(*reference);
+        data_out.add_data_vector(reference_g,
+                                 "reference",
+                                 DataOut<dim>::type_dof_data);
+      }
+    data_out.build_patches(context.mapping);
+    write_vtu(data_out, context, prefix);
+  }
+
+
+  template <int dim>
+  Statistics
+  ProbConservPostprocessor<dim>::execute(const FieldContext<dim>       &context,
+                                         TrilinosWrappers::MPI::Vector &field)
+  {
+    Timer                timer;
+    const BasePrediction prediction    = predict_base(context, field);
+    const GaussianField &base          = prediction.base;
+    const double         model_seconds = timer.wall_time();
+
+    const ConservationConstraints       constraints = make_constraints(context);
+    const TrilinosWrappers::MPI::Vector is_free     = free_dofs(context);
+
+    timer.restart();
+    const ProbConservResult result =
+      update(context, base, constraints, is_free);
     const double update_seconds = timer.wall_time();
 
     Statistics statistics = {
@@ -286,90 +467,17 @@ namespace dealii_learned
     // differ by the update alone.
     TrilinosWrappers::MPI::Vector base_mean(base.mean);
     context.constraints.distribute(base_mean);
-    const TrilinosWrappers::MPI::Vector prior_variance = base.variance();
-    const TrilinosWrappers::MPI::Vector posterior_variance =
-      result.posterior.variance();
-    if (reference != nullptr)
-      {
-        AssertThrow(reference->size() == base.size(),
-                    ExcMessage("Postprocessors/prob-conserv: the reference has "
-                               "another size than the prediction."));
-        statistics.emplace_back("mse_before",
-                                mean_square_difference(base_mean, *reference));
-        statistics.emplace_back("mse_after",
-                                mean_square_difference(result.posterior.mean,
-                                                       *reference));
-        statistics.emplace_back(
-          "log_likelihood_before",
-          log_likelihood(*reference, base_mean, prior_variance, is_free));
-        statistics.emplace_back("log_likelihood_after",
-                                log_likelihood(*reference,
-                                               result.posterior.mean,
-                                               posterior_variance,
-                                               result.uncertain));
-        for (const auto &[name, value] : context.parameters)
-          if (name == "threshold")
-            {
-              const double level = 0.5 * value;
-              const auto   front = [&](const TrilinosWrappers::MPI::Vector &u) {
-                return front_position<dim>(u,
-                                           context.dof_handler,
-                                           context.mapping,
-                                           level);
-              };
-              // (A field below the level everywhere has no front: the
-              // statistic is left out then.)
-              const double reference_front = front(*reference);
-              const double before =
-                std::abs(front(base_mean) - reference_front);
-              const double after =
-                std::abs(front(result.posterior.mean) - reference_front);
-              if (std::isfinite(before) && std::isfinite(after))
-                {
-                  statistics.emplace_back("front_position_error_before",
-                                          before);
-                  statistics.emplace_back("front_position_error_after", after);
-                }
-            }
-      }
+    if (prediction.reference != nullptr)
+      add_reference_statistics(context,
+                               base,
+                               base_mean,
+                               result,
+                               is_free,
+                               *prediction.reference,
+                               statistics);
 
     if (!prefix.empty())
-      {
-        const auto ghosted = [&](const TrilinosWrappers::MPI::Vector &v) {
-          return ghosted_copy(context, v);
-        };
-        // Constrained entries get the variance of their constraint's
-        // combination (0 at boundary values), not distribute()'s values.
-        TrilinosWrappers::MPI::Vector deviation =
-          result.posterior.variance(context.constraints,
-                                    context.locally_relevant_dofs);
-        for (const auto i : deviation.locally_owned_elements())
-          deviation[i] =
-            std::sqrt(std::max(static_cast<double>(deviation[i]), 0.));
-        deviation.compress(VectorOperation::insert);
-        const auto                    mean_g = ghosted(result.posterior.mean);
-        const auto                    std_g  = ghosted(deviation);
-        const auto                    base_g = ghosted(base_mean);
-        TrilinosWrappers::MPI::Vector reference_g;
-        DataOut<dim>                  data_out;
-        data_out.attach_dof_handler(context.dof_handler);
-        data_out.add_data_vector(mean_g, "mean", DataOut<dim>::type_dof_data);
-        data_out.add_data_vector(std_g,
-                                 "standard_deviation",
-                                 DataOut<dim>::type_dof_data);
-        data_out.add_data_vector(base_g,
-                                 "base_mean",
-                                 DataOut<dim>::type_dof_data);
-        if (reference != nullptr)
-          {
-            reference_g = ghosted(*reference);
-            data_out.add_data_vector(reference_g,
-                                     "reference",
-                                     DataOut<dim>::type_dof_data);
-          }
-        data_out.build_patches(context.mapping);
-        write_vtu(data_out, context, prefix);
-      }
+      write_output(context, result, base_mean, prediction.reference);
 
     if (prior == "field")
       field = result.posterior.mean;

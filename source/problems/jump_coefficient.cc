@@ -4,7 +4,7 @@
 
 #include <deal.II/grid/grid_generator.h>
 
-#include <dealii-learned/problems/coefficients.h>
+#include <dealii-learned/base/coefficients.h>
 #include <dealii-learned/problems/jump_coefficient.h>
 
 namespace dealii_learned

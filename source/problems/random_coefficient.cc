@@ -3,7 +3,7 @@
 #include <deal.II/grid/grid_generator.h>
 
 #include <dealii-learned/base/utilities.h>
-#include <dealii-learned/problems/coefficients.h>
+#include <dealii-learned/base/coefficients.h>
 #include <dealii-learned/problems/random_coefficient.h>
 
 #include <algorithm>

@@ -52,6 +52,8 @@ namespace dealii_learned
     , relative_tolerance(settings.relative_tolerance)
     , absolute_tolerance(settings.absolute_tolerance)
     , rhs_norm(report.rhs_norm)
+    , stagnated(report.stagnated)
+    , restarts(report.restarts)
   {}
 
 
@@ -60,24 +62,49 @@ namespace dealii_learned
   {
     std::ostringstream text;
     text << std::setprecision(3);
-    text << "Linear solver " << solver << " did not converge: ";
-    if (last_step >= max_iterations)
-      text << "after " << last_step
-           << " iterations (the limit, 'Maximum iterations'),";
+    const double relative = last_residual / rhs_norm;
+    const auto   tolerance_text = [&]() {
+      std::ostringstream t;
+      t << std::setprecision(3) << "the tolerance " << tolerance
+        << " = max(Absolute tolerance " << absolute_tolerance
+        << ", Relative tolerance " << relative_tolerance << " * ||b|| "
+        << rhs_norm << ")";
+      return t.str();
+    };
+    if (stagnated)
+      {
+        // A looser tolerance that this method reaches with a margin.
+        const double suggested = 10. * relative;
+        text << "Linear solver " << solver << " stagnated: after "
+             << last_step << " iterations and " << restarts
+             << " restarts from the true residual, ||b - A x|| stays at "
+             << last_residual << " (relative " << relative
+             << "), the accuracy this method attains for this system, above "
+             << tolerance_text()
+             << ". More iterations cannot help. Loosen the tolerance to "
+                "what the system allows (for example 'Relative tolerance = "
+             << suggested
+             << "'; rounding limits relative residuals to about 1e-16 times "
+                "the condition number), or precondition better (a stronger "
+                "preconditioner, or a better scaled system) to lower the "
+                "floor.";
+      }
+    else if (last_step >= max_iterations)
+      text << "Linear solver " << solver << " did not converge: after "
+           << last_step << " iterations (the limit, 'Maximum iterations'),"
+           << " the true residual ||b - A x|| = " << last_residual
+           << " (relative " << relative << ") is above " << tolerance_text()
+           << ". Choose a stronger method or "
+              "preconditioner, or raise 'Maximum iterations'.";
     else
-      text << "it stopped after " << last_step << " of at most "
-           << max_iterations
-           << " iterations, unable to reduce the residual further, and";
-    text << " the true residual ||b - A x|| = " << last_residual
-         << " (relative " << last_residual / rhs_norm
-         << ") is above the tolerance " << tolerance
-         << " = max(Absolute tolerance " << absolute_tolerance
-         << ", Relative tolerance " << relative_tolerance << " * ||b|| "
-         << rhs_norm
-         << "). Raise 'Maximum iterations', choose a stronger method or "
-            "preconditioner, or loosen the tolerance if it is below the "
-            "accuracy double precision can reach for this system (relative "
-            "residuals of about 1e-16 times the condition number).";
+      text << "Linear solver " << solver << " did not converge: it broke "
+           << "down after " << last_step << " of at most " << max_iterations
+           << " iterations, and the true residual ||b - A x|| = "
+           << last_residual << " (relative " << relative << ") is above "
+           << tolerance_text()
+           << ". The matrix or the preconditioner may not be symmetric "
+              "positive definite; check the assembly, or choose another "
+              "method or preconditioner.";
     out << text.str() << '\n';
   }
 

@@ -24,7 +24,7 @@
 #include <random>
 #include <sstream>
 
-#include "../models/hard_constraint_network.h"
+#include <dealii-learned/models/hard_constraint_network.h>
 #include "torch_archives.h"
 
 namespace dealii_learned

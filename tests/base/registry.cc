@@ -119,32 +119,21 @@ main(int argc, char **argv)
   }
 
   // Wrong names.
-  const auto expect_error = [](const std::function<void()> &f) {
-    try
-      {
-        f();
-        deallog << "no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << "error: " << error_message(e) << std::endl;
-      }
-  };
-  expect_error([]() {
+  expect_exception([]() {
     ParameterHandler prm;
     LinearSolver::declare_parameters(prm);
     prm.parse_input_from_string(
       "subsection Linear solver\n  set Method = gmres\nend\n");
   });
-  expect_error([]() {
+  expect_exception([]() {
     ParameterHandler prm;
     LinearSolver::declare_parameters(prm);
     prm.parse_input_from_string(
       "subsection Linear solver\n  set Compare with = cg:multigrid\nend\n");
     LinearSolver::parse_comparisons(prm);
   });
-  expect_error([]() { Registry<SolverHook>::instance().get("bicgstab"); });
-  expect_error(
+  expect_exception([]() { Registry<SolverHook>::instance().get("bicgstab"); });
+  expect_exception(
     []() { RegistrationHelper<SolverHook, ScaledCopy>("cg", "a second cg"); });
 
   // The registration description is the parameter documentation.

@@ -101,35 +101,24 @@ check_bad_input()
   const auto mean     = vector_of({1., 2.});
   const auto variance = vector_of({1., 3.});
   const auto free     = vector_of({1., 1.});
-  const auto attempt  = [](const std::string &title, const auto &f) {
-    try
-      {
-        f();
-        deallog << title << ": no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << title << ": " << error_message(e) << std::endl;
-      }
-  };
-  attempt("two identical rows", [&]() {
+  expect_exception("two identical rows", [&]() {
     ConservationConstraints G;
     G.add_row(vector_of({1., 1.}), 0., 4., "a");
     G.add_row(vector_of({1., 1.}), 0., 4., "b");
     probconserv_update(GaussianField::diagonal(mean, variance), G, free, {});
   });
-  attempt("negative variance", [&]() {
+  expect_exception("negative variance", [&]() {
     GaussianField::diagonal(mean, vector_of({1., -3.}));
   });
-  attempt("NaN in the mean", [&]() {
+  expect_exception("NaN in the mean", [&]() {
     GaussianField::diagonal(vector_of({1., std::nan("")}), variance);
   });
-  attempt("size mismatch", [&]() {
+  expect_exception("size mismatch", [&]() {
     ConservationConstraints G;
     G.add_row(vector_of({1., 1., 1.}), 0., 4., "sum");
     probconserv_update(GaussianField::diagonal(mean, variance), G, free, {});
   });
-  attempt("dense covariance too large", [&]() {
+  expect_exception("dense covariance too large", [&]() {
     GaussianField::dense(vector_of(std::vector<double>(3000, 1.)),
                          FullMatrix<double>(3000, 3000));
   });

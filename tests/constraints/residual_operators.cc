@@ -200,18 +200,7 @@ check_experts()
               << std::endl;
     }
 
-  const auto attempt = [](const std::string &title, const auto &f) {
-    try
-      {
-        f();
-        deallog << title << ": no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << title << ": " << error_message(e) << std::endl;
-      }
-  };
-  attempt("more experts than cells", [&]() {
+  expect_exception("more experts than cells", [&]() {
     ExpertPartition<2>(mesh.dof_handler,
                        mesh.constraints,
                        mesh.owned,
@@ -220,11 +209,11 @@ check_experts()
                        "z-order",
                        MPI_COMM_WORLD);
   });
-  attempt("parameter out of range", [&]() {
+  expect_exception("parameter out of range", [&]() {
     residual->set_parameters({500., 1., 1., 3.});
   });
-  attempt("wrong number of parameters",
-          [&]() { residual->set_parameters({1.}); });
+  expect_exception("wrong number of parameters",
+                   [&]() { residual->set_parameters({1.}); });
 }
 
 int

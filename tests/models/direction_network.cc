@@ -129,15 +129,7 @@ check_model_files()
         out << content;
       }
     MPI_Barrier(MPI_COMM_WORLD);
-    try
-      {
-        DirectionNetworkModel::load(name);
-        deallog << title << ": no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << title << ": " << error_message(e) << std::endl;
-      }
+    expect_exception(title, [&]() { DirectionNetworkModel::load(name); });
   };
   const auto replace = [&](const std::string &from, const std::string &to) {
     std::string t = text;
@@ -211,16 +203,10 @@ check_bad_matrix()
         A.set(i, i + 1, -1.);
     }
   A.compress(VectorOperation::insert);
-  try
-    {
-      DirectionNetwork network;
-      network.initialize(A, DirectionNetworkModel::initial());
-      deallog << "negative diagonal: no error (wrong)" << std::endl;
-    }
-  catch (const std::exception &e)
-    {
-      deallog << "negative diagonal: " << error_message(e) << std::endl;
-    }
+  expect_exception("negative diagonal", [&]() {
+    DirectionNetwork network;
+    network.initialize(A, DirectionNetworkModel::initial());
+  });
 }
 
 

@@ -225,15 +225,8 @@ check_hooks(Problem<2> &problem, ParameterHandler &prm)
 
   // A broken model stops the hook when the parameters are read.
   for (const std::string file : {"type.pt", "text.pt"})
-    try
-      {
-        select("dcdm", file);
-        deallog << "hook with " << file << ": no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << "hook with " << file << ": " << summary(e) << std::endl;
-      }
+    expect_exception(
+      "hook with " + file, [&]() { select("dcdm", file); }, summary);
 }
 
 
@@ -241,15 +234,8 @@ void
 check_broken_modules(Problem<2> &problem)
 {
   const auto try_load = [](const std::string &title, const std::string &file) {
-    try
-      {
-        TorchScriptModel broken(file);
-        deallog << title << ": no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << title << ": " << summary(e) << std::endl;
-      }
+    expect_exception(
+      title, [&]() { TorchScriptModel broken(file); }, summary);
   };
   try_load("wrong signature", "signature.pt");
   try_load("wrong length", "length.pt");
@@ -262,17 +248,14 @@ check_broken_modules(Problem<2> &problem)
   // call catches it.
   const auto                   &b = problem.system_rhs;
   TrilinosWrappers::MPI::Vector q(b);
-  try
-    {
+  expect_exception(
+    "length wrong beyond the probe",
+    [&]() {
       TorchScriptDirectionNetwork network;
       network.initialize(problem.system_matrix, TorchScriptModel("first2.pt"));
       network.vmult(q, b);
-      deallog << "length wrong beyond the probe: no error (wrong)" << std::endl;
-    }
-  catch (const std::exception &e)
-    {
-      deallog << "length wrong beyond the probe: " << summary(e) << std::endl;
-    }
+    },
+    summary);
 
   // Non-finite output is the solver's business, not an error.
   TorchScriptDirectionNetwork network;

@@ -11,7 +11,20 @@
 //   (the methods whose recurrence reaches 1e-15 restart from the true
 //   residual and still stop at the limit);
 // - SolverDCDM on its own, with a SolverControl whose tolerance it cannot
-//   reach, stops at the step limit.
+//   reach, stops at the step limit;
+// - stagnation: a tolerance below the accuracy the method attains ends
+//   within a few restarts with SolverNoConvergence that says it
+//   stagnated, instead of restarting until 'Maximum iterations' (10,000
+//   here), for every hook: cg with each preconditioner, dcdm and
+//   fcg-neural. The tolerance is relative 1e-17, below double precision's
+//   unit roundoff (1.1e-16): b - A x cannot be computed more accurately
+//   than about 1e-16 ||A|| ||x||, so the floor sits above the tolerance
+//   whatever the method. Each hook must stop with `stagnated` set, after
+//   far fewer than 10,000 iterations and a few restarts; report a floor
+//   between the tolerance and 1e-11 relative (it converged as far as it
+//   can, then stopped); say so in its message (the floor, the tolerance,
+//   loosen or precondition better) without advising more iterations; and
+//   converge when solved again with the looser tolerance it suggests.
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -140,4 +153,79 @@ main(int argc, char **argv)
                 << control.max_steps() << std::endl;
       }
   }
+
+  // Stagnation: relative 1e-17, below double precision's unit roundoff
+  // (1.1e-16), with 'Maximum iterations' 10,000 (see the head of the file).
+  const auto contains = [](const std::string &text, const std::string &part) {
+    return text.find(part) != std::string::npos;
+  };
+
+  for (const auto &[method, preconditioner] :
+       std::vector<std::pair<std::string, std::string>>{{"cg", "none"},
+                                                        {"cg", "jacobi"},
+                                                        {"cg", "ssor"},
+                                                        {"cg", "ic"},
+                                                        {"cg", "amg"},
+                                                        {"dcdm", "amg"},
+                                                        {"fcg-neural", "amg"}})
+    {
+      SolverSettings s;
+      s.method             = method;
+      s.preconditioner     = preconditioner;
+      s.relative_tolerance = 1e-17;
+      s.max_iterations     = 10000;
+      const std::string name = method == "cg" ? s.label() : method;
+      auto              hook = LinearSolver::create(s, prm);
+      x                      = 0.;
+      double suggested       = 0.;
+      try
+        {
+          hook->solve(A, x, b);
+          deallog << name << ": converged (wrong)" << std::endl;
+          continue;
+        }
+      catch (const SolverNoConvergence &e)
+        {
+          const SolverReport &r       = hook->last_report();
+          const std::string   message = error_message(e);
+          deallog << name << ": stagnated " << e.stagnated
+                  << ", in the report " << r.stagnated
+                  << ", iterations below 2000 " << (r.iterations < 2000)
+                  << ", restarts 1 to 6 "
+                  << (r.restarts >= 1 && r.restarts <= 6)
+                  << ", floor above the tolerance "
+                  << (e.last_residual > e.tolerance)
+                  << ", relative floor below 1e-11 "
+                  << (r.relative_residual < 1e-11) << std::endl;
+          deallog << "  message: " << message.substr(0, message.find(": after"))
+                  << "; names the floor "
+                  << contains(message,
+                              "stays at " + format_number(e.last_residual))
+                  << ", the tolerance "
+                  << contains(message,
+                              "Relative tolerance 1e-17 * ||b||")
+                  << ", loosen "
+                  << contains(message, "Loosen the tolerance")
+                  << ", precondition better "
+                  << contains(message, "precondition better")
+                  << ", advises more iterations "
+                  << contains(message, "'Maximum iterations'") << std::endl;
+          const auto start = message.find("'Relative tolerance = ");
+          if (start == std::string::npos ||
+              !parse_double(message.substr(start + 22,
+                                           message.find('\'', start + 1) -
+                                             start - 22),
+                            suggested))
+            deallog << "  no tolerance suggested (wrong)" << std::endl;
+        }
+
+      // The tolerance the message suggests is one the method reaches.
+      s.relative_tolerance = suggested;
+      hook                 = LinearSolver::create(s, prm);
+      x                    = 0.;
+      const SolverReport r = hook->solve(A, x, b);
+      deallog << "  with the suggested tolerance (at most 1e-10): "
+              << (suggested <= 1e-10) << ", converged " << r.converged
+              << std::endl;
+    }
 }

@@ -5,8 +5,12 @@
 // solutions are compared through numbering-free quantities: their L2 norm
 // and three weighted integrals. Problems: adaptive 2-D Q1 jump coefficient
 // (hanging nodes), 2-D Q2, 3-D Q1, and the random high-contrast coefficient.
-// The serial variant records the iterations and the functionals; the
-// two-rank variant records its own and checks them against rank 0 alone.
+// The serial variant records the functionals and checks the iterations
+// against the count measured when the test was written, within 2: the
+// network's single-precision kernel (AVX2 or generic, whichever the
+// processor and DEALII_LEARNED_GENERIC_KERNELS choose) may move a count by
+// one, a broken network or hierarchy moves it by far more. The two-rank
+// variant records its own and checks them against rank 0 alone.
 
 #include <deal.II/base/function.h>
 #include <deal.II/base/parameter_handler.h>
@@ -100,7 +104,8 @@ check(const std::string &name,
       const unsigned int degree,
       const double       contrast,
       const unsigned int refinement,
-      const unsigned int cycles)
+      const unsigned int cycles,
+      const unsigned int expected_iterations)
 {
   ProblemSettings settings;
   settings.name                      = problem;
@@ -126,7 +131,10 @@ check(const std::string &name,
       // output (the serial variant records them); then, on several ranks,
       // how they compare with the one-rank run.
       deallog << name << ": converged " << all.converged << ", iterations "
-              << all.iterations << ", solution functionals"
+              << expected_iterations << " +- 2 "
+              << (std::abs(int(all.iterations) - int(expected_iterations)) <=
+                  2)
+              << ", solution functionals"
               << std::setprecision(7);
       for (const double f : all.functionals)
         deallog << ' ' << f;
@@ -146,8 +154,11 @@ main(int argc, char **argv)
 {
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   MPILogInitAll                    log;
-  check<2>("2-D Q1 jump 100, adaptive", "jump-coefficient", 1, 100., 4, 3);
-  check<2>("2-D Q2 jump 100", "jump-coefficient", 2, 100., 4, 0);
-  check<3>("3-D Q1 jump 100", "jump-coefficient", 1, 100., 3, 0);
-  check<2>("2-D Q1 random 1e4", "random-coefficient", 1, 1e4, 6, 0);
+#ifdef DEALII_LEARNED_TEST_PRINTS_KERNEL
+  deallog << "kernel " << DirectionNetwork::kernel() << std::endl;
+#endif
+  check<2>("2-D Q1 jump 100, adaptive", "jump-coefficient", 1, 100., 4, 3, 9);
+  check<2>("2-D Q2 jump 100", "jump-coefficient", 2, 100., 4, 0, 12);
+  check<3>("3-D Q1 jump 100", "jump-coefficient", 1, 100., 3, 0, 6);
+  check<2>("2-D Q1 random 1e4", "random-coefficient", 1, 1e4, 6, 0, 10);
 }

@@ -121,27 +121,17 @@ main(int argc, char **argv)
           << (strip(a) == strip(b)) << std::endl;
 
   // Bad input.
-  const auto attempt = [](const std::string &title, const auto &f) {
-    try
-      {
-        f();
-        deallog << title << ": no error (wrong)" << std::endl;
-      }
-    catch (const std::exception &e)
-      {
-        deallog << title << ": " << error_message(e) << std::endl;
-      }
-  };
-  attempt("rows of another width", [&]() {
+  expect_exception("rows of another width", [&]() {
     FullMatrix<double> wide(1, 4);
     model.predict(wide, means, variances);
   });
-  attempt("truncated model file", [&]() {
+  expect_exception("truncated model file", [&]() {
     const std::string text = content("full.dle");
     // Whole lines cut off, so that the message does not quote a weight.
     std::ofstream("truncated.dle")
       << text.substr(0, text.rfind('\n', text.size() - 40) + 1);
     EnsembleModel::load("truncated.dle");
   });
-  attempt("missing model file", [&]() { EnsembleModel::load("absent.dle"); });
+  expect_exception("missing model file",
+                   [&]() { EnsembleModel::load("absent.dle"); });
 }

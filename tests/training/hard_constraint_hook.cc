@@ -147,20 +147,6 @@ host(const std::string                                 &postprocessor_prm,
   deallog << "  field replaced: " << (field.l2_norm() > 0.) << std::endl;
 }
 
-void
-attempt(const std::string &title, const std::function<void()> &f)
-{
-  try
-    {
-      f();
-      deallog << title << ": no error (wrong)" << std::endl;
-    }
-  catch (const std::exception &e)
-    {
-      deallog << title << ": " << error_message(e) << std::endl;
-    }
-}
-
 std::string
 section(const std::string &extra,
         const std::string &model    = "hook.dlh",
@@ -194,19 +180,19 @@ main(int argc, char **argv)
   deallog << "Replace field = false:" << std::endl;
   host<2>(section("    set Replace field = false\n"), parameters);
 
-  attempt("no model file",
-          [&]() { host<2>(section("", "missing.dlh"), parameters); });
+  expect_exception("no model file",
+                   [&]() { host<2>(section("", "missing.dlh"), parameters); });
   std::ofstream("garbage.dlh") << "not a model\n";
-  attempt("not a model",
-          [&]() { host<2>(section("", "garbage.dlh"), parameters); });
-  attempt("another residual", [&]() {
+  expect_exception("not a model",
+                   [&]() { host<2>(section("", "garbage.dlh"), parameters); });
+  expect_exception("another residual", [&]() {
     host<2>(section("", "hook.dlh", "nonlinear-diffusion"), parameters);
   });
-  attempt("a parameter missing", [&]() {
+  expect_exception("a parameter missing", [&]() {
     host<2>(section(""), {{"contrast", 10.}, {"reaction", 1.}, {"seed", 0.}});
   });
-  attempt("more experts than cells", [&]() {
+  expect_exception("more experts than cells", [&]() {
     host<2>(section("    set Experts = 100000\n"), parameters);
   });
-  attempt("3-D host", [&]() { host<3>(section(""), parameters); });
+  expect_exception("3-D host", [&]() { host<3>(section(""), parameters); });
 }

@@ -15,24 +15,6 @@
 namespace dealii_learned
 {
   /**
-   * A registry of the implementations of one interface (solver hooks,
-   * postprocessors, problems, ...), keyed by the name users type into a
-   * parameter file.
-   *
-   * Why a registry: the host program and the driver never name a concrete
-   * class. They ask the registry for the names (to build a
-   * Patterns::Selection), let every registered component declare its own
-   * parameter subsection, and create the selected one by name. A component
-   * from a user's shared library registers itself when the library is
-   * loaded (see load_shared_libraries()) and is then selectable exactly like
-   * a built-in one, as in ASPECT's plugin system or PETSc's PCRegister.
-   *
-   * There is one registry per interface type. The single instance lives in
-   * the dealii-learned shared library (instance() is defined there for each
-   * interface), so components registered from any shared object end up in
-   * the same table.
-   */
-  /**
    * The constructor arguments of the components of an interface, as a
    * std::tuple; none unless an interface says otherwise (problems take
    * their MPI communicator).
@@ -66,6 +48,24 @@ namespace dealii_learned
   } // namespace internal
 
 
+  /**
+   * A registry of the implementations of one interface (solver hooks,
+   * postprocessors, problems, ...), keyed by the name users type into a
+   * parameter file.
+   *
+   * Why a registry: the host program and the driver never name a concrete
+   * class. They ask the registry for the names (to build a
+   * Patterns::Selection), let every registered component declare its own
+   * parameter subsection, and create the selected one by name. A component
+   * from a user's shared library registers itself when the library is
+   * loaded (see load_shared_libraries()) and is then selectable exactly like
+   * a built-in one, as in ASPECT's plugin system or PETSc's PCRegister.
+   *
+   * There is one registry per interface type. The single instance lives in
+   * the dealii-learned shared library (instance() is defined there for each
+   * interface), so components registered from any shared object end up in
+   * the same table.
+   */
   template <typename Interface>
   class Registry
   {

@@ -6,7 +6,7 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <dealii-learned/conservation/gaussian_field.h>
-#include <dealii-learned/models/ensemble_model.h>
+#include <dealii-learned/conservation/probabilistic_model.h>
 
 #include <string>
 #include <utility>

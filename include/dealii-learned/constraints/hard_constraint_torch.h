@@ -1,10 +1,10 @@
 #pragma once
 
 // The hard-constraint layer and the weak residual as LibTorch autograd
-// functions, for programs that train networks through them. This is the one
-// header of the library that needs LibTorch: include <torch/torch.h> before
-// it (and before any deal.II header, whose Assert macro clashes with
-// LibTorch's).
+// functions, for programs that train networks through them. This header and
+// <dealii-learned/models/hard_constraint_network.h> are the library's only
+// headers that need LibTorch: include <torch/torch.h> before them (and
+// before any deal.II header, whose Assert macro clashes with LibTorch's).
 
 #include <torch/torch.h>
 

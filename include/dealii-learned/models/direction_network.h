@@ -174,6 +174,17 @@ namespace dealii_learned
     copy_seconds() const;
 
     /**
+     * The kernel that evaluates width-8 smoother layers in this process:
+     * "avx2" where the processor has AVX2, "generic" otherwise, or when
+     * the environment variable DEALII_LEARNED_GENERIC_KERNELS is set (to
+     * anything but 0) or the library was configured with
+     * -DDEALII_LEARNED_GENERIC_KERNELS=ON. The two agree to single-precision
+     * rounding, so iteration counts may differ by one or two between them.
+     */
+    static std::string
+    kernel();
+
+    /**
      * A matrix of the hierarchy (level matrix or prolongation) as the
      * network applies it: the locally owned rows in compressed row storage
      * with single-precision values, and the ghost exchange of its columns.

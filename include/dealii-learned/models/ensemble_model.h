@@ -3,6 +3,8 @@
 #include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/vector.h>
 
+#include <dealii-learned/conservation/probabilistic_model.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -10,41 +12,6 @@
 
 namespace dealii_learned
 {
-  /**
-   * A probabilistic model of a field: for inputs (the coordinates of a
-   * point, the time, PDE parameters) each of its M members gives a mean and
-   * a variance. A deep ensemble is the native kind (EnsembleModel); a
-   * TorchScript module with the same contract is the other
-   * (load_probabilistic_model()).
-   */
-  class ProbabilisticModel
-  {
-  public:
-    virtual ~ProbabilisticModel() = default;
-
-    /** Width of an input row. */
-    virtual unsigned int
-    n_inputs() const = 0;
-
-    /** Names of the input columns (x, y, t, threshold, ...). */
-    virtual std::vector<std::string>
-    input_names() const = 0;
-
-    virtual unsigned int
-    n_members() const = 0;
-
-    /**
-     * Member k's mean and variance (> 0) at every row of @p inputs
-     * (n x n_inputs()): means[k] and variances[k] get n entries. Throws if
-     * an output is not finite, naming the member and the row.
-     */
-    virtual void
-    predict(const dealii::FullMatrix<double>    &inputs,
-            std::vector<dealii::Vector<double>> &means,
-            std::vector<dealii::Vector<double>> &variances) const = 0;
-  };
-
-
   /**
    * A deep ensemble of Gaussian multilayer perceptrons: member k maps an
    * input row z (scaled to [-1, 1] column by column with the ranges seen in

@@ -68,6 +68,43 @@ namespace dealii_learned
     GaussianField
     predict(const FieldContext<dim> &context) const;
 
+    /** The prediction to update and the reference it is compared with. */
+    struct BasePrediction
+    {
+      GaussianField base;
+      /** The field given (`Prior` = model), FieldContext::reference
+       *  (`Prior` = field), or nullptr: no reference. */
+      const dealii::TrilinosWrappers::MPI::Vector *reference = nullptr;
+    };
+
+    /** The prediction by `Prior`: the base model's, or the host's (which
+     *  must have the size of @p field). */
+    BasePrediction
+    predict_base(const FieldContext<dim>                     &context,
+                 const dealii::TrilinosWrappers::MPI::Vector &field) const;
+
+    /** The integral over the domain and, with `Subdomain integrals`, one
+     *  row per material id the host gives a target for; throws if the
+     *  host gives no targets. */
+    ConservationConstraints
+    make_constraints(const FieldContext<dim> &context) const;
+
+    /** The update of @p base by `Method`, with the context's constraints
+     *  distributed in the posterior mean. */
+    ProbConservResult
+    update(const FieldContext<dim>                     &context,
+           const GaussianField                         &base,
+           const ConservationConstraints               &constraints,
+           const dealii::TrilinosWrappers::MPI::Vector &is_free) const;
+
+    /** `<prefix>-<cycle>.vtu`: the corrected mean, its standard
+     *  deviation, @p base_mean and the @p reference (if any). */
+    void
+    write_output(const FieldContext<dim>                     &context,
+                 const ProbConservResult                     &result,
+                 const dealii::TrilinosWrappers::MPI::Vector &base_mean,
+                 const dealii::TrilinosWrappers::MPI::Vector *reference) const;
+
     std::string                         prior = "model";
     std::string                         model_file;
     std::shared_ptr<ProbabilisticModel> model;

@@ -5,6 +5,7 @@
 #include <deal.II/lac/solver_control.h>
 
 #include <dealii-learned/solvers/solver_hook.h>
+#include <dealii-learned/solvers/stagnation.h>
 
 #include <cmath>
 #include <string>
@@ -30,9 +31,19 @@ namespace dealii_learned
    * not (rounding, or a tolerance near the attainable accuracy); then the
    * method is restarted from the true residual, with the iterations left.
    * So a solve stops either with a true residual at or below the tolerance,
-   * or at `max_iterations` in total (or when a pass can make no progress),
-   * and then throws SolverNoConvergence after the report is complete (so
-   * last_report() describes the failure too).
+   * or at `max_iterations` in total, or when it stagnates, and then throws
+   * SolverNoConvergence after the report is complete (so last_report()
+   * describes the failure too).
+   *
+   * Stagnation: when the tolerance lies below the accuracy the method can
+   * attain for this system (rounding in A x and in the preconditioner), the
+   * recurrence keeps converging while the true residual stays put, and the
+   * restarts would run to `max_iterations`. StagnationMonitor tells the
+   * two apart: after StagnationMonitor::passes restarts in a row that do
+   * not lower the true residual (or a pass that cannot iterate at all, or
+   * a method that throws SolverStagnated itself) the solve ends with
+   * report.stagnated set, and the message gives the floor reached and the
+   * advice that fits.
    */
   template <typename MatrixType, typename VectorType, typename Method>
   void
@@ -80,6 +91,7 @@ namespace dealii_learned
       AssertThrow(!ran, ExcInternalError());
       ran                  = true;
       report.setup_seconds = timer.wall_time();
+      StagnationMonitor stagnation(report.rhs_norm);
       while (true)
         {
           SolverControl control(settings.max_iterations - report.iterations,
@@ -91,6 +103,11 @@ namespace dealii_learned
           try
             {
               pass(control);
+            }
+          catch (const SolverStagnated &)
+            {
+              stopped          = true;
+              report.stagnated = true;
             }
           catch (const SolverControl::NoConvergence &)
             {
@@ -105,13 +122,20 @@ namespace dealii_learned
           if (report.residual <= report.tolerance)
             {
               report.converged = true;
+              report.stagnated = false;
               break;
             }
-          // The method gave up (iteration limit or breakdown), or claims a
-          // convergence the true residual denies without having moved.
-          if (stopped || control.last_step() == 0 ||
-              report.iterations >= settings.max_iterations)
+          // The method gave up (iteration limit or breakdown).
+          if (stopped || report.iterations >= settings.max_iterations)
             break;
+          // It claims a convergence the true residual denies: restart,
+          // unless the true residual has stopped falling (or the method
+          // cannot move at all).
+          if (stagnation.check(report.residual) || control.last_step() == 0)
+            {
+              report.stagnated = true;
+              break;
+            }
           ++report.restarts;
         }
     };

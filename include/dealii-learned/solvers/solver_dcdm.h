@@ -5,6 +5,8 @@
 #include <deal.II/lac/solver.h>
 #include <deal.II/lac/solver_control.h>
 
+#include <dealii-learned/solvers/stagnation.h>
+
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -36,7 +38,8 @@ namespace dealii_learned
    * - when the recurrence says converged, the true residual b - A x is
    *   recomputed; if it is above the tolerance (rounding drift, or a
    *   tolerance below the attainable accuracy), the iteration restarts
-   *   from it, within the same step limit;
+   *   from it, within the same step limit; when the restarts no longer
+   *   lower it (StagnationMonitor), it throws SolverStagnated;
    * - not reaching the tolerance within control.max_steps() steps throws
    *   SolverControl::NoConvergence, with the last (true, where checked)
    *   residual.
@@ -160,8 +163,9 @@ namespace dealii_learned
       return r.l2_norm();
     };
 
-    double       residual = true_residual();
-    unsigned int step     = 0;
+    double            residual = true_residual();
+    unsigned int      step     = 0;
+    StagnationMonitor stagnation(residual);
     // SolverControl::check() reports success before it looks at the step
     // count, so a restart on a denied success must count steps itself.
     SolverControl::State state = this->iteration_status(step, residual, x);
@@ -180,6 +184,8 @@ namespace dealii_learned
                 state = SolverControl::failure;
                 break;
               }
+            AssertThrow(!stagnation.check(checked),
+                        SolverStagnated(step, checked));
             kept.clear();
             ++restarts;
           }

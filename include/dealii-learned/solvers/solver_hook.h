@@ -90,6 +90,10 @@ namespace dealii_learned
     /** Times the method was restarted from the true residual because its
      *  recurrence had drifted below the tolerance while b - A x had not. */
     unsigned int        restarts = 0;
+    /** The solve ended because the true residual stopped falling over its
+     *  restarts (see solve_and_report()): `residual` is then the floor the
+     *  method attains for this system, above the tolerance. */
+    bool                stagnated = false;
     std::vector<double> residual_history;
     double              setup_seconds = 0;
     double              solve_seconds = 0;
@@ -113,7 +117,10 @@ namespace dealii_learned
    * catches deal.II's exception catches it too) whose `last_step` is the
    * iteration reached and `last_residual` the true residual ||b - A x||,
    * with the limit and the tolerance, and a message that says what
-   * happened and what to change.
+   * happened and what to change: at the iteration limit, a stronger method
+   * or more iterations; when the solve stagnated (`stagnated`), the floor
+   * reached and that only a looser tolerance or a better preconditioner
+   * can help.
    */
   class SolverNoConvergence : public dealii::SolverControl::NoConvergence
   {
@@ -131,6 +138,8 @@ namespace dealii_learned
     const double       relative_tolerance;
     const double       absolute_tolerance;
     const double       rhs_norm;
+    const bool         stagnated;
+    const unsigned int restarts;
   };
 
 

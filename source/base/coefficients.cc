@@ -1,5 +1,5 @@
 #include <dealii-learned/base/utilities.h>
-#include <dealii-learned/problems/coefficients.h>
+#include <dealii-learned/base/coefficients.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,12 @@
 #pragma once
 
-// The hard-constraint network, shared by its trainer and its model file
-// reader; for sources that include <torch/torch.h> first.
+// The hard-constraint network, shared by its trainer, its model file reader
+// and programs that train or inspect it. It needs LibTorch, like
+// <dealii-learned/constraints/hard_constraint_torch.h>: include
+// <torch/torch.h> before it (and before any deal.II header, whose Assert
+// macro clashes with LibTorch's).
+
+#include <torch/torch.h>
 
 #include <deal.II/base/point.h>
 

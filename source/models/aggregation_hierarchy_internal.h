@@ -1,0 +1,141 @@
+#pragma once
+
+// The phases of AggregationHierarchy that its source files share; private
+// to source/models/ (aggregation_hierarchy*.cc).
+
+#include <deal.II/base/index_set.h>
+#include <deal.II/base/types.h>
+
+#include <deal.II/lac/trilinos_sparse_matrix.h>
+#include <deal.II/lac/trilinos_vector.h>
+
+#include <dealii-learned/models/aggregation_hierarchy.h>
+
+#include <Epetra_CrsMatrix.h>
+
+#include <cstddef>
+#include <vector>
+
+namespace dealii_learned
+{
+  namespace internal
+  {
+    using Index = dealii::types::global_dof_index;
+
+
+    // ------------------------------------ aggregation_hierarchy_spectrum.cc
+
+    /**
+     * Replaces @p M by D^{-1/2} M D^{-1/2} and returns D^{-1/2}. Epetra
+     * scales rows and columns in place (the column scaling imports the
+     * ghost entries it needs), which is far faster than setting entries one
+     * by one.
+     */
+    dealii::TrilinosWrappers::MPI::Vector
+    scale_to_unit_diagonal(dealii::TrilinosWrappers::SparseMatrix &M);
+
+    /**
+     * Multiplies the unit-diagonal level matrix @p M by 2 / lambda_max and
+     * @p s by its square root, so that M stays s A s for the level's
+     * Galerkin operator A and its spectrum lies in (0, about 2] on every
+     * level.
+     * Returns the estimate; when it is not positive and finite (a level
+     * matrix that is not SPD), nothing is scaled.
+     */
+    double
+    normalize_spectrum(dealii::TrilinosWrappers::SparseMatrix &M,
+                       dealii::TrilinosWrappers::MPI::Vector  &s);
+
+
+    // ---------------------------------- aggregation_hierarchy_aggregates.cc
+
+    /** Result of aggregation on one rank. */
+    struct Aggregation
+    {
+      /** Global coarse index of each owned row (in order), or
+       *  numbers::invalid_dof_index for a dropped (decoupled) row. */
+      std::vector<Index> coarse_of;
+      /** Coarse unknowns owned by this rank: [offset, offset + n_local). */
+      Index offset = 0, n_local = 0, n_global = 0;
+      /** Rows in the largest aggregate (global). */
+      Index largest = 0;
+    };
+
+    /**
+     * The greedy aggregation of the unit-diagonal matrix @p M, the same on
+     * any number of MPI ranks (the passes are described at
+     * GreedyAggregation in aggregation_hierarchy_aggregates.cc).
+     */
+    Aggregation
+    aggregate(const dealii::TrilinosWrappers::SparseMatrix &M,
+              const AggregationHierarchy::AdditionalData   &data);
+
+
+    // -------------------------------- aggregation_hierarchy_prolongation.cc
+
+    /** The rows of a prolongation: for owned row i, the coarse columns
+     *  columns[start[i]..start[i+1]) and their values. */
+    struct ProlongationRows
+    {
+      std::vector<std::size_t> start;
+      std::vector<Index>       columns;
+      std::vector<double>      values;
+    };
+
+    /**
+     * The smoothed prolongation P = (I - omega Â) P_0, row by row from the
+     * rows of Â, without forming P_0 as a matrix and multiplying.
+     *
+     * P_0 holds the level's near-kernel vector k = S^{-1} 1 on each
+     * aggregate (the image of A's constant under the scaling; with P_0 = 1
+     * instead, the coarse space would hold S 1 per aggregate, which varies
+     * as the coefficient and the mesh size do, and fails on high-contrast
+     * and graded meshes). So
+     *
+     *   P_iJ = k_i [agg(i) = J] - omega sum_j Â_ij k_j [agg(j) = J].
+     *
+     * The aggregate and k of the columns owned by other ranks come through
+     * the matrix's own importer. Decoupled rows (no aggregate) have no
+     * entries. With omega = 0 this is P_0. Rows are truncated (truncate_row()
+     * in aggregation_hierarchy_prolongation.cc) if @p truncation > 0 or
+     * @p max_entries > 0.
+     */
+    ProlongationRows
+    prolongation_rows(const dealii::TrilinosWrappers::SparseMatrix &fine,
+                      const dealii::TrilinosWrappers::MPI::Vector  &scaling,
+                      const std::vector<Index>                     &coarse_of,
+                      const double                                  omega,
+                      const double                                  truncation,
+                      const unsigned int max_entries);
+
+    /** The prolongation with the pattern and values of @p rows. */
+    dealii::TrilinosWrappers::SparseMatrix
+    build_prolongation(const dealii::TrilinosWrappers::SparseMatrix &fine,
+                       const ProlongationRows                       &rows,
+                       const dealii::IndexSet &coarse_owned);
+
+    /**
+     * Writes the values of @p rows (untruncated) into @p P, whose pattern
+     * was chosen by build_prolongation(): every column of P's rows must be
+     * among those of @p rows. Entries outside P's pattern (dropped by the
+     * truncation) are left out and the row is scaled to the full row's
+     * sum, as the truncation does; returns the number of rows (on all
+     * ranks) whose kept entries could not carry the sum (row_sum_factor()
+     * is 0), which keep their values unscaled.
+     */
+    unsigned int
+    update_prolongation(dealii::TrilinosWrappers::SparseMatrix &P,
+                        const ProlongationRows                 &rows);
+
+    /**
+     * C = op(A) B in Epetra, with every structurally nonzero product
+     * stored (hard zeros too), so that a later call with new values of A
+     * and B and the same patterns can reuse C's pattern.
+     */
+    void
+    multiply_keeping_pattern(const Epetra_CrsMatrix &A,
+                             const bool              transpose_A,
+                             const Epetra_CrsMatrix &B,
+                             Epetra_CrsMatrix       &C);
+  } // namespace internal
+} // namespace dealii_learned
