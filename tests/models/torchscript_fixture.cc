@@ -36,6 +36,16 @@
 using namespace dealii;
 using namespace dealii_learned;
 
+
+/** DCDM's iterations with the fixture's module, measured when the test was
+ *  written: 63 on one rank, 85 on two. */
+int
+expected_iterations()
+{
+  return dealii::Utilities::MPI::n_mpi_processes(MPI_COMM_WORLD) == 1 ? 63 :
+                                                                         85;
+}
+
 constexpr double       omega = 0.6;
 constexpr unsigned int steps = 3;
 
@@ -158,7 +168,12 @@ check_network(Problem<2> &problem)
   dcdm.solve(A, x, b, network);
   A.vmult(r, x);
   r.sadd(-1., 1., b);
-  deallog << "SolverDCDM: iterations " << control.last_step()
+  // Counts within 3 of those measured when the test was written (63 on one
+  // rank, 85 on two, where the module's Jacobi sees each rank's rows): the
+  // module runs on LibTorch's kernels, whose rounding differs between
+  // builds and processors.
+  deallog << "SolverDCDM: iterations " << expected_iterations() << " +- 3 "
+          << (std::abs(int(control.last_step()) - expected_iterations()) <= 3)
           << ", true residual below tolerance "
           << (r.l2_norm() <= 1e-8 * b.l2_norm()) << ", fallbacks "
           << dcdm.n_fallback_steps() << std::endl;
@@ -212,7 +227,10 @@ check_hooks(Problem<2> &problem, ParameterHandler &prm)
       const SolverReport report =
         hook->solve(problem.system_matrix, x, problem.system_rhs);
       deallog << method << " hook with the TorchScript model: converged "
-              << report.converged << ", iterations " << report.iterations
+              << report.converged << ", iterations "
+              << expected_iterations() << " +- 3 "
+              << (std::abs(int(report.iterations) - expected_iterations()) <=
+                  3)
               << ", relative residual below 1e-8 "
               << (report.relative_residual <= 1e-8) << ", statistics";
       for (const auto &s : report.statistics)

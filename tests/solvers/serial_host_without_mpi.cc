@@ -115,8 +115,16 @@ main()
       x                    = 0.;
       const auto r         = hook->solve(A, x, b);
       x -= direct;
+      // The learned methods' counts within 2 of those measured when the
+      // test was written (the network's single-precision kernel may move
+      // them by one); the classical ones exactly.
       deallog << (method == "cg" ? s.label() : method) << ": converged "
-              << r.converged << ", iterations " << r.iterations
+              << r.converged << ", iterations ";
+      if (method == "cg")
+        deallog << r.iterations;
+      else
+        deallog << "9 +- 2 " << (std::abs(int(r.iterations) - 9) <= 2);
+      deallog
               << ", error against UMFPACK below 1e-8 "
               << (x.l2_norm() < 1e-8 * direct.l2_norm()) << ", MPI running "
               << dealii_learned::mpi_is_running() << std::endl;
