@@ -260,12 +260,11 @@ namespace dealii_learned
         Member member;
         for (unsigned int l = 0; l + 1 < sizes.size(); ++l)
           {
-            const std::string context = "the weights of member " +
-                                        std::to_string(k) + ", layer " +
-                                        std::to_string(l);
+            const std::string where = " of member " + std::to_string(k) +
+                                      ", layer " + std::to_string(l);
             std::vector<double> W, b;
-            file.read_values(W, sizes[l + 1] * sizes[l], context);
-            file.read_values(b, sizes[l + 1], context);
+            file.read_values(W, sizes[l + 1] * sizes[l], "the weights" + where);
+            file.read_values(b, sizes[l + 1], "the biases" + where);
             member.weights.push_back(W);
             member.biases.push_back(b);
           }

@@ -551,7 +551,10 @@ namespace dealii_learned
         const bool budget_hit =
           first_pass.max_iterations < all.max_iterations &&
           report.iterations >= first_pass.max_iterations;
-        if (!cache || report.iterations >= all.max_iterations ||
+        // A stagnation is the system's floor, not the network's fault: a
+        // network built anew would stop at the same floor.
+        if (!cache || report.stagnated ||
+            report.iterations >= all.max_iterations ||
             (!budget_hit && cache->last_action != NetworkAction::kept))
           {
             if (cache)

@@ -73,7 +73,8 @@ namespace dealii_learned
     };
     if (stagnated)
       {
-        // A looser tolerance that this method reaches with a margin.
+        // A looser tolerance that this method reaches with a margin (none
+        // to suggest when the floor is near the right-hand side itself).
         const double suggested = 10. * relative;
         text << "Linear solver " << solver << " stagnated: after "
              << last_step << " iterations and " << restarts
@@ -82,9 +83,10 @@ namespace dealii_learned
              << "), the accuracy this method attains for this system, above "
              << tolerance_text()
              << ". More iterations cannot help. Loosen the tolerance to "
-                "what the system allows (for example 'Relative tolerance = "
-             << suggested
-             << "'; rounding limits relative residuals to about 1e-16 times "
+                "what the system allows (";
+        if (suggested < 1.)
+          text << "for example 'Relative tolerance = " << suggested << "'; ";
+        text << "rounding limits relative residuals to about 1e-16 times "
                 "the condition number), or precondition better (a stronger "
                 "preconditioner, or a better scaled system) to lower the "
                 "floor.";
@@ -237,8 +239,11 @@ namespace dealii_learned
           "tolerance * ||b||) (Euclidean norms). A method whose recurrence "
           "drifted below the tolerance while the true residual did not is "
           "restarted from the true residual, within the same iteration "
-          "limit. In [0, 1]; at least one of the two tolerances must be "
-          "positive.");
+          "limit; when three restarts in a row do not halve the true "
+          "residual, the tolerance lies below the accuracy the method "
+          "attains for the system, and the solve ends at once with an error "
+          "that gives that floor (stagnation). In [0, 1]; at least one of "
+          "the two tolerances must be positive.");
         prm.declare_entry("Absolute tolerance",
                           "0",
                           Patterns::Double(0.),
@@ -253,7 +258,9 @@ namespace dealii_learned
                           "Every method stops after this many iterations "
                           "in total (restarts included); a solve that has "
                           "not converged by then ends with an error that "
-                          "gives the true residual and the tolerance.");
+                          "gives the true residual and the tolerance (one "
+                          "that stagnates ends before, see 'Relative "
+                          "tolerance').");
         prm.declare_entry(
           "Compare with",
           "",

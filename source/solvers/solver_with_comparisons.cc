@@ -26,6 +26,7 @@ namespace dealii_learned
     if (total.preconditioner.empty())
       total.preconditioner = next.preconditioner;
     total.converged = total.converged && next.converged;
+    total.stagnated = total.stagnated || next.stagnated;
     total.iterations += next.iterations;
     total.restarts += next.restarts;
     total.setup_seconds += next.setup_seconds;

@@ -37,6 +37,10 @@
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 #include <dealii-learned/solvers/solver_hook.h>
+#include <dealii-learned/solvers/stagnation.h>
+
+#include <cmath>
+#include <vector>
 
 #include "../tests.h"
 
@@ -165,6 +169,40 @@ main(int argc, char **argv)
                 << (dcdm.n_restarts() >= 3 && dcdm.n_restarts() <= 6)
                 << std::endl;
       }
+  }
+
+  // The stagnation rule alone: true residuals at successive denied
+  // convergences. Halving (or better) each time is progress however long
+  // it goes on, and so is a steady decrease by 0.7 (two checks halve);
+  // three checks in a row that do not halve the lowest one before them are
+  // a stagnation: a floor, a noisy floor, or a decrease by 0.8 per check.
+  {
+    const auto checks_until_stagnation = [](const std::vector<double> &seq) {
+      StagnationMonitor monitor(1.);
+      for (unsigned int i = 0; i < seq.size(); ++i)
+        if (monitor.check(seq[i]))
+          return i + 1;
+      return 0u;
+    };
+    std::vector<double> halving, flat(10, 1e-12), steady, slow, noisy;
+    for (unsigned int i = 0; i < 40; ++i)
+      halving.push_back(std::pow(0.49, i + 1.));
+    for (unsigned int i = 0; i < 40; ++i)
+      steady.push_back(1e-3 * std::pow(0.7, i));
+    for (unsigned int i = 0; i < 10; ++i)
+      slow.push_back(1e-3 * std::pow(0.8, i));
+    for (const double f : {1e-3, 1e-12, 1.3e-12, 0.9e-12, 1.1e-12})
+      noisy.push_back(f);
+    deallog << "StagnationMonitor: halving for 40 checks never stagnates "
+            << (checks_until_stagnation(halving) == 0)
+            << ", nor 0.7 per check for 40 "
+            << (checks_until_stagnation(steady) == 0)
+            << ", a flat floor stagnates at check "
+            << checks_until_stagnation(flat)
+            << ", a decrease by 0.8 per check at check "
+            << checks_until_stagnation(slow)
+            << ", a noisy floor after progress at check "
+            << checks_until_stagnation(noisy) << std::endl;
   }
 
   // Stagnation: relative 1e-17, below double precision's unit roundoff

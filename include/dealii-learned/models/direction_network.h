@@ -177,9 +177,13 @@ namespace dealii_learned
      * The kernel that evaluates width-8 smoother layers in this process:
      * "avx2" where the processor has AVX2, "generic" otherwise, or when
      * the environment variable DEALII_LEARNED_GENERIC_KERNELS is set (to
-     * anything but 0) or the library was configured with
-     * -DDEALII_LEARNED_GENERIC_KERNELS=ON. The two agree to single-precision
-     * rounding, so iteration counts may differ by one or two between them.
+     * anything but empty or 0, read at the first use) or the library was
+     * configured with -DDEALII_LEARNED_GENERIC_KERNELS=ON. With the
+     * project's flags (no FMA, the same order of operations) the two give
+     * the same results on x86-64, measured by the *_generic tests; other
+     * compilers or flags (FMA contraction under -march=native, another
+     * architecture) round the single-precision layer differently and may
+     * move an iteration count by one or two.
      */
     static std::string
     kernel();

@@ -40,10 +40,10 @@ namespace dealii_learned
    * recurrence keeps converging while the true residual stays put, and the
    * restarts would run to `max_iterations`. StagnationMonitor tells the
    * two apart: after StagnationMonitor::passes restarts in a row that do
-   * not lower the true residual (or a pass that cannot iterate at all, or
-   * a method that throws SolverStagnated itself) the solve ends with
-   * report.stagnated set, and the message gives the floor reached and the
-   * advice that fits.
+   * not halve the true residual of the last restart that did, or a
+   * restarted pass that cannot iterate at all, or a method that throws
+   * SolverStagnated itself, the solve ends with report.stagnated set, and
+   * the message gives the floor reached and the advice that fits.
    */
   template <typename MatrixType, typename VectorType, typename Method>
   void
@@ -131,7 +131,14 @@ namespace dealii_learned
           // It claims a convergence the true residual denies: restart,
           // unless the true residual has stopped falling (or the method
           // cannot move at all).
-          if (stagnation.check(report.residual) || control.last_step() == 0)
+          if (control.last_step() == 0)
+            {
+              // The method cannot iterate from here: after restarts, the
+              // floor; at once, a method that broke down.
+              report.stagnated = report.restarts > 0;
+              break;
+            }
+          if (stagnation.check(report.residual))
             {
               report.stagnated = true;
               break;

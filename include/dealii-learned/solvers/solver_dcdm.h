@@ -184,8 +184,8 @@ namespace dealii_learned
                 state = SolverControl::failure;
                 break;
               }
-            AssertThrow(!stagnation.check(checked),
-                        SolverStagnated(step, checked));
+            const bool stagnated = stagnation.check(checked);
+            AssertThrow(!stagnated, SolverStagnated(step, checked));
             kept.clear();
             ++restarts;
           }

@@ -2,8 +2,6 @@
 
 #include <deal.II/lac/solver_control.h>
 
-#include <algorithm>
-
 namespace dealii_learned
 {
   /**
@@ -14,10 +12,11 @@ namespace dealii_learned
    * A method whose recurrence claims convergence while the true residual
    * ||b - A x|| denies it restarts from the true residual. Each such check
    * is a call of check(): it makes progress when the true residual falls
-   * below `progress` times the lowest one before it. After `passes` checks
-   * in a row without progress the solve has stagnated: further restarts
-   * only repeat the same floor, so it ends at once instead of running to
-   * its iteration limit.
+   * below `progress` times the one at the last check that made progress
+   * (so a slow but steady decrease, by 0.7 per check say, is progress
+   * every other check). After `passes` checks in a row without progress
+   * the solve has stagnated: further restarts only repeat the same floor,
+   * so it ends at once instead of running to its iteration limit.
    */
   class StagnationMonitor
   {
@@ -25,13 +24,13 @@ namespace dealii_learned
     /** Checks in a row without progress after which a solve stagnated. */
     static constexpr unsigned int passes = 3;
 
-    /** The factor by which a check must lower the lowest true residual
-     *  before it to count as progress. */
+    /** The factor by which a check must lower the true residual of the
+     *  last check that made progress to make progress itself. */
     static constexpr double progress = 0.5;
 
     /** @p initial_residual: the true residual the solve started from. */
     explicit StagnationMonitor(const double initial_residual)
-      : lowest(initial_residual)
+      : reference(initial_residual)
     {}
 
     /** Records the true residual at a denied convergence; true when the
@@ -39,16 +38,20 @@ namespace dealii_learned
     bool
     check(const double true_residual)
     {
-      if (true_residual < progress * lowest)
-        idle = 0;
+      if (true_residual < progress * reference)
+        {
+          reference = true_residual;
+          idle      = 0;
+        }
       else
         ++idle;
-      lowest = std::min(lowest, true_residual);
       return idle >= passes;
     }
 
   private:
-    double       lowest;
+    /** The true residual at the last check that made progress (at first,
+     *  the initial one). */
+    double       reference;
     unsigned int idle = 0;
   };
 
