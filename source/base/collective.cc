@@ -8,6 +8,7 @@
 #include <dealii-learned/base/utilities.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -300,6 +301,12 @@ namespace dealii_learned
                      "wait in a collective operation; ending the job with "
                      "MPI_Abort.)"
                   << std::endl;
+        // The launcher forwards this rank's stderr through a pipe; MPI_Abort
+        // kills every process and may end the launcher before it has read
+        // the message (OpenMPI: "you may or may not see output from other
+        // processes"). A second's pause lets it arrive; the job ends anyway.
+        std::fflush(stderr);
+        std::this_thread::sleep_for(std::chrono::seconds(1));
         MPI_Abort(comm, 1);
         std::abort(); // MPI_Abort does not return.
       }

@@ -92,7 +92,9 @@ namespace dealii_learned
    *   even unwinding may hang, e.g. in a TimerOutput::Scope, whose
    *   destructor synchronises the timers). This rank then prints
    *   "<what> failed on rank r of n: <message>" to stderr and calls
-   *   MPI_Abort(comm, 1), so the job ends within seconds with the message
+   *   MPI_Abort(comm, 1) a second later (so that the launcher has the
+   *   message before it kills the processes), so the job ends within
+   *   seconds with the message
    *   and a non-zero exit code instead of hanging.
    *
    * CollectiveError (already agreed by all ranks) propagates at once.
