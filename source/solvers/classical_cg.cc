@@ -42,6 +42,65 @@ namespace dealii_learned
     }
 
 
+    /**
+     * Tells ML the system's structure, as deal.II's elasticity programs do:
+     * the unknowns per node ("PDE equations", aggregates then hold whole
+     * nodes) and the near-null space its tentative prolongation is built
+     * from (the constant mode of each component unless the host gave
+     * vectors, e.g. the rigid-body modes). @p modes keeps the vectors,
+     * which ML reads through a pointer: it must outlive the preconditioner.
+     * Call after AdditionalData::set_parameters(), which it overrides.
+     */
+    void
+    set_ml_structure(Teuchos::ParameterList              &parameters,
+                  std::unique_ptr<Epetra_MultiVector> &modes,
+                  const TrilinosWrappers::SparseMatrix &A,
+                  const SystemStructure                &structure)
+    {
+      const auto range   = A.local_range();
+      const auto vectors = near_null_space_vectors(structure,
+                                                   range.first,
+                                                   range.second - range.first);
+      const Epetra_Map &map = A.trilinos_matrix().DomainMap();
+      modes = std::make_unique<Epetra_MultiVector>(map, vectors.size());
+      for (unsigned int k = 0; k < vectors.size(); ++k)
+        for (int r = 0; r < map.NumMyElements(); ++r)
+          (*modes)[k][r] = vectors[k][r];
+      parameters.set("PDE equations",
+                     static_cast<int>(structure.n_components));
+      parameters.set("null space: type", "pre-computed");
+      parameters.set("null space: dimension", modes->NumVectors());
+      parameters.set("null space: vectors", modes->Values());
+    }
+
+
+    /** ML built with the system's structure; owns what ML points into. */
+    struct StructuredAMG
+    {
+      TrilinosWrappers::SparseMatrix      copy;
+      Teuchos::ParameterList              parameters;
+      std::unique_ptr<Epetra_MultiVector> modes;
+      TrilinosWrappers::PreconditionAMG   amg;
+
+      void
+      initialize(const TrilinosWrappers::SparseMatrix &A,
+                 const ClassicalCG::AdditionalData    &data,
+                 const SystemStructure                &structure)
+      {
+        amg_data(data).set_parameters(parameters, modes, A);
+        set_ml_structure(parameters, modes, A, structure);
+        amg.initialize(A, parameters);
+      }
+
+      void
+      initialize(const SparseMatrix<double>        &A,
+                 const ClassicalCG::AdditionalData &data,
+                 const SystemStructure             &structure)
+      {
+        copy.reinit(A, 0.); // keep every entry (default drops < 1e-13)
+        initialize(copy, data, structure);
+      }
+    };
   } // namespace
 
 
@@ -94,23 +153,32 @@ namespace dealii_learned
     /** The Epetra matrix ML was built on, and its pattern. */
     const Epetra_CrsMatrix      *matrix = nullptr;
     std::array<std::uint64_t, 3> signature{};
+    /** The structure the hierarchy was built with. */
+    unsigned int                     n_components = 1;
+    std::vector<std::vector<double>> near_null_space;
 
     /** ML set up for @p A: reinit() on the kept hierarchy when reuse is
      *  on and @p A is the same matrix with the same pattern; collective. */
     const TrilinosWrappers::PreconditionAMG &
     prepare(const TrilinosWrappers::SparseMatrix &A,
             const ClassicalCG::AdditionalData    &data,
+            const SystemStructure                &structure,
             SolverReport                         &report)
     {
       bool reuse = false;
       if (data.amg_reuse)
         {
           const auto new_signature = sparsity_signature(A);
-          reuse                    = Utilities::MPI::min(static_cast<int>(
-                                        matrix == &A.trilinos_matrix() &&
-                                        new_signature == signature),
-                                      A.get_mpi_communicator()) == 1;
-          signature                = new_signature;
+          reuse = Utilities::MPI::min(
+                    static_cast<int>(
+                      matrix == &A.trilinos_matrix() &&
+                      new_signature == signature &&
+                      structure.n_components == n_components &&
+                      structure.near_null_space == near_null_space),
+                    A.get_mpi_communicator()) == 1;
+          signature    = new_signature;
+          n_components = structure.n_components;
+          near_null_space = structure.near_null_space;
         }
       if (reuse)
         amg.recompute();
@@ -122,6 +190,8 @@ namespace dealii_learned
               parameters = Teuchos::ParameterList();
               constant_modes.reset();
               amg_data(data).set_parameters(parameters, constant_modes, A);
+              if (!structure.is_scalar())
+                set_ml_structure(parameters, constant_modes, A, structure);
               amg.initialize(A, parameters);
             }
           else
@@ -151,6 +221,7 @@ namespace dealii_learned
                          const VectorType                       &b,
                          const ClassicalCG::AdditionalData      &data,
                          const SolverSettings                   &settings,
+                         const SystemStructure                  &structure,
                          std::shared_ptr<ClassicalCG::AmgCache> &amg_cache,
                          SolverReport                           &report,
                          const Run                              &run_frame)
@@ -218,6 +289,22 @@ namespace dealii_learned
               run(p);
             }
         }
+      else if (name == "amg" && !structure.is_scalar() &&
+               (serial || !data.amg_reuse))
+        {
+          // A serial matrix's ML is built for each solve (AMG reuse keeps
+          // distributed hierarchies only).
+          StructuredAMG p;
+          p.initialize(A, data, structure);
+          report.details.emplace_back("amg_components",
+                                      structure.n_components);
+          report.details.emplace_back(
+            "amg_near_null_space",
+            structure.near_null_space.empty() ?
+              structure.n_components :
+              structure.near_null_space.size());
+          run(p.amg);
+        }
       else if (name == "amg")
         {
           if constexpr (serial)
@@ -232,7 +319,7 @@ namespace dealii_learned
               // host may never start.
               if (!amg_cache)
                 amg_cache = std::make_shared<ClassicalCG::AmgCache>();
-              run(amg_cache->prepare(A, data, report));
+              run(amg_cache->prepare(A, data, structure, report));
             }
           else
             {
@@ -342,7 +429,8 @@ namespace dealii_learned
       b,
       [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, amg_cache, r, run);
+        precondition_and_run(
+          A, x, b, data, settings, get_structure(), amg_cache, r, run);
       },
       report);
     return report;
@@ -361,7 +449,8 @@ namespace dealii_learned
       b,
       [&](const auto &run, SolverReport &r) {
         r.preconditioner = settings.preconditioner;
-        precondition_and_run(A, x, b, data, settings, amg_cache, r, run);
+        precondition_and_run(
+          A, x, b, data, settings, get_structure(), amg_cache, r, run);
       },
       report);
     return report;

@@ -130,6 +130,25 @@ namespace dealii_learned
   }
 
 
+  void
+  SolverHook::set_structure(const SystemStructure &new_structure)
+  {
+    structure     = new_structure;
+    has_structure = true;
+  }
+
+
+  SystemStructure
+  SolverHook::get_structure() const
+  {
+    if (has_structure)
+      return structure;
+    SystemStructure implied;
+    implied.n_components = settings.n_components;
+    return implied;
+  }
+
+
   const SolverReport &
   SolverHook::last_report() const
   {
@@ -157,7 +176,16 @@ namespace dealii_learned
             const Vector<double>       &b) override
       {
         // Each rank solves a system of its own: nothing to agree on.
-        return forward([&]() { hook->solve(A, x, b); });
+        return forward([&]() {
+          // Sizes from b: the hook checks A against x and b itself (and
+          // a matrix without a pattern has no size to ask for).
+          check_system_structure(get_structure(),
+                                 b.size(),
+                                 b.size(),
+                                 MPI_COMM_SELF,
+                                 "Linear solver '" + settings.method + "'");
+          hook->solve(A, x, b);
+        });
       }
 
       SolverReport
@@ -166,6 +194,12 @@ namespace dealii_learned
             const TrilinosWrappers::MPI::Vector  &b) override
       {
         return forward([&]() {
+          // Collective, and the same verdict on every rank.
+          check_system_structure(get_structure(),
+                                 b.size(),
+                                 b.locally_owned_size(),
+                                 A.get_mpi_communicator(),
+                                 "Linear solver '" + settings.method + "'");
           abort_on_lone_failure(A.get_mpi_communicator(),
                                 "Linear solver '" + settings.method + "'",
                                 [&]() { hook->solve(A, x, b); });
@@ -178,6 +212,8 @@ namespace dealii_learned
       forward(const Solve &solve)
       {
         hook->set_settings(settings);
+        if (has_structure)
+          hook->set_structure(structure);
         try
           {
             solve();
@@ -262,6 +298,18 @@ namespace dealii_learned
                           "that stagnates ends before, see 'Relative "
                           "tolerance').");
         prm.declare_entry(
+          "Components per point",
+          "1",
+          Patterns::Integer(1),
+          "Unknowns per support point of a vector-valued system (the "
+          "element's vector components, numbered point by point as deal.II "
+          "numbers an FESystem of FE_Q elements unless the DoFs are "
+          "renumbered by component): 2 or 3 for elasticity. `cg` with `amg` "
+          "hands ML the constant mode of each component; a program that "
+          "knows better (the rigid-body modes) gives them through "
+          "SolverHook::set_structure(), which takes precedence. The "
+          "component count must divide the number of unknowns.");
+        prm.declare_entry(
           "Compare with",
           "",
           Patterns::List(Patterns::Anything()),
@@ -285,6 +333,7 @@ namespace dealii_learned
       settings.relative_tolerance = prm.get_double("Relative tolerance");
       settings.absolute_tolerance = prm.get_double("Absolute tolerance");
       settings.max_iterations     = prm.get_integer("Maximum iterations");
+      settings.n_components       = prm.get_integer("Components per point");
       prm.leave_subsection();
       AssertThrow(settings.relative_tolerance > 0. ||
                     settings.absolute_tolerance > 0.,

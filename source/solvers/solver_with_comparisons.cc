@@ -76,6 +76,12 @@ namespace dealii_learned
                                    const VectorType &b)
   {
     ++solves;
+    if (has_structure)
+      {
+        primary->set_structure(structure);
+        for (auto &comparison : comparisons)
+          comparison->set_structure(structure);
+      }
     {
       TimerSection section(timer, "solve");
       try

@@ -7,6 +7,7 @@
 #include <deal.II/lac/solver_control.h>
 
 #include <dealii-learned/base/registry.h>
+#include <dealii-learned/solvers/system_structure.h>
 
 #include <memory>
 #include <string>
@@ -57,6 +58,11 @@ namespace dealii_learned
 
     /** Iterations after which a solve that has not converged stops. */
     unsigned int max_iterations = 10000;
+
+    /** Unknowns per support point (`Components per point`): the system's
+     *  component count when the host gives no SystemStructure of its own
+     *  (see SolverHook::set_structure()). */
+    unsigned int n_components = 1;
 
     /** The residual norm a solve must reach for a right-hand side of
      *  norm @p rhs_norm: max(absolute, relative * rhs_norm). */
@@ -179,6 +185,22 @@ namespace dealii_learned
     const SolverSettings &
     get_settings() const;
 
+    /**
+     * Gives the hook the host's knowledge of the system's structure: the
+     * components per support point and a near-null space (see
+     * SystemStructure), used by the solves after this call, for serial and
+     * distributed matrices alike. Without it, the component count of
+     * `Components per point` and the constant modes are used. Methods that
+     * cannot use it ignore it. Each solve checks it against the matrix.
+     */
+    void
+    set_structure(const SystemStructure &structure);
+
+    /** The structure given by set_structure(), or the one the settings'
+     *  component count implies. */
+    SystemStructure
+    get_structure() const;
+
     virtual SolverReport
     solve(const dealii::SparseMatrix<double> &A,
           dealii::Vector<double>             &x,
@@ -195,6 +217,9 @@ namespace dealii_learned
   protected:
     SolverSettings settings;
     SolverReport   report;
+    /** Given by set_structure(); has_structure says whether it was. */
+    SystemStructure structure;
+    bool            has_structure = false;
   };
 
 
