@@ -10,6 +10,8 @@
 #include <Epetra_CrsMatrix.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -21,9 +23,33 @@ namespace dealii_learned
 {
   using namespace dealii;
 
+  /** The levels of a system's hierarchy, beyond what the scalar one keeps. */
+  struct AggregationHierarchy::SystemLevels
+  {
+    /** Per level, the coarsest included. */
+    std::vector<internal::LevelStructure> levels;
+    /** Per level but the coarsest: the aggregate of every owned row (or
+     *  numbers::invalid_dof_index), the owned aggregates (first, number),
+     *  and the vectors each owned aggregate kept. */
+    std::vector<std::vector<internal::Index>>                    aggregate_of_row;
+    std::vector<std::pair<internal::Index, internal::Index>>     aggregates;
+    std::vector<std::vector<std::uint32_t>>                      kept;
+    std::vector<unsigned int>                                    min_vectors;
+  };
+
+
   void
   AggregationHierarchy::initialize(const TrilinosWrappers::SparseMatrix &A,
                                    const AdditionalData                 &data)
+  {
+    initialize(A, data, SystemStructure());
+  }
+
+
+  void
+  AggregationHierarchy::initialize(const TrilinosWrappers::SparseMatrix &A,
+                                   const AdditionalData                 &data,
+                                   const SystemStructure &structure)
   {
     AssertThrow(A.m() == A.n(),
                 ExcMessage("AggregationHierarchy: the matrix is not square (" +
@@ -49,6 +75,7 @@ namespace dealii_learned
     unnormalized_levels.clear();
     unscaled_prolongation_rows = 0;
     stop_reason.clear();
+    systems.reset();
 
     const auto normalize = [&](TrilinosWrappers::SparseMatrix &M,
                                TrilinosWrappers::MPI::Vector  &s) {
@@ -60,12 +87,18 @@ namespace dealii_learned
     };
 
     times = SetupTimes();
-    Timer      timer;
-    const auto lap = [&timer](double &phase) {
+    Timer                                     timer;
+    const std::function<void(double &)> lap = [&timer](double &phase) {
       phase += timer.wall_time();
       timer.restart();
     };
 
+    if (!structure.is_scalar())
+      {
+        systems = std::make_shared<SystemLevels>();
+        systems->levels.push_back(
+          internal::fine_level_structure(A, structure));
+      }
     matrices.emplace_back();
     matrices.back().copy_from(A);
     scalings.push_back(internal::scale_to_unit_diagonal(matrices.back()));
@@ -76,42 +109,13 @@ namespace dealii_learned
     while (matrices.size() < data.max_levels &&
            matrices.back().m() > data.coarsest_size)
       {
+        const IndexSet coarse_owned =
+          systems ? coarsen_system(data, lap) : coarsen_scalar(data, lap);
+        if (coarse_owned.size() == 0)
+          break;
         const TrilinosWrappers::SparseMatrix &fine = matrices.back();
-        const internal::Aggregation           aggregation =
-          internal::aggregate(fine, data);
-        const types::global_dof_index n_coarse = aggregation.n_global;
-        lap(times.aggregation);
-        // Coarsening that no longer pays: stop here.
-        if (n_coarse * 10 > fine.m() * 9)
-          {
-            stop_reason = "aggregation reduced " + std::to_string(fine.m()) +
-                          " unknowns only to " + std::to_string(n_coarse);
-            break;
-          }
-        largest_aggregates.push_back(aggregation.largest);
-
-        IndexSet coarse_owned(n_coarse);
-        coarse_owned.add_range(aggregation.offset,
-                               aggregation.offset + aggregation.n_local);
-
-        // Truncation on the finest level only: it holds most of the rows
-        // and most of the Galerkin products' cost, while the coarse
-        // levels' rows carry the coarse space (truncating them too cost
-        // 5 of 12 iterations on an adaptive L-shape at 141k unknowns).
-        const bool                       finest = matrices.size() == 1;
-        const internal::ProlongationRows rows   = internal::prolongation_rows(
-          fine,
-          scalings.back(),
-          aggregation.coarse_of,
-          data.prolongation_damping,
-          finest ? data.prolongation_truncation : 0.,
-          finest ? data.prolongation_max_entries : 0u);
-        prolongations.push_back(
-          internal::build_prolongation(fine, rows, coarse_owned));
-        coarse_of.push_back(aggregation.coarse_of);
         const TrilinosWrappers::SparseMatrix &prolongation =
           prolongations.back();
-        lap(times.prolongation);
 
         // The Galerkin product P^T (Â P), with the product's pattern kept
         // for reinit_values().
@@ -143,6 +147,151 @@ namespace dealii_learned
       stop_reason = "the limit of " + std::to_string(data.max_levels) +
                     " levels was reached";
     coarsest_size_asked = data.coarsest_size;
+  }
+
+
+  IndexSet
+  AggregationHierarchy::coarsen_scalar(
+    const AdditionalData                 &data,
+    const std::function<void(double &)> &lap)
+  {
+    const TrilinosWrappers::SparseMatrix &fine = matrices.back();
+    const internal::Aggregation aggregation = internal::aggregate(fine, data);
+    const types::global_dof_index n_coarse  = aggregation.n_global;
+    lap(times.aggregation);
+    // Coarsening that no longer pays: stop here.
+    if (n_coarse * 10 > fine.m() * 9)
+      {
+        stop_reason = "aggregation reduced " + std::to_string(fine.m()) +
+                      " unknowns only to " + std::to_string(n_coarse);
+        return IndexSet();
+      }
+    largest_aggregates.push_back(aggregation.largest);
+
+    IndexSet coarse_owned(n_coarse);
+    coarse_owned.add_range(aggregation.offset,
+                           aggregation.offset + aggregation.n_local);
+
+    // Truncation on the finest level only: it holds most of the rows
+    // and most of the Galerkin products' cost, while the coarse
+    // levels' rows carry the coarse space (truncating them too cost
+    // 5 of 12 iterations on an adaptive L-shape at 141k unknowns).
+    const bool                       finest = matrices.size() == 1;
+    const internal::ProlongationRows rows   = internal::prolongation_rows(
+      fine,
+      scalings.back(),
+      aggregation.coarse_of,
+      data.prolongation_damping,
+      finest ? data.prolongation_truncation : 0.,
+      finest ? data.prolongation_max_entries : 0u);
+    prolongations.push_back(
+      internal::build_prolongation(fine, rows, coarse_owned));
+    coarse_of.push_back(aggregation.coarse_of);
+    lap(times.prolongation);
+    return coarse_owned;
+  }
+
+
+  IndexSet
+  AggregationHierarchy::coarsen_system(
+    const AdditionalData                 &data,
+    const std::function<void(double &)> &lap)
+  {
+    const TrilinosWrappers::SparseMatrix &fine  = matrices.back();
+    const internal::LevelStructure       &level = systems->levels.back();
+    // Nodes are aggregated; a row gets its node's aggregate unless it is
+    // decoupled itself (a constrained component of a point).
+    const internal::Aggregation aggregation =
+      internal::aggregate(internal::node_matrix(fine, level), data);
+    const std::vector<bool>     decoupled = internal::decoupled_rows(fine);
+    std::vector<internal::Index> aggregate_of_row(level.node_of.size(),
+                                                  numbers::invalid_dof_index);
+    for (std::size_t i = 0; i < aggregate_of_row.size(); ++i)
+      if (!decoupled[i])
+        aggregate_of_row[i] =
+          aggregation.coarse_of[level.node_of[i] - level.first_node];
+    lap(times.aggregation);
+
+    internal::SystemBasis basis = internal::system_basis(fine,
+                                                         scalings.back(),
+                                                         level,
+                                                         aggregate_of_row,
+                                                         aggregation.offset,
+                                                         aggregation.n_local,
+                                                         nullptr);
+    const types::global_dof_index n_coarse = basis.coarse_owned.size();
+    if (n_coarse * 10 > fine.m() * 9 || n_coarse == 0)
+      {
+        stop_reason = "aggregation reduced " + std::to_string(fine.m()) +
+                      " unknowns only to " + std::to_string(n_coarse);
+        lap(times.prolongation);
+        return IndexSet();
+      }
+    // Rows: nodes times the rows of a node (the components on level 0, at
+    // most the vectors on coarser levels).
+    const types::global_dof_index rows_per_node =
+      level.n_nodes > 0 ? (level.node_of.size() + level.n_nodes - 1) /
+                            level.n_nodes :
+                          1;
+    largest_aggregates.push_back(
+      aggregation.largest *
+      Utilities::MPI::max(rows_per_node, fine.get_mpi_communicator()));
+    unsigned int fewest = level.n_vectors;
+    for (const std::uint32_t mask : basis.kept)
+      fewest = std::min<unsigned int>(fewest, __builtin_popcount(mask));
+    systems->min_vectors.push_back(
+      Utilities::MPI::min(fewest, fine.get_mpi_communicator()));
+
+    prolongations.push_back(internal::build_prolongation(
+      fine,
+      internal::system_prolongation_rows(fine,
+                                         basis,
+                                         level.n_vectors,
+                                         data.prolongation_damping),
+      basis.coarse_owned));
+    coarse_of.emplace_back();
+    systems->aggregate_of_row.push_back(std::move(aggregate_of_row));
+    systems->aggregates.emplace_back(aggregation.offset, aggregation.n_local);
+    systems->kept.push_back(std::move(basis.kept));
+    systems->levels.push_back(std::move(basis.coarse));
+    lap(times.prolongation);
+    return basis.coarse_owned;
+  }
+
+
+  std::vector<TrilinosWrappers::MPI::Vector>
+  AggregationHierarchy::near_null_space(const unsigned int level) const
+  {
+    AssertIndexRange(level, matrices.size());
+    const TrilinosWrappers::MPI::Vector &s = scalings[level];
+    std::vector<TrilinosWrappers::MPI::Vector> result;
+    if (!systems)
+      {
+        result.emplace_back(s);
+        for (unsigned int i = 0; i < s.locally_owned_size(); ++i)
+          result.back().begin()[i] = 1. / s.begin()[i];
+        return result;
+      }
+    const internal::LevelStructure &structure = systems->levels[level];
+    AssertThrow(structure.node_of.size() == s.locally_owned_size(),
+                ExcInternalError());
+    for (unsigned int c = 0; c < structure.n_vectors; ++c)
+      {
+        result.emplace_back(s);
+        for (unsigned int i = 0; i < s.locally_owned_size(); ++i)
+          result.back().begin()[i] =
+            structure.modes[i * structure.n_vectors + c] / s.begin()[i];
+      }
+    return result;
+  }
+
+
+  std::vector<unsigned int>
+  AggregationHierarchy::min_vectors_per_aggregate() const
+  {
+    if (systems)
+      return systems->min_vectors;
+    return std::vector<unsigned int>(prolongations.size(), 1u);
   }
 
 
@@ -205,14 +354,36 @@ namespace dealii_learned
 
     for (unsigned int l = 0; l + 1 < matrices.size(); ++l)
       {
-        unscaled_prolongation_rows += internal::update_prolongation(
-          prolongations[l],
-          internal::prolongation_rows(matrices[l],
-                                      scalings[l],
-                                      coarse_of[l],
-                                      settings.prolongation_damping,
-                                      0.,
-                                      0));
+        if (systems)
+          {
+            internal::SystemBasis basis =
+              internal::system_basis(matrices[l],
+                                     scalings[l],
+                                     systems->levels[l],
+                                     systems->aggregate_of_row[l],
+                                     systems->aggregates[l].first,
+                                     systems->aggregates[l].second,
+                                     &systems->kept[l]);
+            AssertThrow(basis.coarse_owned == owned[l + 1],
+                        ExcInternalError());
+            unscaled_prolongation_rows += internal::update_prolongation(
+              prolongations[l],
+              internal::system_prolongation_rows(
+                matrices[l],
+                basis,
+                systems->levels[l].n_vectors,
+                settings.prolongation_damping));
+            systems->levels[l + 1] = std::move(basis.coarse);
+          }
+        else
+          unscaled_prolongation_rows += internal::update_prolongation(
+            prolongations[l],
+            internal::prolongation_rows(matrices[l],
+                                        scalings[l],
+                                        coarse_of[l],
+                                        settings.prolongation_damping,
+                                        0.,
+                                        0));
         lap(times.prolongation);
         internal::multiply_keeping_pattern(matrices[l].trilinos_matrix(),
                                            false,

@@ -14,10 +14,13 @@
 #include <Epetra_CrsMatrix.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace dealii_learned
 {
+  struct SystemStructure;
+
   namespace internal
   {
     using Index = dealii::types::global_dof_index;
@@ -137,5 +140,94 @@ namespace dealii_learned
                              const bool              transpose_A,
                              const Epetra_CrsMatrix &B,
                              Epetra_CrsMatrix       &C);
+
+    // ------------------------------------- aggregation_hierarchy_systems.cc
+
+    /**
+     * What a level of a system's hierarchy knows beyond its matrix: which
+     * node (support point on level 0, aggregate on coarser levels) each
+     * owned row belongs to, and the near-null space in the level's
+     * unknowns before its diagonal scaling.
+     */
+    struct LevelStructure
+    {
+      /** Global node of every owned row; a node's rows are consecutive
+       *  and owned by one rank. */
+      std::vector<Index> node_of;
+      /** Owned nodes: [first_node, first_node + n_nodes). */
+      Index first_node = 0, n_nodes = 0;
+      /** Near-null-space vectors, row after row: modes[i * n_vectors + c]. */
+      unsigned int        n_vectors = 0;
+      std::vector<double> modes;
+    };
+
+    /** Level 0 of a system: nodes of n_components consecutive rows (which
+     *  every rank must own whole; a named error otherwise) and the
+     *  structure's near-null space (the constant modes if it gives none). */
+    LevelStructure
+    fine_level_structure(const dealii::TrilinosWrappers::SparseMatrix &A,
+                         const SystemStructure &structure);
+
+    /** Rows of @p M without a nonzero off-diagonal entry (constrained
+     *  DoFs): they get no coarse unknown. */
+    std::vector<bool>
+    decoupled_rows(const dealii::TrilinosWrappers::SparseMatrix &M);
+
+    /**
+     * The node graph of @p M: entry (I, J) is the Frobenius norm of the
+     * block of M in the rows of node I and the columns of node J. The
+     * greedy aggregation on it aggregates nodes, as ML does for systems
+     * ("PDE equations").
+     */
+    dealii::TrilinosWrappers::SparseMatrix
+    node_matrix(const dealii::TrilinosWrappers::SparseMatrix &M,
+                const LevelStructure                         &level);
+
+    /** The tentative prolongation of a system level, row by row. */
+    struct SystemBasis
+    {
+      /** Per owned row: the first coarse unknown of its aggregate
+       *  (numbers::invalid_dof_index for none) and the aggregate's number
+       *  of coarse unknowns r. */
+      std::vector<Index>        first_coarse;
+      std::vector<unsigned int> n_coarse;
+      /** Per owned row: its r entries of Q (row-major, n_vectors wide). */
+      std::vector<double> q;
+      dealii::IndexSet    coarse_owned;
+      /** Per owned aggregate: the near-null-space vectors kept (bits). */
+      std::vector<std::uint32_t> kept;
+      /** The coarse level: one node per aggregate, its modes R. */
+      LevelStructure coarse;
+    };
+
+    /**
+     * Smoothed aggregation's tentative prolongation for a system: on
+     * every aggregate the scaled near-null space B̂ = S^{-1} B is
+     * orthonormalised, B̂_J = Q_J R_J (Gram-Schmidt in the aggregate's Gram
+     * matrix, whose partial sums are gathered by the aggregate's owner, so
+     * aggregates may cross ranks); Q_J gives the aggregate's r_J coarse
+     * unknowns (r_J < n_vectors where the aggregate has too few unknowns
+     * for all vectors), and R_J the coarse level's near-null space.
+     * @p aggregate_of_row: the aggregate of every owned row, or
+     * numbers::invalid_dof_index; this rank owns the aggregates
+     * [first_aggregate, first_aggregate + n_owned_aggregates). With
+     * @p kept_given (reinit_values()), exactly those vectors are kept.
+     */
+    SystemBasis
+    system_basis(const dealii::TrilinosWrappers::SparseMatrix &M,
+                 const dealii::TrilinosWrappers::MPI::Vector  &scaling,
+                 const LevelStructure                         &level,
+                 const std::vector<Index>                     &aggregate_of_row,
+                 const Index                                   first_aggregate,
+                 const Index                       n_owned_aggregates,
+                 const std::vector<std::uint32_t> *kept_given);
+
+    /** The rows of P = (I - omega Â) Q, with every structural entry kept
+     *  (zeros too), so that reinit_values() finds the same pattern. */
+    ProlongationRows
+    system_prolongation_rows(const dealii::TrilinosWrappers::SparseMatrix &fine,
+                             const SystemBasis &basis,
+                             const unsigned int n_vectors,
+                             const double       omega);
   } // namespace internal
 } // namespace dealii_learned

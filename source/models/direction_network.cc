@@ -370,14 +370,15 @@ namespace dealii_learned
 
   void
   DirectionNetwork::initialize(const TrilinosWrappers::SparseMatrix &A,
-                               const DirectionNetworkModel          &new_model)
+                               const DirectionNetworkModel          &new_model,
+                               const SystemStructure                &structure)
   {
     model = new_model;
     // The level matrices read the hierarchy's arrays in place: drop them
     // before the hierarchy is rebuilt (also when that throws).
     level_matrices.clear();
     level_prolongations.clear();
-    hierarchy.initialize(A, model.hierarchy);
+    hierarchy.initialize(A, model.hierarchy, structure);
     Timer              timer;
     const unsigned int n_levels = hierarchy.n_levels();
     const MPI_Comm     comm     = A.get_mpi_communicator();

@@ -5,6 +5,8 @@
 #include <deal.II/dofs/dof_renumbering.h>
 #include <deal.II/dofs/dof_tools.h>
 
+#include <deal.II/fe/fe_q.h>
+
 #include <deal.II/grid/grid_refinement.h>
 
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
@@ -94,11 +96,19 @@ namespace dealii_learned
                            " but this problem object was built for dim = " +
                            std::to_string(dim) + "."));
     settings   = new_settings;
-    fe         = std::make_unique<FE_Q<dim>>(settings.fe_degree);
+    fe         = make_finite_element();
     quadrature = QGauss<dim>(settings.fe_degree + 1);
     triangulation.clear();
     make_coarse_grid(triangulation);
     triangulation.refine_global(settings.initial_global_refinement);
+  }
+
+
+  template <int dim>
+  std::unique_ptr<FiniteElement<dim>>
+  Problem<dim>::make_finite_element() const
+  {
+    return std::make_unique<FE_Q<dim>>(settings.fe_degree);
   }
 
 
@@ -193,12 +203,10 @@ namespace dealii_learned
   Problem<dim>::make_boundary_constraints(
     AffineConstraints<double> &boundary_constraints) const
   {
+    const Functions::ZeroFunction<dim> zero(fe->n_components());
     for (const auto id : triangulation.get_boundary_ids())
-      VectorTools::interpolate_boundary_values(mapping,
-                                               dof_handler,
-                                               id,
-                                               Functions::ZeroFunction<dim>(),
-                                               boundary_constraints);
+      VectorTools::interpolate_boundary_values(
+        mapping, dof_handler, id, zero, boundary_constraints);
   }
 
 
@@ -277,6 +285,9 @@ namespace dealii_learned
   void
   Problem<dim>::solve_and_estimate(SolverHook &solver)
   {
+    const SystemStructure structure = system_structure();
+    if (!structure.is_scalar())
+      solver.set_structure(structure);
     solution = 0.;
     solver.solve(system_matrix, solution, system_rhs);
     TimerSection section(timer, "estimate");
@@ -377,6 +388,14 @@ namespace dealii_learned
   Problem<dim>::cell_data() const
   {
     return {};
+  }
+
+
+  template <int dim>
+  SystemStructure
+  Problem<dim>::system_structure() const
+  {
+    return SystemStructure();
   }
 
 
@@ -532,13 +551,16 @@ namespace dealii_learned
                           "1",
                           Patterns::Integer(1, 4),
                           "Polynomial degree of the continuous Lagrange "
-                          "element FE_Q (1 = Q1, 2 = Q2, ...).");
+                          "element FE_Q (1 = Q1, 2 = Q2, ...); of each "
+                          "component's FE_Q in a system of PDEs "
+                          "(elasticity: Q1 or Q2).");
         prm.declare_entry("Coefficient contrast",
                           "100",
                           Patterns::Double(1e-12),
                           "Ratio of the largest to the smallest diffusion "
                           "coefficient in problems with a jumping "
-                          "coefficient.");
+                          "coefficient (elasticity: the factor on both "
+                          "Lame parameters in the stiff orthants).");
         prm.declare_entry("Refinement fraction",
                           "0.3",
                           Patterns::Double(0., 1.),

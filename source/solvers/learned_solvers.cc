@@ -96,6 +96,8 @@ namespace dealii_learned
   {
     DirectionNetwork             network;
     std::array<std::uint64_t, 3> signature{};
+    /** The structure the network was built for. */
+    SystemStructure structure;
     bool                         built = false;
     /** Iterations of the first solve after the last build or values
      *  update, and of the last solve. */
@@ -110,6 +112,7 @@ namespace dealii_learned
     NetworkAction
     prepare(const TrilinosWrappers::SparseMatrix &A,
             const DirectionNetworkModel          &model,
+            const SystemStructure                &new_structure,
             const std::string                    &mode,
             const double                          growth)
     {
@@ -126,7 +129,12 @@ namespace dealii_learned
         reusable ? sparsity_signature(A) : std::array<std::uint64_t, 3>{};
       const bool same =
         built && reusable &&
-        Utilities::MPI::min(static_cast<int>(new_signature == signature),
+        Utilities::MPI::min(static_cast<int>(
+                              new_signature == signature &&
+                              new_structure.n_components ==
+                                structure.n_components &&
+                              new_structure.near_null_space ==
+                                structure.near_null_space),
                             A.get_mpi_communicator()) == 1;
       // `auto': a kept network whose iteration count grew past the bound,
       // or that failed, is built anew. The aggregates follow the strong
@@ -137,8 +145,9 @@ namespace dealii_learned
           (mode == "auto" && double(last) > growth * double(baseline)))
         {
           built = false; // until the network is complete
-          network.initialize(A, model);
+          network.initialize(A, model, new_structure);
           signature   = new_signature;
+          structure   = new_structure;
           built       = true;
           last_action = NetworkAction::built;
         }
@@ -186,6 +195,8 @@ namespace dealii_learned
       LearnedSolverBase::NetworkCache *cache  = nullptr;
       std::string                      mode   = "never";
       double                           growth = 1.3;
+      /** The host's structure (SolverHook::get_structure()). */
+      SystemStructure structure;
     };
 
 
@@ -221,12 +232,15 @@ namespace dealii_learned
             if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
               if (reuse.cache != nullptr)
                 {
-                  action =
-                    reuse.cache->prepare(M, model, reuse.mode, reuse.growth);
+                  action = reuse.cache->prepare(
+                    M, model, reuse.structure, reuse.mode, reuse.growth);
                   used = &reuse.cache->network;
                   return;
                 }
-            local_network.initialize(M, model);
+            if constexpr (std::is_same<Model, DirectionNetworkModel>::value)
+              local_network.initialize(M, model, reuse.structure);
+            else
+              local_network.initialize(M, model);
           };
           if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
             {
@@ -519,6 +533,7 @@ namespace dealii_learned
   LearnedSolverBase::solve_with_reuse(const Solve &solve_once)
   {
     ReuseSettings reuse;
+    reuse.structure = get_structure();
     if (!torchscript)
       {
         // The network's Trilinos objects need MPI, which a serial host

@@ -220,7 +220,7 @@ namespace dealii_learned
             p->assemble_system();
             for (unsigned int c = 0; c < problem.refinement_cycles; ++c)
               {
-                trainer->add_matrix(p->system_matrix);
+                trainer->add_matrix(p->system_matrix, p->system_structure());
                 context.out << "  data: " << problem.name << ", "
                             << problem.dimension << "-D Q" << problem.fe_degree
                             << ", contrast " << contrast << ", cycle " << c

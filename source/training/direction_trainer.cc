@@ -350,14 +350,15 @@ namespace dealii_learned
 
 
   void
-  DirectionTrainer::add_matrix(const TrilinosWrappers::SparseMatrix &A)
+  DirectionTrainer::add_matrix(const TrilinosWrappers::SparseMatrix &A,
+                               const SystemStructure                &structure)
   {
     AssertThrow(A.locally_owned_range_indices().n_elements() == A.m(),
                 ExcMessage("DirectionTrainer: training matrices must live on "
                            "one MPI rank."));
     torch::NoGradGuard   no_grad;
     AggregationHierarchy hierarchy;
-    hierarchy.initialize(A, impl->start.hierarchy);
+    hierarchy.initialize(A, impl->start.hierarchy, structure);
 
     Implementation::MatrixData data;
     data.A  = to_csr(A);

@@ -9,7 +9,9 @@
 #     installed into the same prefix, as scripts/install.sh does.
 #  3. examples/ (find_package() after project(), Release): adaptive_poisson
 #     on one and two ranks, switched to dcdm and to a plugin solver hook by
-#     its parameter file alone; probconserv_heat on one and two ranks.
+#     its parameter file alone; elasticity (rigid-body modes given with
+#     set_structure()) on one and two ranks and with dcdm; probconserv_heat
+#     on one and two ranks.
 #  4. examples/adaptive_poisson (deal.II's order: find_package() before
 #     project(); Debug, deal.II's default): it runs, exits cleanly, and
 #     links only the Debug deal.II and the Debug dealii-learned.
@@ -88,6 +90,29 @@ if(NOT code EQUAL 0)
   message(FATAL_ERROR "run example with the plugin hook failed")
 endif()
 expect_converged_cycles("cg-chebyshev\\(chebyshev\\)")
+# A system of PDEs: the elasticity example gives the hook the rigid-body
+# modes it computes from its support points. Every cycle converges, and the
+# cantilever sags under its weight: the mean vertical displacement is
+# negative.
+function(expect_elasticity_cycles _method)
+  expect_converged_cycles("${_method}")
+  foreach(_cycle 0 1 2 3 4)
+    if(NOT last_output MATCHES
+        "cycle ${_cycle}: [0-9]+ DoFs, [^\n]*, converged\n  mean vertical displacement -[0-9][-+.e0-9]*\n")
+      message(FATAL_ERROR "elasticity: cycle ${_cycle} did not report a negative mean vertical displacement")
+    endif()
+  endforeach()
+endfunction()
+set(_elasticity ${WORK_DIR}/release/elasticity)
+set(_elasticity_prm_dir ${EXAMPLES_DIR}/elasticity)
+step("run elasticity" ${_elasticity} ${_elasticity_prm_dir}/elasticity.prm)
+expect_elasticity_cycles("cg\\(amg\\)")
+step("run elasticity on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2
+  ${_elasticity} ${_elasticity_prm_dir}/elasticity.prm)
+expect_elasticity_cycles("cg\\(amg\\)")
+step("run elasticity with dcdm" ${_elasticity}
+  ${_elasticity_prm_dir}/elasticity-dcdm.prm)
+expect_elasticity_cycles("dcdm\\(\\)")
 # A time loop of the user's own corrects a surrogate with prob-conserv:
 # the integral is met to round-off after the update at every step.
 function(expect_conserved _ranks)

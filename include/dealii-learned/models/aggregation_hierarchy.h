@@ -5,6 +5,9 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <dealii-learned/base/system_structure.h>
+
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -47,6 +50,25 @@ namespace dealii_learned
    * built-in problems use), the hierarchy, and so the network's output, is
    * the same on any number of ranks up to rounding. The price is 2 p rounds
    * of neighbour communication per sequential pass on p ranks.
+   *
+   * <h3>Systems</h3>
+   * Given a SystemStructure that is not scalar (elasticity: the components
+   * per support point and the rigid-body modes), the hierarchy is smoothed
+   * aggregation for systems, as ML builds it with "PDE equations" and a
+   * null space:
+   * - it aggregates nodes, all components of a support point together: the
+   *   greedy passes run on the node graph whose entries are the Frobenius
+   *   norms of Â's blocks;
+   * - the tentative prolongation holds, on each aggregate, the scaled
+   *   near-null space S^{-1} B orthonormalised (B_J = Q_J R_J); each
+   *   aggregate has as many coarse unknowns as vectors (fewer where it has
+   *   too few unknowns, e.g. 3 rigid-body modes on one 2-D point), and the
+   *   coarse level's near-null space is R;
+   * - coarser levels are systems again, their nodes the aggregates.
+   * Truncation of the prolongation applies to scalar hierarchies only.
+   * The partition independence and reinit_values() hold as for scalar
+   * problems (the aggregates' Gram matrices are summed by their owner, so
+   * the sums, not the decisions, may differ in rounding).
    */
   class AggregationHierarchy
   {
@@ -129,6 +151,17 @@ namespace dealii_learned
     void
     initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
                const AdditionalData &data = AdditionalData());
+
+    /**
+     * The same for a system of @p structure (checked by the caller with
+     * check_system_structure()): a scalar structure builds the scalar
+     * hierarchy; otherwise the one described under "Systems" above. Every
+     * rank must own whole support points (a named error otherwise).
+     */
+    void
+    initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
+               const AdditionalData                         &data,
+               const SystemStructure                        &structure);
 
     /**
      * Recomputes every value of the hierarchy for @p A, a matrix with the
@@ -223,8 +256,44 @@ namespace dealii_learned
     const SetupTimes &
     setup_times() const;
 
+    /**
+     * Near-null-space vectors per aggregate on each level but the
+     * coarsest: 1 for a scalar hierarchy; for a system, the smallest
+     * number of vectors any aggregate kept (fewer than given where
+     * aggregates have fewer unknowns than vectors).
+     */
+    std::vector<unsigned int>
+    min_vectors_per_aggregate() const;
+
+    /**
+     * The near-null space of level @p level in its scaled unknowns (those
+     * of matrix(level)): S^{-1} B on level 0 with B the structure's
+     * vectors (S^{-1} 1 for a scalar hierarchy), and on a coarser level
+     * S^{-1} R with R the factors of the aggregates' orthonormalisation,
+     * so that prolongation(l) (S_{l+1} .* b_{l+1}) = (I - omega matrix(l)) b_l
+     * on every row that has an aggregate.
+     */
+    std::vector<dealii::TrilinosWrappers::MPI::Vector>
+    near_null_space(const unsigned int level) const;
+
+    /** The levels of a system's hierarchy; defined in the source. */
+    struct SystemLevels;
+
   private:
+    /** The scalar aggregation and prolongation of the finest level in
+     *  matrices, for initialize(). Returns the coarse owned set, or an
+     *  empty set (size 0) when coarsening stops. */
+    dealii::IndexSet
+    coarsen_scalar(const AdditionalData                 &data,
+                   const std::function<void(double &)> &lap);
+    /** The same for a system. */
+    dealii::IndexSet
+    coarsen_system(const AdditionalData                 &data,
+                   const std::function<void(double &)> &lap);
+
     AdditionalData                                      settings;
+    /** Null for a scalar hierarchy. */
+    std::shared_ptr<SystemLevels> systems;
     SetupTimes                                          times;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> matrices;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;

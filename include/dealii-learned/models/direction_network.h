@@ -141,9 +141,16 @@ namespace dealii_learned
   class DirectionNetwork
   {
   public:
+    /**
+     * Sets the network up on @p A. With a @p structure that is not scalar
+     * (components per point and a near-null space, e.g. elasticity's
+     * rigid-body modes), the hierarchy is smoothed aggregation for systems
+     * (see AggregationHierarchy); the learned layers are the same.
+     */
     void
     initialize(const dealii::TrilinosWrappers::SparseMatrix &A,
-               const DirectionNetworkModel                  &model);
+               const DirectionNetworkModel                  &model,
+               const SystemStructure &structure = SystemStructure());
 
     /**
      * The network on a new matrix with the sparsity pattern of the last

@@ -9,7 +9,7 @@
 
 #include <deal.II/dofs/dof_handler.h>
 
-#include <deal.II/fe/fe_q.h>
+#include <deal.II/fe/fe.h>
 #include <deal.II/fe/mapping_q.h>
 
 #include <deal.II/lac/affine_constraints.h>
@@ -18,6 +18,7 @@
 #include <deal.II/lac/vector.h>
 
 #include <dealii-learned/base/registry.h>
+#include <dealii-learned/base/system_structure.h>
 
 #include <memory>
 #include <optional>
@@ -77,10 +78,12 @@ namespace dealii_learned
    * so every method is compared on exactly the same matrices.
    *
    * A derived class says what is specific to its PDE: the coarse mesh, the
-   * boundary conditions and the assembly. The base class does what every
-   * scalar continuous-Galerkin problem shares, the way step-40 does it:
-   * distribute DoFs, build constraints and the sparsity pattern, refine with
-   * an error indicator, and keep ghosted copies of the solution.
+   * boundary conditions and the assembly, and, for a system of PDEs, the
+   * finite element (make_finite_element()) and what the solvers may know
+   * about the system (system_structure()). The base class does what every
+   * continuous-Galerkin problem shares, the way step-40 does it: distribute
+   * DoFs, build constraints and the sparsity pattern, refine with an error
+   * indicator, and keep ghosted copies of the solution.
    */
   template <int dim>
   class Problem
@@ -239,6 +242,16 @@ namespace dealii_learned
     virtual std::vector<std::pair<std::string, dealii::Vector<float>>>
     cell_data() const;
 
+    /**
+     * What the solvers may know about the current system beyond the matrix
+     * (components per support point, a near-null space; see
+     * SystemStructure), for the locally owned DoFs of the current mesh.
+     * solve_and_estimate() hands it to the solver hook when it is not
+     * scalar. Default: a scalar system (SystemStructure()).
+     */
+    virtual SystemStructure
+    system_structure() const;
+
     MPI_Comm
     get_mpi_communicator() const;
     const ProblemSettings &
@@ -266,6 +279,14 @@ namespace dealii_learned
     dealii::TrilinosWrappers::MPI::Vector locally_relevant_solution;
 
   protected:
+    /**
+     * The finite element, created by initialize() once the settings are
+     * known. Default: FE_Q of degree `Finite element degree`; a system of
+     * PDEs returns an FESystem.
+     */
+    virtual std::unique_ptr<dealii::FiniteElement<dim>>
+    make_finite_element() const;
+
     /** Creates the coarse mesh, before the initial global refinement. */
     virtual void
     make_coarse_grid(ProblemTriangulation<dim> &tria) = 0;
@@ -279,18 +300,19 @@ namespace dealii_learned
     make_boundary_constraints(
       dealii::AffineConstraints<double> &constraints) const;
 
-    MPI_Comm                           mpi_communicator;
-    ProblemSettings                    settings;
-    ProblemTriangulation<dim>          triangulation;
-    std::unique_ptr<dealii::FE_Q<dim>> fe;
-    dealii::DoFHandler<dim>            dof_handler;
-    dealii::MappingQ<dim>              mapping;
-    dealii::QGauss<dim>                quadrature;
-    dealii::AffineConstraints<double>  constraints;
-    dealii::IndexSet                   owned_dofs;
-    dealii::IndexSet                   relevant_dofs;
-    /** Solves the assembled system with @p solver from a zero start,
-     *  applies the constraints, and estimates the error into indicators. */
+    MPI_Comm                                    mpi_communicator;
+    ProblemSettings                             settings;
+    ProblemTriangulation<dim>                   triangulation;
+    std::unique_ptr<dealii::FiniteElement<dim>> fe;
+    dealii::DoFHandler<dim>                     dof_handler;
+    dealii::MappingQ<dim>                       mapping;
+    dealii::QGauss<dim>                         quadrature;
+    dealii::AffineConstraints<double>           constraints;
+    dealii::IndexSet                            owned_dofs;
+    dealii::IndexSet                            relevant_dofs;
+    /** Solves the assembled system with @p solver from a zero start (after
+     *  giving it system_structure() unless that is scalar), applies the
+     *  constraints, and estimates the error into indicators. */
     void
     solve_and_estimate(SolverHook &solver);
 

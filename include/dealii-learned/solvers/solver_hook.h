@@ -7,7 +7,7 @@
 #include <deal.II/lac/solver_control.h>
 
 #include <dealii-learned/base/registry.h>
-#include <dealii-learned/solvers/system_structure.h>
+#include <dealii-learned/base/system_structure.h>
 
 #include <memory>
 #include <string>

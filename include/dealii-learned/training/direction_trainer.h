@@ -55,9 +55,12 @@ namespace dealii_learned
                      const DirectionNetworkModel &start);
     ~DirectionTrainer();
 
-    /** Adds the training data of @p A (a matrix on one MPI rank). */
+    /** Adds the training data of @p A (a matrix on one MPI rank), whose
+     *  hierarchy is built for @p structure (a system's components and
+     *  near-null space, as the solvers get it from the host). */
     void
-    add_matrix(const dealii::TrilinosWrappers::SparseMatrix &A);
+    add_matrix(const dealii::TrilinosWrappers::SparseMatrix &A,
+               const SystemStructure &structure = SystemStructure());
 
     unsigned int
     n_matrices() const;

@@ -1,7 +1,7 @@
 #include <deal.II/base/exceptions.h>
 #include <deal.II/base/mpi.h>
 
-#include <dealii-learned/solvers/system_structure.h>
+#include <dealii-learned/base/system_structure.h>
 
 #include <algorithm>
 #include <cmath>
