@@ -10,9 +10,9 @@
 #include <Epetra_CrsMatrix.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
-#include <cmath>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,10 +31,10 @@ namespace dealii_learned
     /** Per level but the coarsest: the aggregate of every owned row (or
      *  numbers::invalid_dof_index), the owned aggregates (first, number),
      *  and the vectors each owned aggregate kept. */
-    std::vector<std::vector<internal::Index>>                    aggregate_of_row;
-    std::vector<std::pair<internal::Index, internal::Index>>     aggregates;
-    std::vector<std::vector<std::uint32_t>>                      kept;
-    std::vector<unsigned int>                                    min_vectors;
+    std::vector<std::vector<internal::Index>>                aggregate_of_row;
+    std::vector<std::pair<internal::Index, internal::Index>> aggregates;
+    std::vector<std::vector<std::uint32_t>>                  kept;
+    std::vector<unsigned int>                                min_vectors;
   };
 
 
@@ -87,7 +87,7 @@ namespace dealii_learned
     };
 
     times = SetupTimes();
-    Timer                                     timer;
+    Timer                               timer;
     const std::function<void(double &)> lap = [&timer](double &phase) {
       phase += timer.wall_time();
       timer.restart();
@@ -96,8 +96,7 @@ namespace dealii_learned
     if (!structure.is_scalar())
       {
         systems = std::make_shared<SystemLevels>();
-        systems->levels.push_back(
-          internal::fine_level_structure(A, structure));
+        systems->levels.push_back(internal::fine_level_structure(A, structure));
       }
     matrices.emplace_back();
     matrices.back().copy_from(A);
@@ -106,8 +105,19 @@ namespace dealii_learned
     owned.push_back(A.locally_owned_range_indices());
     lap(times.scaling);
 
+    // A system's coarse operators are harder for the coarsest level's few
+    // layers than a scalar one's at the same size (its near-null space has
+    // several vectors per aggregate): its coarsest level gets
+    // coarsest_size / n_vectors unknowns at most, about as many
+    // aggregates as a scalar hierarchy's has unknowns per vector.
+    const types::global_dof_index coarsest_size =
+      systems ?
+        std::max<types::global_dof_index>(systems->levels[0].n_vectors,
+                                          data.coarsest_size /
+                                            systems->levels[0].n_vectors) :
+        data.coarsest_size;
     while (matrices.size() < data.max_levels &&
-           matrices.back().m() > data.coarsest_size)
+           matrices.back().m() > coarsest_size)
       {
         const IndexSet coarse_owned =
           systems ? coarsen_system(data, lap) : coarsen_scalar(data, lap);
@@ -143,21 +153,20 @@ namespace dealii_learned
         normalize(matrices.back(), scalings.back());
         lap(times.scaling);
       }
-    if (stop_reason.empty() && matrices.back().m() > data.coarsest_size)
+    if (stop_reason.empty() && matrices.back().m() > coarsest_size)
       stop_reason = "the limit of " + std::to_string(data.max_levels) +
                     " levels was reached";
-    coarsest_size_asked = data.coarsest_size;
+    coarsest_size_asked = coarsest_size;
   }
 
 
   IndexSet
-  AggregationHierarchy::coarsen_scalar(
-    const AdditionalData                 &data,
-    const std::function<void(double &)> &lap)
+  AggregationHierarchy::coarsen_scalar(const AdditionalData &data,
+                                       const std::function<void(double &)> &lap)
   {
     const TrilinosWrappers::SparseMatrix &fine = matrices.back();
-    const internal::Aggregation aggregation = internal::aggregate(fine, data);
-    const types::global_dof_index n_coarse  = aggregation.n_global;
+    const internal::Aggregation   aggregation = internal::aggregate(fine, data);
+    const types::global_dof_index n_coarse    = aggregation.n_global;
     lap(times.aggregation);
     // Coarsening that no longer pays: stop here.
     if (n_coarse * 10 > fine.m() * 9)
@@ -177,13 +186,13 @@ namespace dealii_learned
     // levels' rows carry the coarse space (truncating them too cost
     // 5 of 12 iterations on an adaptive L-shape at 141k unknowns).
     const bool                       finest = matrices.size() == 1;
-    const internal::ProlongationRows rows   = internal::prolongation_rows(
-      fine,
-      scalings.back(),
-      aggregation.coarse_of,
-      data.prolongation_damping,
-      finest ? data.prolongation_truncation : 0.,
-      finest ? data.prolongation_max_entries : 0u);
+    const internal::ProlongationRows rows =
+      internal::prolongation_rows(fine,
+                                  scalings.back(),
+                                  aggregation.coarse_of,
+                                  data.prolongation_damping,
+                                  finest ? data.prolongation_truncation : 0.,
+                                  finest ? data.prolongation_max_entries : 0u);
     prolongations.push_back(
       internal::build_prolongation(fine, rows, coarse_owned));
     coarse_of.push_back(aggregation.coarse_of);
@@ -193,9 +202,8 @@ namespace dealii_learned
 
 
   IndexSet
-  AggregationHierarchy::coarsen_system(
-    const AdditionalData                 &data,
-    const std::function<void(double &)> &lap)
+  AggregationHierarchy::coarsen_system(const AdditionalData &data,
+                                       const std::function<void(double &)> &lap)
   {
     const TrilinosWrappers::SparseMatrix &fine  = matrices.back();
     const internal::LevelStructure       &level = systems->levels.back();
@@ -203,7 +211,7 @@ namespace dealii_learned
     // decoupled itself (a constrained component of a point).
     const internal::Aggregation aggregation =
       internal::aggregate(internal::node_matrix(fine, level), data);
-    const std::vector<bool>     decoupled = internal::decoupled_rows(fine);
+    const std::vector<bool>      decoupled = internal::decoupled_rows(fine);
     std::vector<internal::Index> aggregate_of_row(level.node_of.size(),
                                                   numbers::invalid_dof_index);
     for (std::size_t i = 0; i < aggregate_of_row.size(); ++i)
@@ -212,7 +220,7 @@ namespace dealii_learned
           aggregation.coarse_of[level.node_of[i] - level.first_node];
     lap(times.aggregation);
 
-    internal::SystemBasis basis = internal::system_basis(fine,
+    internal::SystemBasis         basis    = internal::system_basis(fine,
                                                          scalings.back(),
                                                          level,
                                                          aggregate_of_row,
@@ -230,9 +238,9 @@ namespace dealii_learned
     // Rows: nodes times the rows of a node (the components on level 0, at
     // most the vectors on coarser levels).
     const types::global_dof_index rows_per_node =
-      level.n_nodes > 0 ? (level.node_of.size() + level.n_nodes - 1) /
-                            level.n_nodes :
-                          1;
+      level.n_nodes > 0 ?
+        (level.node_of.size() + level.n_nodes - 1) / level.n_nodes :
+        1;
     largest_aggregates.push_back(
       aggregation.largest *
       Utilities::MPI::max(rows_per_node, fine.get_mpi_communicator()));
@@ -244,10 +252,8 @@ namespace dealii_learned
 
     prolongations.push_back(internal::build_prolongation(
       fine,
-      internal::system_prolongation_rows(fine,
-                                         basis,
-                                         level.n_vectors,
-                                         data.prolongation_damping),
+      internal::system_prolongation_rows(
+        fine, basis, level.n_vectors, data.prolongation_damping),
       basis.coarse_owned));
     coarse_of.emplace_back();
     systems->aggregate_of_row.push_back(std::move(aggregate_of_row));
@@ -263,7 +269,7 @@ namespace dealii_learned
   AggregationHierarchy::near_null_space(const unsigned int level) const
   {
     AssertIndexRange(level, matrices.size());
-    const TrilinosWrappers::MPI::Vector &s = scalings[level];
+    const TrilinosWrappers::MPI::Vector       &s = scalings[level];
     std::vector<TrilinosWrappers::MPI::Vector> result;
     if (!systems)
       {
@@ -364,15 +370,14 @@ namespace dealii_learned
                                      systems->aggregates[l].first,
                                      systems->aggregates[l].second,
                                      &systems->kept[l]);
-            AssertThrow(basis.coarse_owned == owned[l + 1],
-                        ExcInternalError());
-            unscaled_prolongation_rows += internal::update_prolongation(
-              prolongations[l],
-              internal::system_prolongation_rows(
-                matrices[l],
-                basis,
-                systems->levels[l].n_vectors,
-                settings.prolongation_damping));
+            AssertThrow(basis.coarse_owned == owned[l + 1], ExcInternalError());
+            unscaled_prolongation_rows +=
+              internal::update_prolongation(prolongations[l],
+                                            internal::system_prolongation_rows(
+                                              matrices[l],
+                                              basis,
+                                              systems->levels[l].n_vectors,
+                                              settings.prolongation_damping));
             systems->levels[l + 1] = std::move(basis.coarse);
           }
         else

@@ -37,8 +37,9 @@ namespace dealii_learned
       import_to_columns(const Epetra_CrsMatrix   &E,
                         const Epetra_MultiVector &owned_values)
       {
-        auto result = std::make_unique<Epetra_MultiVector>(
-          E.ColMap(), owned_values.NumVectors());
+        auto result =
+          std::make_unique<Epetra_MultiVector>(E.ColMap(),
+                                               owned_values.NumVectors());
         if (E.Importer() != nullptr)
           {
             const int error =
@@ -108,7 +109,7 @@ namespace dealii_learned
               norm2 += u[a] * Gu[a];
             const bool keep =
               mask_given ? norm2 > 0. :
-                           norm2 > 1e-10 * G[c * k + c] && G[c * k + c] > 0.;
+                           norm2 > 1e-4 * G[c * k + c] && G[c * k + c] > 0.;
             if (!keep)
               {
                 AssertThrow(!mask_given,
@@ -136,14 +137,14 @@ namespace dealii_learned
     fine_level_structure(const TrilinosWrappers::SparseMatrix &A,
                          const SystemStructure                &structure)
     {
-      const MPI_Comm  comm  = A.get_mpi_communicator();
-      const IndexSet &owned = A.locally_owned_range_indices();
-      const Index     n     = owned.n_elements();
-      const Index     first = n > 0 ? owned.nth_index_in_set(0) : 0;
-      const unsigned int b  = std::max(1u, structure.n_components);
+      const MPI_Comm     comm  = A.get_mpi_communicator();
+      const IndexSet    &owned = A.locally_owned_range_indices();
+      const Index        n     = owned.n_elements();
+      const Index        first = n > 0 ? owned.nth_index_in_set(0) : 0;
+      const unsigned int b     = std::max(1u, structure.n_components);
       // Decided on every rank: what follows is collective.
-      const bool aligned = owned.is_contiguous() && first % b == 0 &&
-                           n % b == 0 && A.m() % b == 0;
+      const bool aligned =
+        owned.is_contiguous() && first % b == 0 && n % b == 0 && A.m() % b == 0;
       AssertThrow(
         Utilities::MPI::min(static_cast<int>(aligned), comm) == 1,
         ExcMessage(
@@ -235,11 +236,10 @@ namespace dealii_learned
               const GlobalIndex J = static_cast<GlobalIndex>(
                 std::llround((*column_nodes)[0][indices[k]]));
               const double square = values[k] * values[k];
-              auto         entry  = std::find_if(row.begin(),
-                                        row.end(),
-                                        [J](const auto &e) {
-                                          return e.first == J;
-                                        });
+              auto         entry =
+                std::find_if(row.begin(), row.end(), [J](const auto &e) {
+                  return e.first == J;
+                });
               if (entry == row.end())
                 row.emplace_back(J, square);
               else
@@ -256,8 +256,9 @@ namespace dealii_learned
         {
           columns.clear();
           values.clear();
-          const GlobalIndex row = static_cast<GlobalIndex>(level.first_node + I);
-          bool              has_diagonal = false;
+          const GlobalIndex row =
+            static_cast<GlobalIndex>(level.first_node + I);
+          bool has_diagonal = false;
           for (const auto &[J, square] : rows[I])
             {
               columns.push_back(J);
@@ -370,8 +371,8 @@ namespace dealii_learned
         }
 
       // The basis of every owned aggregate, and the coarse numbering.
-      SystemBasis         result;
-      std::vector<double> T_owned(n_owned_aggregates * kk);
+      SystemBasis               result;
+      std::vector<double>       T_owned(n_owned_aggregates * kk);
       std::vector<unsigned int> r_owned(n_owned_aggregates);
       result.kept.resize(n_owned_aggregates);
       Index n_local_coarse = 0;
@@ -387,9 +388,9 @@ namespace dealii_learned
             n_local_coarse += r_owned[a];
           }
       }
-      const auto  counts = Utilities::MPI::all_gather(comm, n_local_coarse);
-      Index       coarse_offset = 0, n_global_coarse = 0;
-      const auto  this_rank     = Utilities::MPI::this_mpi_process(comm);
+      const auto counts = Utilities::MPI::all_gather(comm, n_local_coarse);
+      Index      coarse_offset = 0, n_global_coarse = 0;
+      const auto this_rank = Utilities::MPI::this_mpi_process(comm);
       for (unsigned int r = 0; r < counts.size(); ++r)
         {
           if (r < this_rank)
@@ -436,8 +437,8 @@ namespace dealii_learned
       for (const auto &[r, message] : from_contributors)
         for (std::size_t p = 0; p < message.size(); p += kk + 1)
           {
-            const Index J = std::llround(message[p]);
-            const Index a = J - first_aggregate;
+            const Index J      = std::llround(message[p]);
+            const Index a      = J - first_aggregate;
             auto       &answer = answers[r];
             answer.push_back(static_cast<double>(first_coarse_owned[a]));
             answer.push_back(r_owned[a]);
@@ -453,7 +454,8 @@ namespace dealii_learned
       };
       std::map<Index, std::vector<double>> remote_T;
       std::map<Index, Basis>               remote;
-      for (const auto &[r, answer] : Utilities::MPI::some_to_some(comm, answers))
+      for (const auto &[r, answer] :
+           Utilities::MPI::some_to_some(comm, answers))
         {
           const auto &asked = to_owners.at(r);
           AssertThrow(answer.size() / (kk + 2) == asked.size() / (kk + 1),

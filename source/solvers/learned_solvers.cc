@@ -98,7 +98,7 @@ namespace dealii_learned
     std::array<std::uint64_t, 3> signature{};
     /** The structure the network was built for. */
     SystemStructure structure;
-    bool                         built = false;
+    bool            built = false;
     /** Iterations of the first solve after the last build or values
      *  update, and of the last solve. */
     unsigned int baseline = 0, last = 0;
@@ -129,12 +129,11 @@ namespace dealii_learned
         reusable ? sparsity_signature(A) : std::array<std::uint64_t, 3>{};
       const bool same =
         built && reusable &&
-        Utilities::MPI::min(static_cast<int>(
-                              new_signature == signature &&
-                              new_structure.n_components ==
-                                structure.n_components &&
-                              new_structure.near_null_space ==
-                                structure.near_null_space),
+        Utilities::MPI::min(static_cast<int>(new_signature == signature &&
+                                             new_structure.n_components ==
+                                               structure.n_components &&
+                                             new_structure.near_null_space ==
+                                               structure.near_null_space),
                             A.get_mpi_communicator()) == 1;
       // `auto': a kept network whose iteration count grew past the bound,
       // or that failed, is built anew. The aggregates follow the strong

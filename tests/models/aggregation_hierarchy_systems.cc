@@ -24,6 +24,8 @@
 
 #include "../tests.h"
 
+#include "hierarchy_checks.h"
+
 using namespace dealii;
 using namespace dealii_learned;
 
@@ -73,10 +75,11 @@ check(const unsigned int degree, const unsigned int refinement)
   scalar.initialize(A, data);
 
   bool   reproduced = true, symmetric = true, galerkin = true;
+  double smallest_lambda = 1e300, largest_lambda = 0.;
   double residual_fine = near_null_residual(hierarchy, 0), residual_coarse = 0.;
   for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
     {
-      const auto &M = hierarchy.matrix(l);
+      const auto                   &M = hierarchy.matrix(l);
       TrilinosWrappers::MPI::Vector u(hierarchy.locally_owned(l),
                                       MPI_COMM_WORLD),
         v(u), Mu(u), Mv(u);
@@ -90,16 +93,23 @@ check(const unsigned int degree, const unsigned int refinement)
       M.vmult(Mu, u);
       M.vmult(Mv, v);
       symmetric &= std::abs(u * Mv - v * Mu) <= 1e-10 * std::abs(u * Mv);
+      // lambda_max(M) by 300 power steps: the normalisation must put it
+      // near 2 on every level, or the learned layers diverge there.
+      {
+        const double lambda = power_lambda_max(M, hierarchy.locally_owned(l));
+        smallest_lambda     = std::min(smallest_lambda, lambda);
+        largest_lambda      = std::max(largest_lambda, lambda);
+      }
       if (l > 0)
         residual_coarse =
           std::max(residual_coarse, near_null_residual(hierarchy, l));
       if (l + 1 == hierarchy.n_levels())
         continue;
 
-      const auto &P       = hierarchy.prolongation(l);
-      const auto &S       = hierarchy.inverse_sqrt_diagonal(l + 1);
-      const auto  fine    = hierarchy.near_null_space(l);
-      const auto  coarse  = hierarchy.near_null_space(l + 1);
+      const auto &P      = hierarchy.prolongation(l);
+      const auto &S      = hierarchy.inverse_sqrt_diagonal(l + 1);
+      const auto  fine   = hierarchy.near_null_space(l);
+      const auto  coarse = hierarchy.near_null_space(l + 1);
       for (unsigned int c = 0; c < fine.size(); ++c)
         {
           // P (S b_c) against (I - omega M) b on the rows P reaches.
@@ -112,11 +122,9 @@ check(const unsigned int degree, const unsigned int refinement)
           for (const auto i : PSb.locally_owned_elements())
             {
               unsigned int entries = 0;
-              for_each_entry_in_row(P,
-                                    i,
-                                    [&](const auto, const double) {
-                                      ++entries;
-                                    });
+              for_each_entry_in_row(P, i, [&](const auto, const double) {
+                ++entries;
+              });
               if (entries > 0)
                 difference =
                   std::max(difference, std::abs(PSb[i] - expected[i]));
@@ -176,11 +184,12 @@ check(const unsigned int degree, const unsigned int refinement)
   for (const auto n : hierarchy.level_sizes())
     deallog << ' ' << n;
   deallog << std::setprecision(4) << ", operator complexity "
-          << hierarchy.operator_complexity() << ", fewest vectors per aggregate";
+          << hierarchy.operator_complexity()
+          << ", fewest vectors per aggregate";
   for (const auto n : hierarchy.min_vectors_per_aggregate())
     deallog << ' ' << n;
-  deallog << ", largest aggregate " << hierarchy.largest_aggregate()
-          << " rows" << std::endl;
+  deallog << ", largest aggregate " << hierarchy.largest_aggregate() << " rows"
+          << std::endl;
   deallog << "  as a scalar: level sizes";
   for (const auto n : scalar.level_sizes())
     deallog << ' ' << n;
@@ -191,6 +200,9 @@ check(const unsigned int degree, const unsigned int refinement)
           << residual_coarse << " (scalar hierarchy's constant: fine "
           << near_null_residual(scalar, 0) << ")" << std::setprecision(6)
           << std::endl;
+  deallog << std::setprecision(3) << "  lambda_max of the levels in ["
+          << smallest_lambda << ", " << largest_lambda << "]"
+          << std::setprecision(6) << std::endl;
   deallog << "  near-null space reproduced " << reproduced << ", symmetric "
           << symmetric << ", galerkin " << galerkin << ", same after reinit "
           << same_after_reinit << std::endl;
@@ -208,7 +220,8 @@ check_cut_points()
   const unsigned int rank  = Utilities::MPI::this_mpi_process(comm);
   const unsigned int n     = ranks == 1 ? 41 : 40;
   IndexSet           owned(n);
-  const unsigned int first = rank == 0 ? 0 : 21, last = rank + 1 == ranks ? n : 21;
+  const unsigned int first = rank == 0 ? 0 : 21,
+                     last  = rank + 1 == ranks ? n : 21;
   owned.add_range(first, last);
   TrilinosWrappers::SparsityPattern pattern(owned, owned, comm);
   for (const auto i : owned)

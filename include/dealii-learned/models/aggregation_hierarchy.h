@@ -284,16 +284,16 @@ namespace dealii_learned
      *  matrices, for initialize(). Returns the coarse owned set, or an
      *  empty set (size 0) when coarsening stops. */
     dealii::IndexSet
-    coarsen_scalar(const AdditionalData                 &data,
+    coarsen_scalar(const AdditionalData                &data,
                    const std::function<void(double &)> &lap);
     /** The same for a system. */
     dealii::IndexSet
-    coarsen_system(const AdditionalData                 &data,
+    coarsen_system(const AdditionalData                &data,
                    const std::function<void(double &)> &lap);
 
-    AdditionalData                                      settings;
+    AdditionalData settings;
     /** Null for a scalar hierarchy. */
-    std::shared_ptr<SystemLevels> systems;
+    std::shared_ptr<SystemLevels>                       systems;
     SetupTimes                                          times;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> matrices;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;
