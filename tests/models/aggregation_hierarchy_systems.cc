@@ -190,6 +190,12 @@ check(const unsigned int degree, const unsigned int refinement)
     deallog << ' ' << n;
   deallog << ", largest aggregate " << hierarchy.largest_aggregate() << " rows"
           << std::endl;
+  {
+    const auto &P = hierarchy.prolongation(0).trilinos_matrix();
+    deallog << "  level-0 prolongation: "
+            << double(P.NumGlobalNonzeros64()) / double(P.NumGlobalRows64())
+            << " entries per row on average" << std::endl;
+  }
   deallog << "  as a scalar: level sizes";
   for (const auto n : scalar.level_sizes())
     deallog << ' ' << n;

@@ -12,7 +12,8 @@
 // tighter tolerance. Printed: the iterations and numbering-free
 // functionals of the displacement (its L2 norm and the integral of each
 // component). The rigid-body modes must cut DCDM's iterations, and every
-// solution must agree with the reference to the tolerance. The same
+// solution's functionals must agree with the reference's to 1e-6 of its
+// L2 norm. The same
 // output on one and two ranks: the DoF numbering (hierarchical) and so the
 // network's hierarchy do not depend on the partition.
 
@@ -107,14 +108,18 @@ check(const unsigned int refinement, const unsigned int cycles)
     return std::make_pair(r, functionals(*problem));
   };
 
-  const auto reference = solve("cg", "amg", true, 1e-12);
-  deallog << dim << "-D Q1 elasticity, " << problem->get_dof_handler().n_dofs()
-          << " DoFs; cg+amg with the rigid-body modes to 1e-12: "
-          << reference.first.iterations << " iterations" << std::endl;
+  const auto reference = solve("cg", "amg", true, 1e-10);
+  // ML's aggregation depends on the partition (its count is not printed);
+  // integrals that vanish by symmetry are printed as 0.
+  deallog << dim << "-D Q1 elasticity, "
+          << problem->get_dof_handler().n_dofs()
+          << " DoFs; cg+amg with the rigid-body modes to 1e-10 converged: "
+          << reference.first.converged << std::endl;
   deallog << std::setprecision(8) << "  functionals (L2 norm, integral of "
           << "each component):";
   for (const double v : reference.second)
-    deallog << ' ' << v;
+    deallog << ' '
+            << (std::abs(v) < 1e-9 * reference.second[0] ? 0. : v);
   deallog << std::setprecision(6) << std::endl;
 
   unsigned int dcdm_with = 0, dcdm_without = 0;
@@ -124,10 +129,9 @@ check(const unsigned int refinement, const unsigned int cycles)
         const auto [r, f] = solve(method, "none", with_structure, 1e-8);
         double difference = 0.;
         for (unsigned int k = 0; k < f.size(); ++k)
-          difference =
-            std::max(difference,
-                     std::abs(f[k] - reference.second[k]) /
-                       std::max(std::abs(reference.second[k]), 1e-300));
+          difference = std::max(difference,
+                                std::abs(f[k] - reference.second[k]) /
+                                  reference.second[0]);
         deallog << "  " << method
                 << (with_structure ? " with the rigid-body modes: " :
                                      " as if scalar: ")
