@@ -10,6 +10,7 @@
 #include <Epetra_CrsMatrix.h>
 
 #include <algorithm>
+#include <bitset>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -168,8 +169,8 @@ namespace dealii_learned
     const internal::Aggregation   aggregation = internal::aggregate(fine, data);
     const types::global_dof_index n_coarse    = aggregation.n_global;
     lap(times.aggregation);
-    // Coarsening that no longer pays: stop here.
-    if (n_coarse * 10 > fine.m() * 9)
+    // Coarsening that no longer pays (or leaves nothing): stop here.
+    if (n_coarse * 10 > fine.m() * 9 || n_coarse == 0)
       {
         stop_reason = "aggregation reduced " + std::to_string(fine.m()) +
                       " unknowns only to " + std::to_string(n_coarse);
@@ -246,7 +247,7 @@ namespace dealii_learned
       Utilities::MPI::max(rows_per_node, fine.get_mpi_communicator()));
     unsigned int fewest = level.n_vectors;
     for (const std::uint32_t mask : basis.kept)
-      fewest = std::min<unsigned int>(fewest, __builtin_popcount(mask));
+      fewest = std::min<unsigned int>(fewest, std::bitset<32>(mask).count());
     systems->min_vectors.push_back(
       Utilities::MPI::min(fewest, fine.get_mpi_communicator()));
 

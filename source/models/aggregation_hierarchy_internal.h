@@ -191,6 +191,9 @@ namespace dealii_learned
        *  of coarse unknowns r. */
       std::vector<Index>        first_coarse;
       std::vector<unsigned int> n_coarse;
+      /** Per owned row: whether it belongs to an aggregate (false for a
+       *  decoupled row). */
+      std::vector<bool> in_aggregate;
       /** Per owned row: its r entries of Q (row-major, n_vectors wide). */
       std::vector<double> q;
       dealii::IndexSet    coarse_owned;

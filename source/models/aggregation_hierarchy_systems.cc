@@ -68,7 +68,8 @@ namespace dealii_learned
                         const unsigned int   k,
                         const bool           mask_given,
                         std::uint32_t       &mask,
-                        std::vector<double> &T)
+                        std::vector<double> &T,
+                        bool                &vanished)
       {
         T.assign(k * k, 0.);
         std::vector<double> u(k), Gu(k);
@@ -109,16 +110,12 @@ namespace dealii_learned
               norm2 += u[a] * Gu[a];
             const bool keep =
               mask_given ? norm2 > 0. :
-                           norm2 > 1e-4 * G[c * k + c] && G[c * k + c] > 0.;
+                           norm2 > 1e-10 * G[c * k + c] && G[c * k + c] > 0.;
             if (!keep)
               {
-                AssertThrow(!mask_given,
-                            ExcMessage(
-                              "AggregationHierarchy::reinit_values(): a "
-                              "near-null-space vector kept by initialize() "
-                              "vanishes on an aggregate with the new values; "
-                              "call initialize() to build the hierarchy "
-                              "anew."));
+                // A vector initialize() kept that vanishes now: reported by
+                // the caller on every rank.
+                vanished = vanished || mask_given;
                 continue;
               }
             const double scale = 1. / std::sqrt(norm2);
@@ -161,15 +158,24 @@ namespace dealii_learned
       for (Index i = 0; i < n; ++i)
         level.node_of[i] = (first + i) / b;
       const auto vectors = near_null_space_vectors(structure, first, n);
-      AssertThrow(vectors.size() >= 1 && vectors.size() <= 32,
+      bool       lengths = true;
+      for (const auto &v : vectors)
+        lengths = lengths && v.size() == n;
+      const bool count_ok = vectors.size() >= 1 && vectors.size() <= 32;
+      // The same verdict on every rank.
+      AssertThrow(Utilities::MPI::min(static_cast<int>(count_ok), comm) == 1,
                   ExcMessage("AggregationHierarchy: between 1 and 32 "
                              "near-null-space vectors are supported, not " +
                              std::to_string(vectors.size()) + "."));
+      AssertThrow(Utilities::MPI::min(static_cast<int>(lengths), comm) == 1,
+                  ExcMessage("AggregationHierarchy: a near-null-space "
+                             "vector does not have one entry per locally "
+                             "owned row on every rank (check it with "
+                             "check_system_structure())."));
       level.n_vectors = vectors.size();
       level.modes.resize(n * level.n_vectors);
       for (unsigned int c = 0; c < level.n_vectors; ++c)
         {
-          AssertThrow(vectors[c].size() == n, ExcInternalError());
           for (Index i = 0; i < n; ++i)
             level.modes[i * level.n_vectors + c] = vectors[c][i];
         }
@@ -217,38 +223,79 @@ namespace dealii_learned
       const Epetra_Map node_map = nodes.make_trilinos_map(comm, false);
 
       using GlobalIndex = TrilinosWrappers::types::int_type;
-      // Row lengths first (an exact allocation), then the rows: the rows
-      // of a node are consecutive, so a node's row of the node matrix is
-      // gathered from one run of rows.
+      // The node of every local column as a local number among the
+      // distinct column nodes, so that a node row's entries are found by
+      // an array lookup (a search through the row would cost its length
+      // per entry: 125 nodes per row for 3-D Q2).
+      const int          n_columns = E.ColMap().NumMyElements();
+      std::vector<Index> column_node(n_columns);
+      for (int c = 0; c < n_columns; ++c)
+        column_node[c] = std::llround((*column_nodes)[0][c]);
+      std::vector<Index> distinct(column_node);
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()),
+                     distinct.end());
+      std::vector<unsigned int> column_slot(n_columns);
+      for (int c = 0; c < n_columns; ++c)
+        column_slot[c] = std::lower_bound(distinct.begin(),
+                                          distinct.end(),
+                                          column_node[c]) -
+                         distinct.begin();
+      // The entries of each node row; the rows of a node need not be
+      // consecutive, so every node keeps its own list.
+      constexpr int no_position = -1;
+      std::vector<int>          position(distinct.size(), no_position);
+      std::vector<unsigned int> touched;
       std::vector<std::vector<std::pair<GlobalIndex, double>>> rows(
         level.n_nodes);
+      Index current = numbers::invalid_dof_index;
       for (Index i = 0; i < n; ++i)
         {
           const Index I = level.node_of[i] - level.first_node;
           AssertThrow(I < level.n_nodes, ExcInternalError());
-          auto   &row     = rows[I];
+          auto &row = rows[I];
+          if (I != current)
+            {
+              // A new node: the scratch positions are cleared where the
+              // last node set them and point into this node's list (which
+              // has entries already only if its rows are not consecutive).
+              for (const unsigned int slot : touched)
+                position[slot] = no_position;
+              touched.clear();
+              for (unsigned int e = 0; e < row.size(); ++e)
+                {
+                  const unsigned int slot =
+                    std::lower_bound(distinct.begin(),
+                                     distinct.end(),
+                                     Index(row[e].first)) -
+                    distinct.begin();
+                  position[slot] = e;
+                  touched.push_back(slot);
+                }
+              current = I;
+            }
           int     length  = 0;
           double *values  = nullptr;
           int    *indices = nullptr;
           E.ExtractMyRowView(static_cast<int>(i), length, values, indices);
           for (int k = 0; k < length; ++k)
             {
-              const GlobalIndex J = static_cast<GlobalIndex>(
-                std::llround((*column_nodes)[0][indices[k]]));
-              const double square = values[k] * values[k];
-              auto         entry =
-                std::find_if(row.begin(), row.end(), [J](const auto &e) {
-                  return e.first == J;
-                });
-              if (entry == row.end())
-                row.emplace_back(J, square);
+              const unsigned int slot   = column_slot[indices[k]];
+              const double       square = values[k] * values[k];
+              if (position[slot] == no_position)
+                {
+                  position[slot] = row.size();
+                  touched.push_back(slot);
+                  row.emplace_back(static_cast<GlobalIndex>(distinct[slot]),
+                                   square);
+                }
               else
-                entry->second += square;
+                row[position[slot]].second += square;
             }
         }
       std::vector<int> lengths(level.n_nodes);
       for (Index I = 0; I < level.n_nodes; ++I)
-        lengths[I] = std::max<int>(1, rows[I].size());
+        lengths[I] = rows[I].size() + 1; // room for a missing diagonal
       Epetra_CrsMatrix         epetra(Copy, node_map, lengths.data(), true);
       std::vector<GlobalIndex> columns;
       std::vector<double>      values;
@@ -378,15 +425,24 @@ namespace dealii_learned
       Index n_local_coarse = 0;
       {
         std::vector<double> T;
+        bool                vanished = false;
         for (Index a = 0; a < n_owned_aggregates; ++a)
           {
             std::uint32_t mask = kept_given ? (*kept_given)[a] : 0;
-            r_owned[a] =
-              orthonormal_basis(gram.data() + a * kk, k, kept_given, mask, T);
+            r_owned[a]         = orthonormal_basis(
+              gram.data() + a * kk, k, kept_given, mask, T, vanished);
             result.kept[a] = mask;
             std::copy(T.begin(), T.end(), T_owned.begin() + a * kk);
             n_local_coarse += r_owned[a];
           }
+        // Decided on every rank before the collective steps below.
+        AssertThrow(Utilities::MPI::max(static_cast<int>(vanished), comm) ==
+                      0,
+                    ExcMessage("AggregationHierarchy::reinit_values(): a "
+                               "near-null-space vector kept by initialize() "
+                               "vanishes on an aggregate with the new values; "
+                               "call initialize() to build the hierarchy "
+                               "anew."));
       }
       const auto counts = Utilities::MPI::all_gather(comm, n_local_coarse);
       Index      coarse_offset = 0, n_global_coarse = 0;
@@ -474,6 +530,7 @@ namespace dealii_learned
 
       // Every owned row: its aggregate's coarse unknowns and Q = B T.
       result.first_coarse.assign(n, numbers::invalid_dof_index);
+      result.in_aggregate.assign(n, false);
       result.n_coarse.assign(n, 0);
       result.q.assign(n * k, 0.);
       for (Index i = 0; i < n; ++i)
@@ -481,6 +538,7 @@ namespace dealii_learned
           const Index J = aggregate_of_row[i];
           if (J == numbers::invalid_dof_index)
             continue;
+          result.in_aggregate[i] = true;
           Basis basis;
           if (owned(J))
             basis = {first_coarse_owned[J - first_aggregate],
@@ -563,35 +621,34 @@ namespace dealii_learned
             for (unsigned int m = 0; m < r; ++m)
               rows.values[position + m] += factor * q_of(m);
           };
+          // The row's own aggregate's Q entry, then the smoothing terms,
+          // also for a row whose aggregate kept no vector (its P row is
+          // -omega sum_j Â_ij Q_j, not zero). A decoupled row (no
+          // aggregate) has none, as in the scalar hierarchy.
           if (basis.first_coarse[i] != numbers::invalid_dof_index)
+            add(basis.first_coarse[i],
+                basis.n_coarse[i],
+                1.,
+                [&](const unsigned int m) { return basis.q[i * k + m]; });
+          if (omega != 0. && basis.in_aggregate[i])
             {
-              add(basis.first_coarse[i],
-                  basis.n_coarse[i],
-                  1.,
-                  [&](const unsigned int m) { return basis.q[i * k + m]; });
-              if (omega != 0.)
+              int     length  = 0;
+              double *entries = nullptr;
+              int    *indices = nullptr;
+              E.ExtractMyRowView(static_cast<int>(i), length, entries, indices);
+              for (int e = 0; e < length; ++e)
                 {
-                  int     length  = 0;
-                  double *entries = nullptr;
-                  int    *indices = nullptr;
-                  E.ExtractMyRowView(static_cast<int>(i),
-                                     length,
-                                     entries,
-                                     indices);
-                  for (int e = 0; e < length; ++e)
-                    {
-                      const int       c     = indices[e];
-                      const long long first = std::llround((*at_columns)[0][c]);
-                      if (first < 0)
-                        continue;
-                      add(first,
-                          static_cast<unsigned int>(
-                            std::llround((*at_columns)[1][c])),
-                          -omega * entries[e],
-                          [&](const unsigned int m) {
-                            return (*at_columns)[2 + m][c];
-                          });
-                    }
+                  const int       c     = indices[e];
+                  const long long first = std::llround((*at_columns)[0][c]);
+                  if (first < 0)
+                    continue;
+                  add(first,
+                      static_cast<unsigned int>(
+                        std::llround((*at_columns)[1][c])),
+                      -omega * entries[e],
+                      [&](const unsigned int m) {
+                        return (*at_columns)[2 + m][c];
+                      });
                 }
             }
           rows.start[i + 1] = rows.columns.size();

@@ -511,17 +511,11 @@ namespace dealii_learned
   NeuralDCDM::declare_parameters(ParameterHandler &prm)
   {
     LearnedSolverBase::declare_parameters(prm);
-    prm.declare_entry(
-      "Kept directions",
-      "auto",
-      Patterns::Anything(),
-      "Number of previous search directions each new one is made "
-      "A-orthogonal to (0 to 50), or `auto': 2 for a scalar system, 16 for a "
-      "system with a structure (components per point, near-null space; see "
-      "SolverHook::set_structure()). The network is a nonlinear operator, "
-      "so the recurrence's length matters: on 2-D elasticity at 132,098 "
-      "DoFs 2, 4, 8, 16 and 30 kept directions take 41, 34, 30, 26 and 26 "
-      "iterations, on the scalar problems a longer recurrence gains little.");
+    prm.declare_entry("Kept directions",
+                      "2",
+                      Patterns::Integer(0, 50),
+                      "Number of previous search directions each new one "
+                      "is made A-orthogonal to.");
   }
 
 
@@ -529,38 +523,7 @@ namespace dealii_learned
   NeuralDCDM::parse_parameters(ParameterHandler &prm)
   {
     LearnedSolverBase::parse_parameters(prm);
-    const std::string kept = prm.get("Kept directions");
-    if (kept == "auto")
-      kept_directions = numbers::invalid_unsigned_int;
-    else
-      {
-        std::size_t end   = 0;
-        int         value = -1;
-        try
-          {
-            value = std::stoi(kept, &end);
-          }
-        catch (const std::exception &)
-          {
-            end = 0;
-          }
-        AssertThrow(end == kept.size() && end > 0 && value >= 0 &&
-                      value <= 50,
-                    ExcMessage("Linear solver/dcdm/Kept directions is '" +
-                               kept +
-                               "'; it must be `auto' or an integer from 0 "
-                               "to 50."));
-        kept_directions = value;
-      }
-  }
-
-
-  unsigned int
-  NeuralDCDM::n_kept_directions() const
-  {
-    if (kept_directions != numbers::invalid_unsigned_int)
-      return kept_directions;
-    return get_structure().is_scalar() ? 2u : 16u;
+    kept_directions = prm.get_integer("Kept directions");
   }
 
 
@@ -675,7 +638,7 @@ namespace dealii_learned
     return solve_with_reuse(
       [&](const SolverSettings &s, const ReuseSettings &reuse) {
         with_model(torchscript, *model, [&](const auto &m) {
-          dcdm(s, m, n_kept_directions(), A, x, b, report, reuse);
+          dcdm(s, m, kept_directions, A, x, b, report, reuse);
         });
       });
   }
@@ -689,7 +652,7 @@ namespace dealii_learned
     return solve_with_reuse(
       [&](const SolverSettings &s, const ReuseSettings &reuse) {
         with_model(torchscript, *model, [&](const auto &m) {
-          dcdm(s, m, n_kept_directions(), A, x, b, report, reuse);
+          dcdm(s, m, kept_directions, A, x, b, report, reuse);
         });
       });
   }

@@ -11,9 +11,9 @@
 // and, as the reference, `cg` with `amg` and the rigid-body modes to a
 // tighter tolerance. Printed: the iterations and numbering-free
 // functionals of the displacement (its L2 norm and the integral of each
-// component). The rigid-body modes must cut DCDM's iterations, and every
-// solution's functionals must agree with the reference's to 1e-6 of its
-// L2 norm. The same
+// component). The rigid-body modes must cut
+// the iterations at least threefold, and every solution's functionals must
+// agree with the reference's to 1e-6 of its L2 norm. The same
 // output on one and two ranks: the DoF numbering (hierarchical) and so the
 // network's hierarchy do not depend on the partition.
 
@@ -115,34 +115,37 @@ check(const unsigned int refinement, const unsigned int cycles)
           << problem->get_dof_handler().n_dofs()
           << " DoFs; cg+amg with the rigid-body modes to 1e-10 converged: "
           << reference.first.converged << std::endl;
-  deallog << std::setprecision(8) << "  functionals (L2 norm, integral of "
+  deallog << std::setprecision(7) << "  functionals (L2 norm, integral of "
           << "each component):";
   for (const double v : reference.second)
     deallog << ' '
             << (std::abs(v) < 1e-9 * reference.second[0] ? 0. : v);
   deallog << std::setprecision(6) << std::endl;
 
-  unsigned int dcdm_with = 0, dcdm_without = 0;
+  // Without the structure the counts are large and, the network being
+  // nonlinear and single-precision, may move on another processor: they
+  // are compared, not printed.
   for (const std::string method : {"dcdm", "fcg-neural"})
-    for (const bool with_structure : {true, false})
-      {
-        const auto [r, f] = solve(method, "none", with_structure, 1e-8);
-        double difference = 0.;
-        for (unsigned int k = 0; k < f.size(); ++k)
-          difference = std::max(difference,
-                                std::abs(f[k] - reference.second[k]) /
-                                  reference.second[0]);
-        deallog << "  " << method
-                << (with_structure ? " with the rigid-body modes: " :
-                                     " as if scalar: ")
-                << r.iterations << " iterations, converged " << r.converged
-                << ", functionals agree to 1e-6: " << (difference < 1e-6)
-                << std::endl;
-        if (method == "dcdm")
-          (with_structure ? dcdm_with : dcdm_without) = r.iterations;
-      }
-  deallog << "  dcdm: the rigid-body modes take fewer iterations: "
-          << (dcdm_with < dcdm_without) << std::endl;
+    {
+      unsigned int iterations[2] = {0, 0};
+      bool         agree[2]      = {false, false};
+      for (const bool with_structure : {true, false})
+        {
+          const auto [r, f] = solve(method, "none", with_structure, 1e-8);
+          double difference = 0.;
+          for (unsigned int k = 0; k < f.size(); ++k)
+            difference = std::max(difference,
+                                  std::abs(f[k] - reference.second[k]) /
+                                    reference.second[0]);
+          iterations[with_structure] = r.iterations;
+          agree[with_structure]      = r.converged && difference < 1e-6;
+        }
+      deallog << "  " << method << " with the rigid-body modes: "
+              << iterations[1] << " iterations; converged, functionals "
+              << "agree to 1e-6: " << agree[1] << "; as if scalar: " << agree[0]
+              << ", at least three times the iterations: "
+              << (iterations[0] >= 3 * iterations[1]) << std::endl;
+    }
 }
 
 

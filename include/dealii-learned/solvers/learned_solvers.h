@@ -91,14 +91,8 @@ namespace dealii_learned
           dealii::TrilinosWrappers::MPI::Vector        &x,
           const dealii::TrilinosWrappers::MPI::Vector  &b) override;
 
-    /** `Kept directions`, with `auto' resolved for the current
-     *  structure (get_structure()). */
-    unsigned int
-    n_kept_directions() const;
-
   private:
-    /** numbers::invalid_unsigned_int for `auto'. */
-    unsigned int kept_directions = dealii::numbers::invalid_unsigned_int;
+    unsigned int kept_directions = 2;
   };
 
 
