@@ -106,8 +106,19 @@ namespace dealii_learned
     owned.push_back(A.locally_owned_range_indices());
     lap(times.scaling);
 
+    // A system's coarse operators are harder for the coarsest level's few
+    // layers than a scalar one's at the same size (its near-null space has
+    // several vectors per aggregate): its coarsest level gets
+    // coarsest_size / n_vectors unknowns at most, about as many
+    // aggregates as a scalar hierarchy's has unknowns per vector.
+    const types::global_dof_index coarsest_size =
+      systems ?
+        std::max<types::global_dof_index>(systems->levels[0].n_vectors,
+                                          data.coarsest_size /
+                                            systems->levels[0].n_vectors) :
+        data.coarsest_size;
     while (matrices.size() < data.max_levels &&
-           matrices.back().m() > data.coarsest_size)
+           matrices.back().m() > coarsest_size)
       {
         const IndexSet coarse_owned =
           systems ? coarsen_system(data, lap) : coarsen_scalar(data, lap);
@@ -143,10 +154,10 @@ namespace dealii_learned
         normalize(matrices.back(), scalings.back());
         lap(times.scaling);
       }
-    if (stop_reason.empty() && matrices.back().m() > data.coarsest_size)
+    if (stop_reason.empty() && matrices.back().m() > coarsest_size)
       stop_reason = "the limit of " + std::to_string(data.max_levels) +
                     " levels was reached";
-    coarsest_size_asked = data.coarsest_size;
+    coarsest_size_asked = coarsest_size;
   }
 
 
