@@ -12,9 +12,11 @@
 #include <dealii-learned/models/aggregation_hierarchy.h>
 
 #include <Epetra_CrsMatrix.h>
+#include <Epetra_MultiVector.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace dealii_learned
@@ -75,6 +77,17 @@ namespace dealii_learned
 
 
     // -------------------------------- aggregation_hierarchy_prolongation.cc
+
+    /**
+     * Values per owned row of @p E (the columns of @p owned_values, on its
+     * domain map) imported to the matrix's column map through its own
+     * importer, one exchange for all of them (on one rank, or when the
+     * column map is the domain map, a copy): column c's values are
+     * result[v][c].
+     */
+    std::unique_ptr<Epetra_MultiVector>
+    import_to_columns(const Epetra_CrsMatrix   &E,
+                      const Epetra_MultiVector &owned_values);
 
     /** The rows of a prolongation: for owned row i, the coarse columns
      *  columns[start[i]..start[i+1]) and their values. */

@@ -113,6 +113,24 @@ namespace dealii_learned
     } // namespace
 
 
+    std::unique_ptr<Epetra_MultiVector>
+    import_to_columns(const Epetra_CrsMatrix   &E,
+                      const Epetra_MultiVector &owned_values)
+    {
+      auto result =
+        std::make_unique<Epetra_MultiVector>(E.ColMap(),
+                                             owned_values.NumVectors());
+      if (E.Importer() != nullptr)
+        {
+          const int error = result->Import(owned_values, *E.Importer(), Insert);
+          AssertThrow(error == 0, ExcTrilinosError(error));
+        }
+      else
+        *result = owned_values;
+      return result;
+    }
+
+
     ProlongationRows
     prolongation_rows(const TrilinosWrappers::SparseMatrix &fine,
                       const TrilinosWrappers::MPI::Vector  &scaling,
@@ -141,18 +159,10 @@ namespace dealii_learned
                                  static_cast<double>(coarse_of[i]);
           owned_values[1][i] = 1. / scaling.begin()[i];
         }
-      std::unique_ptr<Epetra_MultiVector> column_values;
-      if (E.Importer() != nullptr)
-        {
-          column_values = std::make_unique<Epetra_MultiVector>(columns, 2);
-          const int error =
-            column_values->Import(owned_values, *E.Importer(), Insert);
-          AssertThrow(error == 0, ExcTrilinosError(error));
-        }
-      const Epetra_MultiVector &at_columns =
-        column_values ? *column_values : owned_values;
-      std::vector<long long> column_aggregate(n_columns);
-      std::vector<double>    column_kernel(n_columns);
+      const auto column_values             = import_to_columns(E, owned_values);
+      const Epetra_MultiVector &at_columns = *column_values;
+      std::vector<long long>    column_aggregate(n_columns);
+      std::vector<double>       column_kernel(n_columns);
       for (int c = 0; c < n_columns; ++c)
         {
           column_aggregate[c] = std::llround(at_columns[0][c]);

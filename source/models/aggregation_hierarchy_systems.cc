@@ -29,30 +29,6 @@ namespace dealii_learned
     namespace
     {
       /**
-       * @p n_values values per owned row of @p E, imported to the matrix's
-       * column map through its own importer (or the owned values
-       * themselves on one rank): column c's values are result[v][c].
-       */
-      std::unique_ptr<Epetra_MultiVector>
-      import_to_columns(const Epetra_CrsMatrix   &E,
-                        const Epetra_MultiVector &owned_values)
-      {
-        auto result =
-          std::make_unique<Epetra_MultiVector>(E.ColMap(),
-                                               owned_values.NumVectors());
-        if (E.Importer() != nullptr)
-          {
-            const int error =
-              result->Import(owned_values, *E.Importer(), Insert);
-            AssertThrow(error == 0, ExcTrilinosError(error));
-          }
-        else
-          *result = owned_values;
-        return result;
-      }
-
-
-      /**
        * Gram-Schmidt of the columns of the aggregate's near-null-space
        * block B in the inner product of its Gram matrix G = B^T B (k x k):
        * T (k x r, column after column) with (B T)^T (B T) = I. A column
@@ -237,13 +213,12 @@ namespace dealii_learned
                      distinct.end());
       std::vector<unsigned int> column_slot(n_columns);
       for (int c = 0; c < n_columns; ++c)
-        column_slot[c] = std::lower_bound(distinct.begin(),
-                                          distinct.end(),
-                                          column_node[c]) -
-                         distinct.begin();
+        column_slot[c] =
+          std::lower_bound(distinct.begin(), distinct.end(), column_node[c]) -
+          distinct.begin();
       // The entries of each node row; the rows of a node need not be
       // consecutive, so every node keeps its own list.
-      constexpr int no_position = -1;
+      constexpr int             no_position = -1;
       std::vector<int>          position(distinct.size(), no_position);
       std::vector<unsigned int> touched;
       std::vector<std::vector<std::pair<GlobalIndex, double>>> rows(
@@ -436,8 +411,7 @@ namespace dealii_learned
             n_local_coarse += r_owned[a];
           }
         // Decided on every rank before the collective steps below.
-        AssertThrow(Utilities::MPI::max(static_cast<int>(vanished), comm) ==
-                      0,
+        AssertThrow(Utilities::MPI::max(static_cast<int>(vanished), comm) == 0,
                     ExcMessage("AggregationHierarchy::reinit_values(): a "
                                "near-null-space vector kept by initialize() "
                                "vanishes on an aggregate with the new values; "
