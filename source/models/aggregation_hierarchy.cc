@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -36,6 +37,8 @@ namespace dealii_learned
     std::vector<std::pair<internal::Index, internal::Index>> aggregates;
     std::vector<std::vector<std::uint32_t>>                  kept;
     std::vector<unsigned int>                                min_vectors;
+    /** The node aggregation's settings (AdditionalData's system_*). */
+    AggregationHierarchy::AdditionalData node_aggregation;
   };
 
 
@@ -97,6 +100,20 @@ namespace dealii_learned
     if (!structure.is_scalar())
       {
         systems = std::make_shared<SystemLevels>();
+        // AdditionalData's rule for negative values (see there).
+        const bool points_3d = structure.n_components >= 3;
+        systems->node_aggregation = data;
+        systems->node_aggregation.strength_threshold =
+          data.system_strength_threshold >= 0. ? data.system_strength_threshold :
+          points_3d                            ? 0.1 :
+                                                 data.strength_threshold;
+        const int size = data.system_max_aggregate_size >= 0 ?
+                           data.system_max_aggregate_size :
+                         points_3d ? 0 :
+                                     static_cast<int>(data.max_aggregate_size);
+        systems->node_aggregation.max_aggregate_size =
+          size == 0 ? std::numeric_limits<unsigned int>::max() :
+                      static_cast<unsigned int>(size);
         systems->levels.push_back(internal::fine_level_structure(A, structure));
       }
     matrices.emplace_back();
@@ -211,7 +228,8 @@ namespace dealii_learned
     // Nodes are aggregated; a row gets its node's aggregate unless it is
     // decoupled itself (a constrained component of a point).
     const internal::Aggregation aggregation =
-      internal::aggregate(internal::node_matrix(fine, level), data);
+      internal::aggregate(internal::node_matrix(fine, level),
+                          systems->node_aggregation);
     const std::vector<bool>      decoupled = internal::decoupled_rows(fine);
     std::vector<internal::Index> aggregate_of_row(level.node_of.size(),
                                                   numbers::invalid_dof_index);
