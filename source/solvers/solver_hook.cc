@@ -9,6 +9,7 @@
 #include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/solvers/solver_hook.h>
+#include <dealii-learned/solvers/system_recorder.h>
 
 #include <algorithm>
 #include <iomanip>
@@ -166,8 +167,10 @@ namespace dealii_learned
     class GuardedSolverHook : public SolverHook
     {
     public:
-      explicit GuardedSolverHook(std::unique_ptr<SolverHook> hook)
+      GuardedSolverHook(std::unique_ptr<SolverHook>     hook,
+                        std::unique_ptr<SystemRecorder> recorder)
         : hook(std::move(hook))
+        , recorder(std::move(recorder))
       {}
 
       SolverReport
@@ -185,6 +188,8 @@ namespace dealii_learned
                                  MPI_COMM_SELF,
                                  "Linear solver '" + settings.method + "'");
           hook->solve(A, x, b);
+          if (recorder)
+            recorder->solved(A, x, b, get_structure(), hook->last_report());
         });
       }
 
@@ -202,7 +207,15 @@ namespace dealii_learned
                                  "Linear solver '" + settings.method + "'");
           abort_on_lone_failure(A.get_mpi_communicator(),
                                 "Linear solver '" + settings.method + "'",
-                                [&]() { hook->solve(A, x, b); });
+                                [&]() {
+                                  hook->solve(A, x, b);
+                                  if (recorder)
+                                    recorder->solved(A,
+                                                     x,
+                                                     b,
+                                                     get_structure(),
+                                                     hook->last_report());
+                                });
         });
       }
 
@@ -227,7 +240,8 @@ namespace dealii_learned
         return report;
       }
 
-      std::unique_ptr<SolverHook> hook;
+      std::unique_ptr<SolverHook>     hook;
+      std::unique_ptr<SystemRecorder> recorder;
     };
   } // namespace
 
@@ -310,6 +324,24 @@ namespace dealii_learned
           "SolverHook::set_structure(), which takes precedence. The "
           "component count must divide the number of unknowns.");
         prm.declare_entry(
+          "Record systems",
+          "",
+          Patterns::Anything(),
+          "A directory to record the solved systems into, for training a "
+          "network on them (`dealii-learned train`) or for reading them "
+          "elsewhere: per system the matrix, the right-hand side, the "
+          "solution and the near-null space the program gave, as Matrix "
+          "Market files (Trilinos' EpetraExt), and a line in index.txt. Only "
+          "converged solves are recorded. The directory is created if "
+          "needed; one that cannot be written or that holds another run's "
+          "records is an error before the first solve. Empty: nothing is "
+          "recorded.");
+        prm.declare_entry("Record every",
+                          "1",
+                          Patterns::Integer(1),
+                          "With `Record systems`, record the solves 1, k + 1, "
+                          "2 k + 1, ... of this hook.");
+        prm.declare_entry(
           "Compare with",
           "",
           Patterns::List(Patterns::Anything()),
@@ -334,6 +366,8 @@ namespace dealii_learned
       settings.absolute_tolerance = prm.get_double("Absolute tolerance");
       settings.max_iterations     = prm.get_integer("Maximum iterations");
       settings.n_components       = prm.get_integer("Components per point");
+      settings.record_directory   = prm.get("Record systems");
+      settings.record_every       = prm.get_integer("Record every");
       prm.leave_subsection();
       AssertThrow(settings.relative_tolerance > 0. ||
                     settings.absolute_tolerance > 0.,
@@ -357,6 +391,8 @@ namespace dealii_learned
       for (const auto &item : items)
         {
           SolverSettings s     = base;
+          // Only the main hook records.
+          s.record_directory.clear();
           const auto     colon = item.find(':');
           s.method             = Utilities::trim(item.substr(0, colon));
           if (colon != std::string::npos)
@@ -394,7 +430,13 @@ namespace dealii_learned
                                                              "Linear solver");
       });
       hook->set_settings(settings);
-      auto guarded = std::make_unique<GuardedSolverHook>(std::move(hook));
+      std::unique_ptr<SystemRecorder> recorder;
+      if (!settings.record_directory.empty())
+        recorder = std::make_unique<SystemRecorder>(settings.record_directory,
+                                                    settings.record_every,
+                                                    comm);
+      auto guarded = std::make_unique<GuardedSolverHook>(std::move(hook),
+                                                         std::move(recorder));
       guarded->set_settings(settings);
       return guarded;
     }

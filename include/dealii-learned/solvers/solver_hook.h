@@ -64,6 +64,13 @@ namespace dealii_learned
      *  (see SolverHook::set_structure()). */
     unsigned int n_components = 1;
 
+    /** `Record systems`: the directory LinearSolver::create() records the
+     *  solved systems into (SystemRecorder); empty: none. */
+    std::string record_directory;
+
+    /** `Record every`: record the solves 1, k + 1, 2 k + 1, ... */
+    unsigned int record_every = 1;
+
     /** The residual norm a solve must reach for a right-hand side of
      *  norm @p rhs_norm: max(absolute, relative * rhs_norm). */
     double
@@ -262,6 +269,10 @@ namespace dealii_learned
      * exception that only some ranks raise ends the job with the message
      * and the rank, instead of leaving the other ranks waiting; one that
      * all ranks raise (NoConvergence) reaches the caller as usual.
+     *
+     * With `record_directory` set, the hook records the systems it solves
+     * there (SystemRecorder): the directory is checked here, on every rank,
+     * before the first solve.
      */
     std::unique_ptr<SolverHook>
     create(const SolverSettings     &settings,
