@@ -89,6 +89,18 @@ namespace dealii_learned
   }
 
 
+  std::string
+  fingerprint(const std::string &text)
+  {
+    std::uint64_t hash = 1469598103934665603ull;
+    for (const unsigned char c : text)
+      hash = (hash ^ c) * 1099511628211ull;
+    std::ostringstream out;
+    out << std::hex << std::setw(16) << std::setfill('0') << hash;
+    return out.str();
+  }
+
+
   void
   write_file_atomically(const std::string &filename, const std::string &content)
   {

@@ -4,8 +4,11 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_hook.h>
+#include <dealii-learned/solvers/system_recorder.h>
 #include <dealii-learned/training/direction_network_trainer.h>
 
+#include <fstream>
+#include <sstream>
 #include <type_traits>
 
 namespace dealii_learned
@@ -33,6 +36,22 @@ namespace dealii_learned
       "refinement cycles, with the problem parameters of `subsection "
       "Problem' otherwise. A mix of the meshes, coefficients, degrees and "
       "dimensions the network will meet trains one model for all of them.");
+    prm.declare_entry(
+      "Recorded systems",
+      "",
+      Patterns::Anything(),
+      "Systems a program recorded with `Linear solver/Record systems`: a "
+      "comma-separated list of record directories, every system of which "
+      "(matrix and near-null space) becomes training data, after the "
+      "built-in problems' unless `Built-in problems` is false. This is how a "
+      "network learns an application's own systems: record them at small "
+      "sizes, train, and ship the model with the application.");
+    prm.declare_entry("Built-in problems",
+                      "true",
+                      Patterns::Bool(),
+                      "Whether `subsection Problem' and `Additional "
+                      "problems' produce training data; false trains on "
+                      "`Recorded systems` alone.");
     prm.declare_entry("Batch size",
                       "16",
                       Patterns::Integer(1),
@@ -106,6 +125,13 @@ namespace dealii_learned
     for (const auto &c :
          Utilities::split_string_list(prm.get("Coefficient contrasts")))
       contrasts.push_back(Utilities::string_to_double(c));
+    recorded_systems = Utilities::split_string_list(prm.get("Recorded systems"));
+    builtin_problems = prm.get_bool("Built-in problems");
+    AssertThrow(builtin_problems || !recorded_systems.empty(),
+                ExcMessage("Training/direction-network: `Built-in problems` "
+                           "is false and `Recorded systems` is empty, so "
+                           "there is nothing to train on; name a record "
+                           "directory or set `Built-in problems` to true."));
     additional_problems.clear();
     for (const auto &entry :
          Utilities::split_string_list(prm.get("Additional problems")))
@@ -185,6 +211,18 @@ namespace dealii_learned
       trainer->load_optimizer_state(context.checkpoint + ".optimizer",
                                     context.epochs_completed);
     produce_data(context);
+    // The record directories are named in the configuration, their
+    // contents are not: the checkpoint keeps the indexes' fingerprint.
+    if (!context.checkpoint.empty())
+      AssertThrow(start.metadata["recorded_systems_fingerprint"] ==
+                    records_fingerprint,
+                  ExcMessage("The recorded systems in `Recorded systems` "
+                             "changed since the checkpoint '" +
+                             context.checkpoint +
+                             ".model' was written (their index.txt differ), "
+                             "so the resumed training would continue on "
+                             "other data. Delete the checkpoint files or set "
+                             "Resume = false."));
   }
 
 
@@ -194,8 +232,11 @@ namespace dealii_learned
     const ProblemSettings base = ProblemParameters::parse(context.prm);
     AssertThrow(base.dimension == 2 || base.dimension == 3,
                 ExcMessage("Problem/Dimension must be 2 or 3."));
-    std::vector<ProblemSettings> problems = {base};
-    for (const auto &a : additional_problems)
+    std::vector<ProblemSettings> problems;
+    if (builtin_problems)
+      problems.push_back(base);
+    for (const auto &a : builtin_problems ? additional_problems :
+                                            decltype(additional_problems)())
       {
         ProblemSettings p           = base;
         p.name                      = a.name;
@@ -238,6 +279,39 @@ namespace dealii_learned
       problem_names += (problem_names.empty() ? "" : ",") + problem.name + ":" +
                        std::to_string(problem.dimension) + "d:q" +
                        std::to_string(problem.fe_degree);
+
+    // Recorded systems, as serial matrices (training runs on one rank).
+    std::string indexes;
+    for (const auto &directory : recorded_systems)
+      {
+        const RecordedSystems records(directory);
+        AssertThrow(records.size() > 0,
+                    ExcMessage("Training/direction-network: the record "
+                               "directory '" +
+                               directory +
+                               "' in `Recorded systems` holds no system."));
+        std::ifstream     index(directory + "/index.txt");
+        std::stringstream text;
+        text << index.rdbuf();
+        indexes += directory + '\n' + text.str();
+        for (std::size_t i = 0; i < records.size(); ++i)
+          {
+            TrilinosWrappers::SparseMatrix A;
+            TrilinosWrappers::MPI::Vector  x, b;
+            SystemStructure                structure;
+            records.load(i, A, x, b, structure, MPI_COMM_SELF);
+            trainer->add_matrix(A, structure);
+            context.out << "  data: " << directory << '/' << records[i].stem
+                        << ", " << A.m() << " unknowns, "
+                        << structure.n_components << " component(s)\n";
+          }
+        problem_names += (problem_names.empty() ? "" : ",") +
+                         std::string("records:") + directory;
+      }
+    records_fingerprint =
+      recorded_systems.empty() ?
+        "" :
+        fingerprint(indexes);
     data_origin = {{"problem", base.name},
                    {"dimension", std::to_string(base.dimension)},
                    {"fe_degree", std::to_string(base.fe_degree)},
@@ -280,6 +354,7 @@ namespace dealii_learned
     DirectionNetworkModel model = trainer->model();
     for (const auto &entry : metadata)
       model.metadata[entry.first] = entry.second;
+    model.metadata["recorded_systems_fingerprint"] = records_fingerprint;
     trainer->save_optimizer_state(checkpoint + ".optimizer");
     model.save(checkpoint + ".model");
   }

@@ -220,12 +220,7 @@ namespace dealii_learned
                 text += join(path, "/") + ": " + line + '\n';
             }
         }
-      std::uint64_t hash = 1469598103934665603ull;
-      for (const unsigned char c : text)
-        hash = (hash ^ c) * 1099511628211ull;
-      std::ostringstream out;
-      out << std::hex << std::setw(16) << std::setfill('0') << hash;
-      return out.str();
+      return fingerprint(text);
     }
 
 

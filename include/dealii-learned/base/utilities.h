@@ -52,6 +52,14 @@ namespace dealii_learned
                             const std::string &parameter_name);
 
   /**
+   * The 64-bit FNV-1a hash of @p text as 16 hexadecimal digits: a
+   * fingerprint that is the same on every platform and run (unlike
+   * std::hash), for configurations and data sets.
+   */
+  std::string
+  fingerprint(const std::string &text);
+
+  /**
    * A number in [0, 1) determined by @p key alone (splitmix64, a
    * counter-based hash): reproducible random values that do not depend on
    * the order of evaluation, the mesh or the MPI partition.

@@ -73,6 +73,11 @@ namespace dealii_learned
       unsigned int dimension = 2, degree = 1, refinement = 0, cycles = 1;
     };
     std::vector<AdditionalProblem>    additional_problems;
+    /** `Recorded systems` and `Built-in problems`. */
+    std::vector<std::string> recorded_systems;
+    bool                     builtin_problems = true;
+    /** Hash of the record indexes (empty without records). */
+    std::string records_fingerprint;
     unsigned int                      hidden_width             = 8;
     unsigned int                      smoothing_layers         = 1;
     std::string                       cycle                    = "V";
