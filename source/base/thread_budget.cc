@@ -60,14 +60,22 @@ namespace
         {
           const int n = std::atoi(value);
           if (n > 0)
-            at::set_num_threads(n);
-          return;
+            {
+              at::set_num_threads(n);
+              return;
+            }
         }
       if (std::getenv("OMP_NUM_THREADS") != nullptr)
         return;
+      // A launcher that binds each rank to cores of its own leaves the
+      // process fewer usable cores than the node has: the smaller share.
       const int ranks = local_ranks();
       if (ranks > 1)
-        at::set_num_threads(std::max(1, usable_cores() / ranks));
+        at::set_num_threads(std::max(
+          1,
+          std::min(usable_cores(),
+                   static_cast<int>(std::thread::hardware_concurrency()) /
+                     ranks)));
     }
   };
 

@@ -25,12 +25,15 @@
 #include <Epetra_SerialComm.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace dealii_learned
@@ -42,6 +45,23 @@ namespace dealii_learned
 
   namespace
   {
+    /** Directories a recorder of this process writes into. */
+    std::set<std::string> &
+    claimed_directories()
+    {
+      static std::set<std::string> claimed;
+      return claimed;
+    }
+
+
+    std::string
+    canonical_name(const std::string &dir)
+    {
+      std::error_code error;
+      const auto      path = fs::weakly_canonical(dir, error);
+      return error ? dir : path.string();
+    }
+
     const std::string parameter = "Linear solver/Record systems";
 
     std::string
@@ -60,7 +80,8 @@ namespace dealii_learned
       out << std::setprecision(17) << "system " << s.number << " solve "
           << s.solve << " size " << s.size << " nonzeros " << s.nonzeros
           << " components " << s.components << " null_space "
-          << s.null_space_vectors << " method " << s.method << " iterations "
+          << s.null_space_vectors << " method "
+          << (s.method.empty() ? std::string("-") : s.method) << " iterations "
           << s.iterations << " relative_residual " << s.relative_residual
           << " stem " << s.stem;
       return out.str();
@@ -79,13 +100,22 @@ namespace dealii_learned
     }
 
 
-    /** Files of another run: an index or system files. */
+    /** Files of another run: an index that lists systems, or system files.
+     *  (An index with its header only is what a recorder leaves that never
+     *  recorded, e.g. a program that failed in its setup.) */
     std::string
     earlier_records(const std::string &dir)
     {
       std::error_code error;
       if (fs::exists(dir + "/index.txt", error))
-        return "index.txt";
+        {
+          std::ifstream in(dir + "/index.txt");
+          std::string   header, line;
+          std::getline(in, header);
+          if (header != SystemRecorder::index_header ||
+              std::getline(in, line))
+            return "index.txt";
+        }
       std::string first;
       for (const auto &entry : fs::directory_iterator(dir, error))
         {
@@ -155,6 +185,27 @@ namespace dealii_learned
           final_names.push_back(dir + "/" + stem + "-near-null-space.mtx");
         for (const auto &f : final_names)
           temporary_names.push_back(f + ".tmp");
+      }
+
+      /** Creates the temporary files (empty): EpetraExt opens them on rank
+       *  0 only, and a failure there must not leave the other ranks in
+       *  its collective calls. Throws naming the file. */
+      void
+      create_temporaries() const
+      {
+        for (const auto &f : temporary_names)
+          {
+            std::ofstream out(f, std::ios::trunc);
+            if (!out)
+              {
+                remove_temporaries();
+                AssertThrow(false,
+                            ExcMessage(parameter + ": cannot create '" + f +
+                                       "': " + std::strerror(errno) +
+                                       "; nothing of the system was "
+                                       "written."));
+              }
+          }
       }
 
       void
@@ -284,6 +335,11 @@ namespace dealii_learned
     // with an empty index, so that a second recorder on it fails.
     decide_collectively(comm, [&]() {
       ensure_writable_directory(dir, parameter);
+      AssertThrow(claimed_directories().count(canonical_name(dir)) == 0,
+                  ExcMessage(parameter + ": another hook of this program "
+                                         "already records into '" +
+                             dir +
+                             "'; give each hook a directory of its own."));
       const std::string found = earlier_records(dir);
       AssertThrow(found.empty(),
                   ExcMessage(parameter + ": the directory '" + dir +
@@ -296,6 +352,13 @@ namespace dealii_learned
       if (rank == 0)
         write_index(dir, recorded);
     });
+    claimed_directories().insert(canonical_name(dir));
+  }
+
+
+  SystemRecorder::~SystemRecorder()
+  {
+    claimed_directories().erase(canonical_name(dir));
   }
 
 
@@ -316,7 +379,16 @@ namespace dealii_learned
   {
     if (!due())
       return;
-    const MPI_Comm     matrix_comm = A.get_mpi_communicator();
+    const MPI_Comm matrix_comm = A.get_mpi_communicator();
+    int            relation    = MPI_UNEQUAL;
+    MPI_Comm_compare(matrix_comm, comm, &relation);
+    // The same answer on every rank of either communicator.
+    AssertThrow(relation == MPI_IDENT || relation == MPI_CONGRUENT,
+                ExcMessage(parameter + ": the matrix lives on another MPI "
+                                       "communicator than the hook that "
+                                       "records it (LinearSolver::create()'s "
+                                       "communicator); create the hook on "
+                                       "the matrix's communicator."));
     const unsigned int rank = Utilities::MPI::this_mpi_process(matrix_comm);
     const RecordedSystem entry = describe(recorded.size() + 1,
                                           n_solves,
@@ -325,8 +397,12 @@ namespace dealii_learned
                                           structure,
                                           report);
     // Rank 0's view of the disk, the same verdict on every rank.
+    // (Capped at 2^53 bytes, which a double holds exactly.)
     const double available = Utilities::MPI::max(
-      rank == 0 ? static_cast<double>(free_bytes(dir)) : 0., matrix_comm);
+      rank == 0 ? static_cast<double>(
+                    std::min<std::uintmax_t>(free_bytes(dir), 1ull << 53)) :
+                  0.,
+      matrix_comm);
     check_space(dir,
                 entry.number,
                 estimated_bytes(entry.nonzeros,
@@ -335,6 +411,10 @@ namespace dealii_learned
                 static_cast<std::uintmax_t>(available));
 
     const SystemFiles files(dir, entry.stem, entry.null_space_vectors > 0);
+    decide_collectively(matrix_comm, [&]() {
+      if (rank == 0)
+        files.create_temporaries();
+    });
     const Epetra_MultiVector &xv = x.trilinos_vector();
     const auto                nns = null_space_vectors(structure, xv.Map());
     const int error = Utilities::MPI::max(
@@ -356,12 +436,12 @@ namespace dealii_learned
       if (rank == 0)
         {
           files.commit();
-          recorded.push_back(entry);
-          write_index(dir, recorded);
+          std::vector<RecordedSystem> listed = recorded;
+          listed.push_back(entry);
+          write_index(dir, listed);
         }
     });
-    if (rank != 0)
-      recorded.push_back(entry);
+    recorded.push_back(entry);
   }
 
 
@@ -425,7 +505,8 @@ namespace dealii_learned
       }
     const auto        nns = null_space_vectors(structure, map);
     const SystemFiles files(dir, entry.stem, entry.null_space_vectors > 0);
-    const int         error = write_system(files, matrix, bv, xv, nns.get());
+    files.create_temporaries();
+    const int error = write_system(files, matrix, bv, xv, nns.get());
     if (error != 0)
       {
         files.remove_temporaries();
@@ -436,8 +517,10 @@ namespace dealii_learned
                                "); nothing of it was kept."));
       }
     files.commit();
+    std::vector<RecordedSystem> listed = recorded;
+    listed.push_back(entry);
+    write_index(dir, listed);
     recorded.push_back(entry);
-    write_index(dir, recorded);
   }
 
 
@@ -592,6 +675,31 @@ namespace dealii_learned
                            std::to_string(owned.size()) + " indices (" +
                            std::to_string(n_owned) +
                            " owned over all ranks)."));
+    // EpetraExt fills each rank's vector entries from a running offset, so
+    // the partition must be contiguous blocks in rank order.
+    const types::global_dof_index first =
+      owned.n_elements() > 0 ? owned.nth_index_in_set(0) : 0;
+    const auto firsts = Utilities::MPI::all_gather(comm, first);
+    const auto counts = Utilities::MPI::all_gather(
+      comm, static_cast<types::global_dof_index>(owned.n_elements()));
+    bool                    in_order = owned.is_contiguous();
+    types::global_dof_index expected = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r)
+      {
+        in_order = in_order && (counts[r] == 0 || firsts[r] == expected);
+        expected += counts[r];
+      }
+    AssertThrow(Utilities::MPI::min(static_cast<int>(in_order), comm) == 1,
+                ExcMessage("Recorded systems: load() needs a partition of "
+                           "contiguous row blocks in rank order (as deal.II's "
+                           "DoF partitions are); this one is not."));
+    decide_collectively(comm, [&]() {
+      for (std::string part : {"matrix", "rhs", "solution"})
+        AssertThrow(std::ifstream(prefix + "-" + part + ".mtx").good(),
+                    ExcMessage("Recorded systems: cannot read '" + prefix +
+                               "-" + part + ".mtx'; the record is incomplete "
+                               "or not visible from every rank."));
+    });
     const Epetra_Map map = owned.make_trilinos_map(comm, false);
 
     const auto fail = [&](const std::string &file, const int code) {

@@ -210,9 +210,18 @@ namespace dealii_learned
     if (!context.checkpoint.empty())
       trainer->load_optimizer_state(context.checkpoint + ".optimizer",
                                     context.epochs_completed);
-    produce_data(context);
     // The record directories are named in the configuration, their
-    // contents are not: the checkpoint keeps the indexes' fingerprint.
+    // contents are not: the checkpoint keeps the indexes' fingerprint,
+    // checked before any data is produced.
+    std::string indexes;
+    for (const auto &directory : recorded_systems)
+      {
+        std::ifstream     index(directory + "/index.txt");
+        std::stringstream text;
+        text << index.rdbuf();
+        indexes += directory + '\n' + text.str();
+      }
+    records_fingerprint = recorded_systems.empty() ? "" : fingerprint(indexes);
     if (!context.checkpoint.empty())
       AssertThrow(start.metadata["recorded_systems_fingerprint"] ==
                     records_fingerprint,
@@ -223,6 +232,7 @@ namespace dealii_learned
                              "so the resumed training would continue on "
                              "other data. Delete the checkpoint files or set "
                              "Resume = false."));
+    produce_data(context);
   }
 
 
@@ -281,7 +291,6 @@ namespace dealii_learned
                        std::to_string(problem.fe_degree);
 
     // Recorded systems, as serial matrices (training runs on one rank).
-    std::string indexes;
     for (const auto &directory : recorded_systems)
       {
         const RecordedSystems records(directory);
@@ -290,10 +299,6 @@ namespace dealii_learned
                                "directory '" +
                                directory +
                                "' in `Recorded systems` holds no system."));
-        std::ifstream     index(directory + "/index.txt");
-        std::stringstream text;
-        text << index.rdbuf();
-        indexes += directory + '\n' + text.str();
         for (std::size_t i = 0; i < records.size(); ++i)
           {
             TrilinosWrappers::SparseMatrix A;
@@ -308,11 +313,8 @@ namespace dealii_learned
         problem_names += (problem_names.empty() ? "" : ",") +
                          std::string("records:") + directory;
       }
-    records_fingerprint =
-      recorded_systems.empty() ?
-        "" :
-        fingerprint(indexes);
-    data_origin = {{"problem", base.name},
+
+    data_origin = {{"problem", builtin_problems ? base.name : "records"},
                    {"dimension", std::to_string(base.dimension)},
                    {"fe_degree", std::to_string(base.fe_degree)},
                    {"training_problems", problem_names},

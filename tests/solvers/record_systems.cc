@@ -11,8 +11,9 @@
 //   component count;
 // - a serial system (a deal.II SparseMatrix, 1-D Laplacian) recorded by
 //   rank 0;
-// - the faults: a second hook on the same directory, a directory under a
-//   regular file, a disk too full for the next system (no file of it is
+// - the faults: a second hook on the same directory, a later run on it
+//   (while an index without systems, left by a run that ended before its
+//   first solve, is taken over), a directory under a regular file, a disk too full for the next system (no file of it is
 //   left), and reading a directory without records; each a named error.
 // Serial and on two ranks (the partition of the recorded distributed
 // systems differs, the files and what is printed do not).
@@ -125,6 +126,19 @@ main(int argc, char **argv)
     // A second hook on the same directory is refused before any solve.
     expect_exception("second recorder on the directory",
                      [&]() { LinearSolver::create(s, prm); });
+    // Once that hook is gone, its records still refuse a new run's.
+    hook.reset();
+    expect_exception("a later run on the directory",
+                     [&]() { LinearSolver::create(s, prm); });
+    // A run that ended before its first solve leaves an index without
+    // systems, which the next run takes over.
+    s.record_directory = "records-unused";
+    if (root)
+      fs::remove_all("records-unused");
+    MPI_Barrier(comm);
+    LinearSolver::create(s, prm);
+    LinearSolver::create(s, prm);
+    deallog << "an index without systems is taken over: 1" << std::endl;
     // So is a directory that cannot be created.
     if (root)
       std::ofstream("not-a-directory") << "x";

@@ -37,8 +37,8 @@ namespace dealii_learned
   {
     /** 1, 2, ... in the order of recording. */
     unsigned int number = 0;
-    /** The host's solve this was (1, 2, ...; with `Record every` = k, the
-     *  solves 1, k + 1, 2 k + 1, ...). */
+    /** Which of the hook's converged solves this was (1, 2, ...; with
+     *  `Record every` = k, 1, k + 1, 2 k + 1, ...). */
     unsigned int solve = 0;
     dealii::types::global_dof_index size = 0;
     std::size_t                     nonzeros = 0;
@@ -65,10 +65,12 @@ namespace dealii_learned
    * files written by Trilinos' EpetraExt (so that SciPy, PETSc, MATLAB and
    * Trilinos read them too), and a line in `index.txt`.
    *
-   * - The directory is created if missing. One that cannot be written, or
-   *   that already holds an index or system files (another run's records),
-   *   is an error when the recorder is made, before the first solve, on
-   *   every rank.
+   * - The directory is created if missing. One that cannot be written,
+   *   that already holds system files or an index that lists systems
+   *   (another run's records), or that another recorder of this program
+   *   writes into, is an error when the recorder is made, before the first
+   *   solve, on every rank. (An index with no system, as a run leaves that
+   *   failed before its first solve, is taken over.)
    * - Every file is written under a temporary name and renamed when
    *   complete; the index is rewritten the same way after each system, so
    *   that it lists only complete systems. Before writing, the free space is
@@ -79,9 +81,12 @@ namespace dealii_learned
    * - Only converged solves are recorded (a solve that throws
    *   SolverNoConvergence is not).
    * - Distributed systems are written collectively (one file per system,
-   *   rows in global order). Serial systems are written by rank 0 of the
+   *   rows in global order); the matrix must live on the recorder's
+   *   communicator. Serial systems are written by rank 0 of the
    *   recorder's communicator only (in a program whose ranks all solve the
-   *   same serial system, its one copy).
+   *   same serial system, its one copy; the other ranks' serial systems are
+   *   not recorded), and their errors are raised on rank 0 only, as any
+   *   error of a serial solve is raised on the rank that solves.
    */
   class SystemRecorder
   {
@@ -91,6 +96,13 @@ namespace dealii_learned
     SystemRecorder(const std::string &directory,
                    unsigned int       every,
                    const MPI_Comm    &comm = MPI_COMM_WORLD);
+
+    /** Releases the directory for another recorder of this process. */
+    ~SystemRecorder();
+
+    SystemRecorder(const SystemRecorder &) = delete;
+    SystemRecorder &
+    operator=(const SystemRecorder &) = delete;
 
     /** Called after every converged solve; records the solves 1, k + 1,
      *  2 k + 1, ... Collective on the matrix's communicator. @p structure
@@ -170,8 +182,9 @@ namespace dealii_learned
 
     /**
      * The same on the partition @p owned (the locally owned rows of each
-     * rank, which together must cover the system once), e.g. the host's
-     * DoF partition when it recorded the system.
+     * rank: contiguous blocks in rank order that cover the system once, as
+     * deal.II's DoF partitions are), e.g. the host's partition when it
+     * recorded the system.
      */
     void
     load(std::size_t                            i,
