@@ -155,11 +155,13 @@ namespace dealii_learned
 
 
     void
-    check_space(const std::string   &dir,
-                const unsigned int   number,
-                const std::uintmax_t needed,
-                const std::uintmax_t available)
+    check_space(const std::string    &dir,
+                const RecordedSystem &entry,
+                const std::uintmax_t  available)
     {
+      const unsigned int   number = entry.number;
+      const std::uintmax_t needed = estimated_bytes(
+        entry.nonzeros, entry.size, 2 + entry.null_space_vectors);
       AssertThrow(available / 3 >= needed,
                   ExcMessage(parameter + ": the disk of '" + dir + "' has " +
                              std::to_string(available) +
@@ -291,6 +293,36 @@ namespace dealii_learned
     }
 
 
+    [[noreturn]] void
+    throw_write_error(const std::string    &dir,
+                      const RecordedSystem &entry,
+                      const int             error)
+    {
+      AssertThrow(false,
+                  ExcMessage(parameter + ": EpetraExt could not write system " +
+                             std::to_string(entry.number) + " to '" + dir +
+                             "' (error " + std::to_string(error) +
+                             "); nothing of it was kept."));
+      std::abort();
+    }
+
+
+    /** Renames the system's files into place and rewrites the index with
+     *  it (on the rank that writes files); the caller adds @p entry to
+     *  @p recorded once this has succeeded. */
+    void
+    commit_and_list(const SystemFiles                 &files,
+                    const std::string                 &dir,
+                    const std::vector<RecordedSystem> &recorded,
+                    const RecordedSystem              &entry)
+    {
+      files.commit();
+      std::vector<RecordedSystem> listed = recorded;
+      listed.push_back(entry);
+      write_index(dir, listed);
+    }
+
+
     RecordedSystem
     describe(const unsigned int     number,
              const unsigned int     solve,
@@ -403,12 +435,7 @@ namespace dealii_learned
                     std::min<std::uintmax_t>(free_bytes(dir), 1ull << 53)) :
                   0.,
       matrix_comm);
-    check_space(dir,
-                entry.number,
-                estimated_bytes(entry.nonzeros,
-                                entry.size,
-                                2 + entry.null_space_vectors),
-                static_cast<std::uintmax_t>(available));
+    check_space(dir, entry, static_cast<std::uintmax_t>(available));
 
     const SystemFiles files(dir, entry.stem, entry.null_space_vectors > 0);
     decide_collectively(matrix_comm, [&]() {
@@ -425,21 +452,12 @@ namespace dealii_learned
       {
         if (rank == 0)
           files.remove_temporaries();
-        AssertThrow(false,
-                    ExcMessage(parameter + ": EpetraExt could not write system " +
-                               std::to_string(entry.number) + " to '" + dir +
-                               "' (error " + std::to_string(error) +
-                               "); nothing of it was kept."));
+        throw_write_error(dir, entry, error);
       }
     // All ranks have written their rows: rank 0 renames and lists it.
     decide_collectively(matrix_comm, [&]() {
       if (rank == 0)
-        {
-          files.commit();
-          std::vector<RecordedSystem> listed = recorded;
-          listed.push_back(entry);
-          write_index(dir, listed);
-        }
+        commit_and_list(files, dir, recorded, entry);
     });
     recorded.push_back(entry);
   }
@@ -464,12 +482,7 @@ namespace dealii_learned
                                           A.n_nonzero_elements(),
                                           structure,
                                           report);
-    check_space(dir,
-                entry.number,
-                estimated_bytes(entry.nonzeros,
-                                entry.size,
-                                2 + entry.null_space_vectors),
-                free_bytes(dir));
+    check_space(dir, entry, free_bytes(dir));
 
     // The serial system as Epetra objects on a serial communicator (no MPI
     // needed), for EpetraExt's writers.
@@ -510,16 +523,9 @@ namespace dealii_learned
     if (error != 0)
       {
         files.remove_temporaries();
-        AssertThrow(false,
-                    ExcMessage(parameter + ": EpetraExt could not write system " +
-                               std::to_string(entry.number) + " to '" + dir +
-                               "' (error " + std::to_string(error) +
-                               "); nothing of it was kept."));
+        throw_write_error(dir, entry, error);
       }
-    files.commit();
-    std::vector<RecordedSystem> listed = recorded;
-    listed.push_back(entry);
-    write_index(dir, listed);
+    commit_and_list(files, dir, recorded, entry);
     recorded.push_back(entry);
   }
 
