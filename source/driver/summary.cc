@@ -42,6 +42,8 @@ namespace dealii_learned
            << '\n';
       for (const auto &w : r.warnings)
         line << "    warning: " << w << '\n';
+      for (const auto &n : r.notes)
+        line << "    note: " << n << '\n';
       out << line.str();
     }
 

@@ -380,40 +380,48 @@ namespace dealii_learned
 
 
     std::vector<SolverSettings>
-    parse_comparisons(ParameterHandler &prm)
+    parse_method_list(const std::string    &list,
+                      const SolverSettings &base,
+                      const std::string    &parameter)
     {
-      const SolverSettings base = parse_settings(prm);
-      prm.enter_subsection("Linear solver");
-      const auto items = Utilities::split_string_list(prm.get("Compare with"));
-      prm.leave_subsection();
-
       std::vector<SolverSettings> result;
-      for (const auto &item : items)
+      for (const auto &item : Utilities::split_string_list(list))
         {
-          SolverSettings s     = base;
-          // Only the main hook records.
+          SolverSettings s = base;
           s.record_directory.clear();
-          const auto     colon = item.find(':');
-          s.method             = Utilities::trim(item.substr(0, colon));
+          const auto colon = item.find(':');
+          s.method         = Utilities::trim(item.substr(0, colon));
           if (colon != std::string::npos)
             s.preconditioner = Utilities::trim(item.substr(colon + 1));
 
           AssertThrow(Registry<SolverHook>::instance().contains(s.method),
                       ExcMessage(
-                        "Linear solver/Compare with: unknown method '" +
+                        "Linear solver/" + parameter + ": unknown method '" +
                         s.method + "' in '" + item + "'. Known methods: " +
                         Registry<SolverHook>::instance().selection_pattern() +
                         "."));
           const auto &p = preconditioner_names();
           AssertThrow(
             std::find(p.begin(), p.end(), s.preconditioner) != p.end(),
-            ExcMessage("Linear solver/Compare with: unknown preconditioner '" +
-                       s.preconditioner + "' in '" + item +
-                       "'. Known preconditioners: " +
+            ExcMessage("Linear solver/" + parameter +
+                       ": unknown preconditioner '" + s.preconditioner +
+                       "' in '" + item + "'. Known preconditioners: " +
                        dealii_learned::join(p, "|") + "."));
           result.push_back(s);
         }
       return result;
+    }
+
+
+    std::vector<SolverSettings>
+    parse_comparisons(ParameterHandler &prm)
+    {
+      const SolverSettings base = parse_settings(prm);
+      prm.enter_subsection("Linear solver");
+      const std::string list = prm.get("Compare with");
+      prm.leave_subsection();
+      // Only the main hook records.
+      return parse_method_list(list, base, "Compare with");
     }
 
 

@@ -53,6 +53,10 @@ namespace dealii_learned
       if (std::find(total.warnings.begin(), total.warnings.end(), w) ==
           total.warnings.end())
         total.warnings.push_back(w);
+    for (const auto &n : next.notes)
+      if (std::find(total.notes.begin(), total.notes.end(), n) ==
+          total.notes.end())
+        total.notes.push_back(n);
   }
 
 

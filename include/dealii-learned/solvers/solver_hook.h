@@ -121,6 +121,9 @@ namespace dealii_learned
      *  output replaced, a hierarchy that could not coarsen as asked); the
      *  driver prints them. */
     std::vector<std::string> warnings;
+    /** What a method decided and why (`auto`'s choice of a hook and the
+     *  times it measured); the driver prints them under the solve. */
+    std::vector<std::string> notes;
   };
 
 
@@ -256,6 +259,18 @@ namespace dealii_learned
      */
     std::vector<SolverSettings>
     parse_comparisons(dealii::ParameterHandler &prm);
+
+    /**
+     * Reads a comma-separated list of method or method:preconditioner
+     * (the syntax of `Compare with`) into settings that are @p base with the
+     * method and, where one is given, the preconditioner replaced, and with
+     * nothing recorded. An unknown method or preconditioner is an error
+     * that names @p parameter, the item and the known names.
+     */
+    std::vector<SolverSettings>
+    parse_method_list(const std::string    &list,
+                      const SolverSettings &base,
+                      const std::string    &parameter);
 
     /**
      * Creates the hook named in @p settings, lets it read its own
