@@ -201,6 +201,9 @@ namespace dealii_learned
         std::string        failure;
         std::exception_ptr exception;
         bool        excluded = false;
+        /** Skipped on the later trial systems of the current measurement
+         *  (over ten times the fastest on the first). */
+        bool skipped = false;
       };
 
 
@@ -216,8 +219,10 @@ namespace dealii_learned
       }
 
 
-      /** Runs @p c on the system; its wall time (the largest over the
-       *  ranks of @p comm), or infinity if it failed on all ranks. */
+      /** Runs @p c on the system and returns its wall time (the largest
+       *  over the ranks of @p comm), failed or not; a failure (shared by all
+       *  ranks: one on some ranks only ends the job) is kept in c.exception
+       *  and c.failure. */
       template <typename MatrixType, typename VectorType>
       double
       timed_solve(Candidate        &c,
@@ -254,13 +259,19 @@ namespace dealii_learned
             c.failure   = e.what();
             c.exception = std::current_exception();
           }
+        catch (...)
+          {
+            c.failure   = "an exception of a type other than std::exception";
+            c.exception = std::current_exception();
+          }
+        if (c.exception != nullptr && c.failure.empty())
+          c.failure = "an exception without a message";
         double seconds = std::chrono::duration<double>(
                            std::chrono::steady_clock::now() - start)
                            .count();
         if (comm != MPI_COMM_SELF && mpi_is_running())
           seconds = Utilities::MPI::max(seconds, comm);
-        return c.failure.empty() ? seconds :
-                                   std::numeric_limits<double>::infinity();
+        return seconds;
       }
 
 
@@ -274,90 +285,106 @@ namespace dealii_learned
           {
             c.trial_seconds.clear();
             c.excluded = false;
+            c.skipped  = false;
           }
       }
 
 
       /** One trial system: every candidate solves it from @p x's initial
-       *  guess; @p x gets the fastest converged one's solution. */
+       *  guess; @p x gets the fastest converged one's solution. @p kept_failed,
+       *  if not null, is the kept hook that just failed on this system (it
+       *  is not run again). */
       template <typename MatrixType, typename VectorType>
       void
       trial(const MatrixType &A,
             VectorType       &x,
             const VectorType &b,
             const MPI_Comm    comm,
-            double           &other_seconds)
+            double           &other_seconds,
+            const Candidate  *kept_failed)
       {
         const VectorType x0(x);
         VectorType       candidate_x(x);
-        const bool first_trial = trials_done == 0;
-        double     fastest_first = std::numeric_limits<double>::infinity();
+        const bool       first_trial   = trials_done == 0;
+        double           fastest_first = std::numeric_limits<double>::infinity();
         if (!first_trial)
           for (const auto &c : candidates)
-            if (!c.excluded)
+            if (!c.excluded && !c.trial_seconds.empty())
               fastest_first = std::min(fastest_first, c.trial_seconds[0]);
 
-        int          best         = -1;
-        double       best_seconds = std::numeric_limits<double>::infinity();
-        double       total        = 0;
-        unsigned int tried        = 0;
-        Candidate   *last_tried   = nullptr;
-        for (unsigned int i = 0; i < candidates.size(); ++i)
-          {
-            Candidate &c = candidates[i];
-            if (c.excluded ||
-                (!first_trial && !c.trial_seconds.empty() &&
-                 c.trial_seconds[0] > 10. * fastest_first))
-              continue;
-            candidate_x        = x0;
-            const double t     = timed_solve(c, A, candidate_x, b, comm);
-            ++tried;
-            last_tried = &c;
-            const double spent = std::isfinite(t) ?
-                                   t :
-                                   c.hook->last_report().setup_seconds +
-                                     c.hook->last_report().solve_seconds;
-            total += spent;
-            c.trial_seconds.push_back(t);
-            if (!std::isfinite(t))
-              c.excluded = true;
-            if (t < best_seconds)
-              {
-                best         = i;
-                best_seconds = t;
-                x            = candidate_x;
-              }
-          }
+        int                      best = -1;
+        double                   best_seconds = 0;
+        double                   total        = 0;
+        std::vector<Candidate *> failed;
+        // Pass 0: the candidates in the running; pass 1, only if none of
+        // them converged: those skipped as too slow.
+        for (unsigned int pass = 0; pass < 2 && best < 0; ++pass)
+          for (unsigned int i = 0; i < candidates.size(); ++i)
+            {
+              Candidate &c = candidates[i];
+              if (c.excluded)
+                continue;
+              if (pass == 0 && !first_trial &&
+                  (c.trial_seconds.empty() ||
+                   c.trial_seconds[0] > 10. * fastest_first))
+                {
+                  c.skipped = true;
+                  continue;
+                }
+              if (pass == 1 && !c.skipped)
+                continue;
+              candidate_x    = x0;
+              const double t = timed_solve(c, A, candidate_x, b, comm);
+              total += t;
+              if (c.exception != nullptr)
+                {
+                  c.excluded = true;
+                  failed.push_back(&c);
+                  continue;
+                }
+              c.trial_seconds.push_back(t);
+              if (best < 0 || t < best_seconds)
+                {
+                  best         = i;
+                  best_seconds = t;
+                  x            = candidate_x;
+                }
+            }
         ++trials_done;
         if (best < 0)
           {
             trials_left = 0;
-            if (last_tried != nullptr)
+            other_seconds += total;
+            const Candidate *last =
+              failed.empty() ? kept_failed : failed.back();
+            if (last != nullptr)
               {
-                report        = last_tried->hook->last_report();
-                report.method = "auto";
-                report.preconditioner = last_tried->label;
+                report                = last->hook->last_report();
+                report.method         = "auto";
+                report.preconditioner = last->label;
+                report.converged      = false;
               }
-            // One candidate tried: its own error (a NoConvergence stays
-            // one, for hosts that catch it).
-            if (tried == 1)
-              std::rethrow_exception(last_tried->exception);
+            // One candidate failed on this system: its own error (a
+            // NoConvergence stays one, for hosts that catch it).
+            if (failed.size() + (kept_failed != nullptr ? 1 : 0) == 1)
+              std::rethrow_exception(last->exception);
             std::string failures;
-            for (const auto &c : candidates)
-              if (!c.failure.empty())
-                failures += "\n  " + c.label + ": " + c.failure;
+            if (kept_failed != nullptr)
+              failures += "\n  " + kept_failed->label + ": " +
+                          kept_failed->failure;
+            for (const Candidate *c : failed)
+              failures += "\n  " + c->label + ": " + c->failure;
             AssertThrow(false,
                         ExcMessage(
                           "Linear solver 'auto': none of the candidates (" +
-                          candidates_text() +
-                          ") solved the system of " +
-                          std::to_string(b.size()) +
-                          " unknowns:" + failures +
+                          candidates_text() + ") solved the system of " +
+                          std::to_string(b.size()) + " unknowns:" +
+                          failures +
                           "\nAdd a stronger candidate to "
                           "'Linear solver/auto/Candidates', or correct the "
                           "one that failed."));
           }
-        report = candidates[best].hook->last_report();
+        report                = candidates[best].hook->last_report();
         report.preconditioner = candidates[best].label;
         other_seconds += total - best_seconds;
       }
@@ -397,9 +424,12 @@ namespace dealii_learned
                           std::numeric_limits<double>::infinity() :
                           sum / count;
             note << (i == 0 ? " " : ", ") << c.label << ' '
-                 << (count == 0 && !c.excluded ?
-                       std::string("skipped (over 10x the fastest)") :
-                       seconds_text(c.seconds));
+                 << (c.excluded ? std::string("failed") :
+                                  seconds_text(c.seconds))
+                 << (c.skipped && !c.excluded ?
+                       std::string(" (first system only: over 10x the "
+                                   "fastest)") :
+                       std::string());
             if (std::isfinite(c.seconds) &&
                 (kept < 0 || c.seconds < candidates[kept].seconds))
               kept = i;
@@ -455,6 +485,7 @@ namespace dealii_learned
               }
           }
 
+        const Candidate *kept_failed = nullptr;
         if (trials_left == 0)
           {
             // The kept hook alone; a measurement on this same system, without
@@ -462,7 +493,7 @@ namespace dealii_learned
             Candidate       &c = candidates[kept];
             const VectorType x0(x);
             const double     t = timed_solve(c, A, x, b, comm);
-            if (std::isfinite(t))
+            if (c.exception == nullptr)
               {
                 report                = c.hook->last_report();
                 report.preconditioner = c.label;
@@ -472,19 +503,17 @@ namespace dealii_learned
               }
             else
               {
-                const std::string failure = c.failure;
-                other_seconds += c.hook->last_report().setup_seconds +
-                                 c.hook->last_report().solve_seconds;
+                other_seconds += t;
                 x = x0;
-                start_measurement(c.label + " failed: " + failure);
+                start_measurement(c.label + " did not solve this system");
                 c.excluded = true;
-                c.trial_seconds.clear();
+                kept_failed = &c;
               }
           }
 
         if (trials_left > 0)
           {
-            trial(A, x, b, comm, other_seconds);
+            trial(A, x, b, comm, other_seconds, kept_failed);
             --trials_left;
             if (trials_left == 0)
               finish_measurement(n);
