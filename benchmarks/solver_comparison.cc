@@ -40,6 +40,23 @@
  * with `Reuse network` never, structure and auto. It prints one row per
  * system and the totals, and writes <dir>/sequence.json after every
  * system.
+ *   benchmark_solver_comparison --time-loop [--steps N] [--refinement R]
+ *                               [--adaptive-levels L] [--remesh-every S]
+ *                               [--online-budget F] [--quick]
+ *                               [--methods LIST] [--output DIR]
+ *                               [--model FILE]
+ *
+ * --time-loop runs a user's time loop: step-26's heat equation
+ * (examples/heat_time_loop/heat_equation.h; Crank-Nicolson, moving
+ * sources) for N steps (default 250) on the L-shape refined R times
+ * (default 7) with up to L adaptive levels above (default 2; about 150k
+ * to 190k DoFs), remeshed every S steps (default 5). Every method's hook
+ * (cg+ssor, cg+amg with `AMG reuse`, dcdm with `Reuse network = auto`,
+ * the same with `Online training` and `Online budget` F (default 0.25),
+ * auto) solves every step's system from the previous solution; a line per
+ * step, <dir>/time_loop.json after every step, the totals (with the
+ * iterations of the first and last 50 solves, and the ratio to the best
+ * fixed hook) and <dir>/time_loop.png at the end.
  * --methods and --problems take comma-separated labels (as in the table)
  * and run only those, for reruns; cg+amg always runs, as the reference of
  * ratio_to_amg.
@@ -69,6 +86,7 @@
 #include <sstream>
 
 #include "solver_comparison_report.h"
+#include "time_loop.h"
 
 using namespace dealii;
 using namespace dealii_learned;
@@ -475,7 +493,10 @@ namespace
     std::string  method_list, problem_list;
     bool         sequence   = false;
     unsigned int n_systems  = 10;
-    unsigned int refinement = 9;
+    /** 0: the mode's default (9 for --sequence, 7 for --time-loop). */
+    unsigned int refinement = 0;
+    bool         time_loop  = false;
+    benchmark_solver_comparison::TimeLoopOptions loop;
   };
 
 
@@ -505,6 +526,16 @@ namespace
           o.n_systems = std::stoi(argv[++i]);
         else if (a == "--refinement" && i + 1 < argc)
           o.refinement = std::stoi(argv[++i]);
+        else if (a == "--time-loop")
+          o.time_loop = true;
+        else if (a == "--steps" && i + 1 < argc)
+          o.loop.n_steps = std::stoi(argv[++i]);
+        else if (a == "--adaptive-levels" && i + 1 < argc)
+          o.loop.adaptive_levels = std::stoi(argv[++i]);
+        else if (a == "--remesh-every" && i + 1 < argc)
+          o.loop.remesh_every = std::stoi(argv[++i]);
+        else if (a == "--online-budget" && i + 1 < argc)
+          o.loop.online_budget = std::stod(argv[++i]);
         else
           {
             std::cerr
@@ -513,7 +544,12 @@ namespace
                  " [--methods LIST] [--problems LIST]\n       "
               << argv[0]
               << " --sequence [--systems N] [--refinement R] [--quick]"
-                 " [--json FILE] [--output DIR] [--model FILE]\n";
+                 " [--json FILE] [--output DIR] [--model FILE]\n       "
+              << argv[0]
+              << " --time-loop [--steps N] [--refinement R]"
+                 " [--adaptive-levels L] [--remesh-every S] [--quick]"
+                 " [--online-budget F]"
+                 " [--methods LIST] [--output DIR] [--model FILE]\n";
             return std::nullopt;
           }
       }
@@ -525,6 +561,8 @@ namespace
   void
   run_sequence_mode(Options o)
   {
+    if (o.refinement == 0)
+      o.refinement = 9;
     AssertThrow(o.n_systems >= 2 && o.refinement >= 2 && o.refinement <= 12,
                 ExcMessage("--sequence needs --systems >= 2 and "
                            "--refinement in [2, 12]."));
@@ -537,6 +575,32 @@ namespace
                  o.refinement,
                  o.model,
                  o.json.empty() ? o.dir + "/sequence.json" : o.json);
+  }
+
+
+  /** The --time-loop mode with the options' sizes (small with --quick:
+   *  12 steps on the L-shape refined 3 times + 2 levels, remeshed every
+   *  3 steps). */
+  void
+  run_time_loop_mode(const Options &o)
+  {
+    benchmark_solver_comparison::TimeLoopOptions loop = o.loop;
+    loop.refinement  = o.refinement == 0 ? 7 : o.refinement;
+    loop.method_list = o.method_list;
+    loop.model       = o.model;
+    loop.dir         = o.dir;
+    if (o.quick)
+      {
+        loop.n_steps         = 12;
+        loop.refinement      = 3;
+        loop.adaptive_levels = 2;
+        loop.remesh_every    = 3;
+      }
+    AssertThrow(loop.n_steps >= 1 && loop.refinement >= 1 &&
+                  loop.refinement + loop.adaptive_levels <= 12,
+                ExcMessage("--time-loop needs --steps >= 1 and "
+                           "--refinement + --adaptive-levels in [1, 12]."));
+    benchmark_solver_comparison::run_time_loop(loop);
   }
 
 
@@ -745,6 +809,11 @@ main(int argc, char **argv)
       if (!options)
         return 2;
       ensure_writable_directory(options->dir, "--output");
+      if (options->time_loop)
+        {
+          run_time_loop_mode(*options);
+          return 0;
+        }
       if (options->sequence)
         {
           run_sequence_mode(*options);

@@ -421,6 +421,39 @@ namespace dealii_learned
 
 
   void
+  DirectionNetwork::set_weights(const DirectionNetworkModel &new_model)
+  {
+    const auto same_shape = [](const SmootherWeights &x,
+                               const SmootherWeights &y) {
+      return x.hidden == y.hidden && x.W.size() == y.W.size() &&
+             x.bias.size() == y.bias.size() && x.w.size() == y.w.size();
+    };
+    AssertThrow(
+      new_model.pre_layers == model.pre_layers &&
+        new_model.post_layers == model.post_layers &&
+        new_model.coarse_layers == model.coarse_layers &&
+        new_model.cycle_index == model.cycle_index &&
+        new_model.krylov_cycle == model.krylov_cycle &&
+        new_model.flatten().size() == model.flatten().size() &&
+        same_shape(new_model.pre, model.pre) &&
+        same_shape(new_model.post, model.post) &&
+        same_shape(new_model.coarse, model.coarse),
+      ExcMessage("DirectionNetwork::set_weights(): the new weights belong "
+                 "to a network of another shape (layers, cycle or width)."));
+    const AggregationHierarchy::AdditionalData kept = model.hierarchy;
+    model                                           = new_model;
+    model.hierarchy                                 = kept;
+  }
+
+
+  const DirectionNetworkModel &
+  DirectionNetwork::get_model() const
+  {
+    return model;
+  }
+
+
+  void
   DirectionNetwork::reinit_values(const TrilinosWrappers::SparseMatrix &A)
   {
     AssertThrow(!level_matrices.empty(),

@@ -14,6 +14,7 @@
 #include <dealii-learned/models/torchscript_network.h>
 #include <dealii-learned/solvers/learned_solvers.h>
 #include <dealii-learned/solvers/neural_preconditioner.h>
+#include <dealii-learned/solvers/online_learning.h>
 #include <dealii-learned/solvers/solve_and_report.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 
@@ -395,6 +396,66 @@ namespace dealii_learned
         report,
         reuse);
     }
+
+
+    /**
+     * For an online check: DCDM's iterations on A x = b from x's value
+     * with @p network, to the hook's tolerance, or max_iterations + 1 if
+     * it does not converge within max_iterations.
+     */
+    template <typename MatrixType, typename VectorType>
+    auto
+    dcdm_count(const SolverSettings &settings,
+               const unsigned int    kept,
+               const MatrixType     &A,
+               const VectorType     &b)
+    {
+      return [&settings, kept, &A, &b](const DirectionNetwork &network,
+                                       VectorType             &x,
+                                       const unsigned int      max) {
+        SolverControl control(max, settings.tolerance(b.l2_norm()));
+        control.log_history(false);
+        control.log_result(false);
+        SolverDCDM<VectorType> solver(control, {kept});
+        try
+          {
+            solver.solve(A, x, b, network);
+          }
+        catch (const SolverControl::NoConvergence &)
+          {
+            return max + 1;
+          }
+        return control.last_step();
+      };
+    }
+
+
+    /** The same for flexible CG with the network as its preconditioner. */
+    template <typename MatrixType, typename VectorType>
+    auto
+    fcg_count(const SolverSettings &settings,
+              const MatrixType     &A,
+              const VectorType     &b)
+    {
+      return [&settings, &A, &b](const DirectionNetwork &network,
+                                 VectorType             &x,
+                                 const unsigned int      max) {
+        SolverControl control(max, settings.tolerance(b.l2_norm()));
+        control.log_history(false);
+        control.log_result(false);
+        NeuralPreconditioner<DirectionNetwork> preconditioner(network);
+        SolverFlexibleCG<VectorType>           solver(control);
+        try
+          {
+            solver.solve(A, x, b, preconditioner);
+          }
+        catch (const SolverControl::NoConvergence &)
+          {
+            return max + 1;
+          }
+        return control.last_step();
+      };
+    }
   } // namespace
 
 
@@ -434,6 +495,7 @@ namespace dealii_learned
   LearnedSolverBase::LearnedSolverBase()
     : model(std::make_unique<DirectionNetworkModel>(
         DirectionNetworkModel::initial()))
+    , online_settings(std::make_unique<OnlineSettings>())
   {}
 
 
@@ -478,6 +540,7 @@ namespace dealii_learned
       "Krylov method always works with the new matrix and checks its true "
       "residual, so reuse changes only the cost, never the answer's "
       "accuracy. A new pattern always builds anew.");
+    OnlineSettings::declare_parameters(prm);
     prm.declare_entry("Reuse iteration growth",
                       "1.3",
                       Patterns::Double(1.),
@@ -504,6 +567,97 @@ namespace dealii_learned
     else
       *model = DirectionNetworkModel::load(
         model_file == "default" ? default_model_file() : model_file);
+    online_settings->parse_parameters(prm);
+    online.reset();
+    AssertThrow(!online_settings->enabled || !torchscript,
+                ExcMessage("'Online training' trains the project's direction "
+                           "network, not a TorchScript model ('" +
+                           model_file +
+                           "'): set 'Model file' to a .dlm model, `default' "
+                           "or `untrained', or 'Online training' to false."));
+  }
+
+
+  template <typename MatrixType,
+            typename VectorType,
+            typename Solve,
+            typename Count>
+  SolverReport
+  LearnedSolverBase::solve_and_learn(const MatrixType &A,
+                                     VectorType       &x,
+                                     const VectorType &b,
+                                     const Solve      &solve,
+                                     const Count      &count)
+  {
+    if (!online_settings->enabled)
+      return solve();
+    const VectorType x0 = x;
+    solve();
+    // Learning from this system (the solve converged: it did not throw).
+    Timer timer;
+    const TrilinosWrappers::SparseMatrix *matrix = nullptr;
+    TrilinosWrappers::SparseMatrix        copy;
+    MPI_Comm                              comm = MPI_COMM_SELF;
+    if constexpr (std::is_same<MatrixType, SparseMatrix<double>>::value)
+      {
+        copy.reinit(A, 0.);
+        matrix = &copy;
+      }
+    else
+      {
+        matrix = &A;
+        comm   = A.get_mpi_communicator();
+      }
+    if (!online)
+      online = std::make_unique<OnlineLearner>(*online_settings, *model, comm);
+    online->learned(*matrix,
+                    get_structure(),
+                    report.setup_seconds + report.solve_seconds);
+    if (online->check_due())
+      {
+        Timer                       check;
+        const DirectionNetworkModel candidate = online->candidate();
+        DirectionNetwork           &network   = cache->network;
+        const DirectionNetworkModel current   = network.get_model();
+        network.set_weights(candidate);
+        VectorType         y   = x0;
+        const unsigned int its = count(network, y, report.iterations);
+        // Iteration counts are the same on every rank (the Krylov method
+        // is collective), the loss is summed over them: one decision.
+        const bool swap = its < report.iterations ||
+                          (its == report.iterations &&
+                           online->loss(candidate) <= online->loss(current));
+        if (swap)
+          {
+            *model = candidate;
+            online->accepted(candidate);
+          }
+        else
+          network.set_weights(current);
+        online->add_check_seconds(check.wall_time());
+        report.notes.push_back(
+          "online training (check " + std::to_string(online->n_checks()) +
+          ", " + std::to_string(online->n_steps()) +
+          " Adam steps so far): the trained network took " +
+          (its > report.iterations ? "more than " +
+                                       std::to_string(report.iterations) :
+                                     std::to_string(its)) +
+          " iterations on this system, the network in use " +
+          std::to_string(report.iterations) + "; " +
+          (swap ? "swapped in" : "not swapped in") + " (" +
+          std::to_string(online->n_swaps()) + " swap(s) so far).");
+      }
+    const double seconds = timer.wall_time();
+    report.setup_seconds += seconds;
+    report.statistics.emplace_back("online_seconds", seconds);
+    report.details.emplace_back("online_swaps", online->n_swaps());
+    report.details.emplace_back("online_checks", online->n_checks());
+    report.details.emplace_back("online_steps", online->n_steps());
+    const std::array<double, 3> profile = online->profile();
+    report.details.emplace_back("online_data_seconds", profile[0]);
+    report.details.emplace_back("online_training_seconds", profile[1]);
+    report.details.emplace_back("online_check_seconds", profile[2]);
+    return report;
   }
 
 
@@ -635,12 +789,19 @@ namespace dealii_learned
                     Vector<double>             &x,
                     const Vector<double>       &b)
   {
-    return solve_with_reuse(
-      [&](const SolverSettings &s, const ReuseSettings &reuse) {
-        with_model(torchscript, *model, [&](const auto &m) {
-          dcdm(s, m, kept_directions, A, x, b, report, reuse);
-        });
-      });
+    return solve_and_learn(
+      A,
+      x,
+      b,
+      [&]() {
+        return solve_with_reuse(
+          [&](const SolverSettings &s, const ReuseSettings &reuse) {
+            with_model(torchscript, *model, [&](const auto &m) {
+              dcdm(s, m, kept_directions, A, x, b, report, reuse);
+            });
+          });
+      },
+      dcdm_count(settings, kept_directions, A, b));
   }
 
 
@@ -649,12 +810,19 @@ namespace dealii_learned
                     TrilinosWrappers::MPI::Vector        &x,
                     const TrilinosWrappers::MPI::Vector  &b)
   {
-    return solve_with_reuse(
-      [&](const SolverSettings &s, const ReuseSettings &reuse) {
-        with_model(torchscript, *model, [&](const auto &m) {
-          dcdm(s, m, kept_directions, A, x, b, report, reuse);
-        });
-      });
+    return solve_and_learn(
+      A,
+      x,
+      b,
+      [&]() {
+        return solve_with_reuse(
+          [&](const SolverSettings &s, const ReuseSettings &reuse) {
+            with_model(torchscript, *model, [&](const auto &m) {
+              dcdm(s, m, kept_directions, A, x, b, report, reuse);
+            });
+          });
+      },
+      dcdm_count(settings, kept_directions, A, b));
   }
 
 
@@ -663,12 +831,19 @@ namespace dealii_learned
                    Vector<double>             &x,
                    const Vector<double>       &b)
   {
-    return solve_with_reuse(
-      [&](const SolverSettings &s, const ReuseSettings &reuse) {
-        with_model(torchscript, *model, [&](const auto &m) {
-          fcg(s, m, A, x, b, report, reuse);
-        });
-      });
+    return solve_and_learn(
+      A,
+      x,
+      b,
+      [&]() {
+        return solve_with_reuse(
+          [&](const SolverSettings &s, const ReuseSettings &reuse) {
+            with_model(torchscript, *model, [&](const auto &m) {
+              fcg(s, m, A, x, b, report, reuse);
+            });
+          });
+      },
+      fcg_count(settings, A, b));
   }
 
 
@@ -677,12 +852,19 @@ namespace dealii_learned
                    TrilinosWrappers::MPI::Vector        &x,
                    const TrilinosWrappers::MPI::Vector  &b)
   {
-    return solve_with_reuse(
-      [&](const SolverSettings &s, const ReuseSettings &reuse) {
-        with_model(torchscript, *model, [&](const auto &m) {
-          fcg(s, m, A, x, b, report, reuse);
-        });
-      });
+    return solve_and_learn(
+      A,
+      x,
+      b,
+      [&]() {
+        return solve_with_reuse(
+          [&](const SolverSettings &s, const ReuseSettings &reuse) {
+            with_model(torchscript, *model, [&](const auto &m) {
+              fcg(s, m, A, x, b, report, reuse);
+            });
+          });
+      },
+      fcg_count(settings, A, b));
   }
 } // namespace dealii_learned
 

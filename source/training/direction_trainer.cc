@@ -126,6 +126,23 @@ namespace dealii_learned
         return {W, bias, w, a, b};
       }
 
+      /** Sets the values of the leaves to @p s's (same shapes). */
+      void
+      assign(const SmootherWeights &s)
+      {
+        torch::NoGradGuard no_grad;
+        AssertThrow(int64_t(s.W.size()) == W.numel() &&
+                      int64_t(s.bias.size()) == bias.numel() &&
+                      int64_t(s.w.size()) == w.numel(),
+                    ExcMessage("DirectionTrainer: the weights to set have "
+                               "another layer width than the trainer's."));
+        W.copy_(torch::tensor(s.W, f64).reshape(W.sizes()));
+        bias.copy_(torch::tensor(s.bias, f64));
+        w.copy_(torch::tensor(s.w, f64));
+        a.fill_(s.a);
+        b.fill_(s.b);
+      }
+
       void
       store(SmootherWeights &s) const
       {
@@ -154,6 +171,8 @@ namespace dealii_learned
     std::unique_ptr<torch::optim::Adam> optimizer;
     torch::Generator                    generator;
     unsigned int                        epochs = 0;
+    /** Steps of train_step() so far (which matrix is next). */
+    unsigned int steps = 0;
 
     struct MatrixData
     {
@@ -399,6 +418,75 @@ namespace dealii_learned
   DirectionTrainer::n_matrices() const
   {
     return impl->matrices.size();
+  }
+
+
+  void
+  DirectionTrainer::remove_oldest_matrix()
+  {
+    AssertThrow(!impl->matrices.empty(),
+                ExcMessage("DirectionTrainer: no matrix to remove."));
+    impl->matrices.erase(impl->matrices.begin());
+    std::vector<Sample> kept;
+    for (auto &sample : impl->samples)
+      if (sample.matrix > 0)
+        kept.push_back({sample.matrix - 1, sample.b});
+    impl->samples = std::move(kept);
+  }
+
+
+  double
+  DirectionTrainer::train_step()
+  {
+    AssertThrow(!impl->matrices.empty(),
+                ExcMessage("DirectionTrainer: no training data; add a "
+                           "matrix first."));
+    const unsigned int m = impl->steps++ % impl->matrices.size();
+    std::vector<torch::Tensor> columns;
+    for (const auto &sample : impl->samples)
+      if (sample.matrix == m)
+        columns.push_back(sample.b);
+    const auto order = torch::randperm(int64_t(columns.size()),
+                                       impl->generator,
+                                       torch::TensorOptions().dtype(
+                                         torch::kInt64));
+    const auto        *index = order.data_ptr<int64_t>();
+    const std::size_t  n =
+      std::min<std::size_t>(impl->settings.batch_size, columns.size());
+    std::vector<torch::Tensor> batch;
+    for (std::size_t i = 0; i < n; ++i)
+      batch.push_back(columns[index[i]]);
+    impl->optimizer->zero_grad();
+    const auto L = impl->loss(impl->matrices[m], torch::cat(batch, 1));
+    L.backward();
+    impl->optimizer->step();
+    const double value = L.item<double>();
+    AssertThrow(std::isfinite(value),
+                ExcMessage("Training produced a non-finite loss; lower the "
+                           "learning rate."));
+    return value;
+  }
+
+
+  void
+  DirectionTrainer::set_weights(const DirectionNetworkModel &model)
+  {
+    impl->pre.assign(model.pre);
+    impl->post.assign(model.post);
+    impl->coarse.assign(model.coarse);
+    torch::NoGradGuard no_grad;
+    impl->coarse_correction_scale.fill_(model.coarse_correction_scale);
+  }
+
+
+  double
+  DirectionTrainer::evaluate(const DirectionNetworkModel &weights)
+  {
+    const DirectionNetworkModel current = model();
+    set_weights(weights);
+    const double loss = evaluate();
+    set_weights(current);
+    return loss;
   }
 
 

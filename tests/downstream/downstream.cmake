@@ -130,6 +130,25 @@ step("run probconserv_heat on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2
   ${WORK_DIR}/release/probconserv_heat
   ${EXAMPLES_DIR}/probconserv_heat/probconserv_heat.prm)
 expect_conserved("2 ranks")
+# A time loop of the user's own (step-26): 250 steps, every one converged,
+# with CG+SSOR on one rank and with Method = auto on two.
+function(expect_time_loop _what)
+  if(NOT last_output MATCHES "step 250 \\(t = 0\\.5\\): [0-9]+ DoFs"
+      OR last_output MATCHES "NOT converged"
+      OR NOT last_output MATCHES "totals: 250 solves, [0-9]+ iterations")
+    message(FATAL_ERROR "heat_time_loop (${_what}) did not converge on all 250 steps")
+  endif()
+endfunction()
+step("run heat_time_loop" ${WORK_DIR}/release/heat_time_loop
+  ${EXAMPLES_DIR}/heat_time_loop/heat_time_loop.prm)
+expect_time_loop("cg+ssor")
+step("run heat_time_loop with auto on 2 ranks" ${MPIEXEC} ${MPIEXEC_FLAGS} -np 2
+  ${WORK_DIR}/release/heat_time_loop
+  ${EXAMPLES_DIR}/heat_time_loop/heat_time_loop-auto.prm)
+expect_time_loop("auto, 2 ranks")
+if(NOT last_output MATCHES "note: auto measured")
+  message(FATAL_ERROR "heat_time_loop with auto printed no note of its choice")
+endif()
 # The installed driver works from the prefix too.
 step("installed driver" ${PREFIX}/bin/dealii-learned --print-parameters)
 

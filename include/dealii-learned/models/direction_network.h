@@ -162,6 +162,20 @@ namespace dealii_learned
     void
     reinit_values(const dealii::TrilinosWrappers::SparseMatrix &A);
 
+    /**
+     * Replaces the learned weights by @p model's and keeps the hierarchy
+     * (which depends on the matrix and the hierarchy settings only): for
+     * a network updated while the host runs (online training). @p model
+     * must have the same hierarchy settings, layers and cycle as the
+     * network's model.
+     */
+    void
+    set_weights(const DirectionNetworkModel &model);
+
+    /** The model whose weights the network applies. */
+    const DirectionNetworkModel &
+    get_model() const;
+
     /** q = N(r). r and q must not be the same vector. */
     void
     vmult(dealii::TrilinosWrappers::MPI::Vector       &q,

@@ -9,6 +9,8 @@ namespace dealii_learned
 {
   struct DirectionNetworkModel;
   class TorchScriptModel;
+  struct OnlineSettings;
+  class OnlineLearner;
 
   /** Path of the shipped default direction network, found next to the
    *  installed library or in the source tree; throws if absent. */
@@ -30,6 +32,13 @@ namespace dealii_learned
    * `Model file = default` is the model shipped with the library;
    * `untrained` the network's starting weights (damped-Jacobi layers in an
    * aggregation V-cycle), a working but unlearned direction generator.
+   *
+   * With `Online training = true` the hook keeps training its network on
+   * the systems it solves, within a time budget, and swaps the trained
+   * weights in only when they do at least as well on the system just
+   * solved (OnlineLearner); the time it spends learning is part of the
+   * reported setup time, and `online_*` statistics and details and a note
+   * at every check say what it did.
    */
   class LearnedSolverBase : public SolverHook
   {
@@ -58,6 +67,22 @@ namespace dealii_learned
     SolverReport
     solve_with_reuse(const Solve &solve_once);
 
+    /**
+     * With `Online training`: solves with @p solve (solve_with_reuse()),
+     * then lets the OnlineLearner learn from A and, when a check is due,
+     * runs @p count(network, y, max_iterations) (the method's iterations
+     * with @p network from @p x's initial value, or more than
+     * max_iterations) to decide on a swap. Without it, only @p solve.
+     */
+    template <typename MatrixType, typename VectorType, typename Solve,
+              typename Count>
+    SolverReport
+    solve_and_learn(const MatrixType &A,
+                    VectorType       &x,
+                    const VectorType &b,
+                    const Solve      &solve,
+                    const Count      &count);
+
     std::unique_ptr<DirectionNetworkModel> model;
     /** Set instead when 'Model file' is a TorchScript file. */
     std::shared_ptr<TorchScriptModel> torchscript;
@@ -65,6 +90,8 @@ namespace dealii_learned
     std::string                   reuse_mode   = "auto";
     double                        reuse_growth = 1.3;
     std::unique_ptr<NetworkCache> cache;
+    std::unique_ptr<OnlineSettings> online_settings;
+    std::unique_ptr<OnlineLearner>  online;
   };
 
 

@@ -65,6 +65,30 @@ namespace dealii_learned
     unsigned int
     n_matrices() const;
 
+    /** Drops the matrix added first and its samples (a window of recent
+     *  systems, as online training keeps). */
+    void
+    remove_oldest_matrix();
+
+    /**
+     * One step of Adam on a batch (up to `batch_size` samples drawn at
+     * random) of one matrix, the matrices taken in turn; returns the
+     * batch's loss. The smallest unit of work, for training within a time
+     * budget (online training).
+     */
+    double
+    train_step();
+
+    /** Sets the weights (not the optimizer's state) to @p model's, which
+     *  must have the trainer's layer widths. */
+    void
+    set_weights(const DirectionNetworkModel &model);
+
+    /** Mean loss of @p weights on all samples; the trainer's own weights
+     *  are unchanged. */
+    double
+    evaluate(const DirectionNetworkModel &weights);
+
     /**
      * One pass over all samples in shuffled batches with Adam; returns the
      * mean loss over the pass. The order of epoch k depends only on the

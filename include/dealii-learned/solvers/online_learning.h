@@ -1,0 +1,155 @@
+#pragma once
+
+#include <deal.II/base/mpi.h>
+
+#include <dealii-learned/base/system_structure.h>
+#include <dealii-learned/models/direction_network.h>
+
+#include <array>
+#include <memory>
+#include <string>
+
+namespace dealii
+{
+  class ParameterHandler;
+}
+
+namespace dealii_learned
+{
+  class DirectionTrainer;
+
+  /**
+   * `Online training` of a learned solver hook (`dcdm`, `fcg-neural`): the
+   * parameters, read from the hook's own subsection.
+   */
+  struct OnlineSettings
+  {
+    bool enabled = false;
+    /** Time spent learning, as a fraction of the time spent solving. */
+    double budget = 0.25;
+    /** Recent systems the network trains on. */
+    unsigned int window = 4;
+    /** Solves between two checks of the trained weights. */
+    unsigned int check_every = 10;
+    /** A fixed amount of work per solve instead of the time budget. */
+    bool         deterministic = false;
+    unsigned int steps_per_solve = 2;
+    /** Where an accepted network is written (empty: nowhere). */
+    std::string  save_model;
+    unsigned int samples_per_system = 8;
+    unsigned int lanczos_steps      = 20;
+    unsigned int batch_size         = 4;
+    double       learning_rate      = 2e-3;
+
+    static void
+    declare_parameters(dealii::ParameterHandler &prm);
+    void
+    parse_parameters(dealii::ParameterHandler &prm);
+  };
+
+
+  /**
+   * Trains a direction network on the systems a host solves, while it
+   * solves them, and proposes the trained weights for a swap.
+   *
+   * After every converged solve the hook calls learned(), which works in
+   * small units as long as the time spent learning stays within `Online
+   * budget` times the time spent solving: the system just solved joins a
+   * window of the `Online window` most recent ones (its training data:
+   * right-hand sides from its Ritz vectors, as `dealii-learned train`
+   * draws them) when the newest one has had about one pass over its
+   * samples, otherwise an Adam step on a batch of one system of the window.
+   * No solve waits for more than one unit beyond the budget. With `Online
+   * deterministic` every system joins, followed by a fixed number of
+   * steps.
+   *
+   * Every `Online check every` solves check_due() is true and the hook
+   * compares the trained weights (candidate()) with the network in use on
+   * the system it has just solved: it swaps them in only if they need at
+   * most as many iterations (and, on a tie, have at most the training
+   * loss of the network in use; accepted()); otherwise it keeps its
+   * network, and the training goes on from the candidate.
+   *
+   * Under MPI every rank trains on the diagonal block of its own rows (an
+   * SPD matrix of the rank's part of the system), and candidate() averages
+   * the ranks' weights, so every rank checks, and swaps, the same weights
+   * at the same solve. Training is serial per rank and does not
+   * communicate; the solve counts decide the schedule, not the clock.
+   */
+  class OnlineLearner
+  {
+  public:
+    /** Collective on @p comm. Starts from @p start's weights. */
+    OnlineLearner(const OnlineSettings        &settings,
+                  const DirectionNetworkModel &start,
+                  const MPI_Comm               comm);
+    ~OnlineLearner();
+
+    /**
+     * After a converged solve of @p A (distributed over the learner's
+     * communicator, or serial on each rank) that took @p solve_seconds:
+     * adds the system to the window and trains within the budget. Local
+     * work only. Returns the seconds spent.
+     */
+    double
+    learned(const dealii::TrilinosWrappers::SparseMatrix &A,
+            const SystemStructure                        &structure,
+            const double                                  solve_seconds);
+
+    /** Whether the hook should check a candidate on this solve (the same
+     *  on every rank): every `Online check every` solves, if every rank
+     *  has trained since the last check. Collective then. */
+    bool
+    check_due() const;
+
+    /** The trained weights, averaged over the ranks. Collective. */
+    DirectionNetworkModel
+    candidate();
+
+    /** The training loss on the window of @p weights, summed over the
+     *  ranks. Collective. */
+    double
+    loss(const DirectionNetworkModel &weights);
+
+    /** The candidate was swapped in: it is the network in use, and is
+     *  written to `Save model` if set. */
+    void
+    accepted(const DirectionNetworkModel &weights);
+
+    /** Seconds spent adding systems, training and checking so far. */
+    double
+    seconds() const;
+
+    /** Adds @p seconds (a check's solve) to the time spent learning. */
+    void
+    add_check_seconds(const double seconds);
+
+    /** Seconds spent so far on the systems' training data (diagonal
+     *  block, hierarchy, Lanczos, samples), on Adam steps, and on checks. */
+    std::array<double, 3>
+    profile() const;
+
+    unsigned int
+    n_swaps() const;
+
+    unsigned int
+    n_checks() const;
+
+    unsigned int
+    n_steps() const;
+
+  private:
+    OnlineSettings                    settings;
+    MPI_Comm                          comm;
+    std::unique_ptr<DirectionTrainer> trainer;
+    unsigned int                      n_solves      = 0;
+    unsigned int                      steps         = 0;
+    unsigned int                      checks        = 0;
+    unsigned int                      swaps         = 0;
+    unsigned int                      steps_at_check = 0;
+    unsigned int                      steps_since_add = 0;
+    double                            solve_total   = 0.;
+    double                            spent         = 0.;
+    double data_seconds = 0., training_seconds = 0., check_seconds = 0.;
+  };
+} // namespace dealii_learned
