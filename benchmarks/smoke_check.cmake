@@ -55,3 +55,22 @@ foreach(row "\"system\": 1,[^}]*\"method\": \"cg\\+amg reinit\"[^}]*\"reuse\": 1
   endif()
 endforeach()
 message(STATUS "repeated-solve mode: rows with reinit() and network reuse")
+
+# The time-loop mode on its small size: every method converges on every
+# step (the benchmark fails otherwise) and every method has a row for the
+# last of the 12 steps, after the remeshings.
+execute_process(COMMAND "${BENCHMARK}" --time-loop --quick
+  --output "${OUTPUT}/time-loop"
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "benchmark --time-loop exited with ${result}")
+endif()
+file(READ "${OUTPUT}/time-loop/time_loop.json" loop)
+foreach(method "cg\\+ssor" "cg\\+amg" "dcdm" "dcdm online" "auto")
+  string(REGEX MATCH "\"step\": 12,[^}]*\"method\": \"${method}\"[^}]*\"converged\": true"
+    found "${loop}")
+  if(NOT found)
+    message(FATAL_ERROR "time_loop.json has no converged row of ${method} at step 12")
+  endif()
+endforeach()
+message(STATUS "time-loop mode: every method converged on all 12 steps")

@@ -9,6 +9,7 @@
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/timer.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/result_table.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/solvers/solver_hook.h>
@@ -134,17 +135,17 @@ namespace benchmark_solver_comparison
       }
       std::ostringstream gp;
       gp << "set terminal pngcairo size 900,600\n"
-         << "set output '" << dir << "/time_loop.png'\n"
+         << "set output \"" << dir << "/time_loop.png\"\n"
          << "set title 'Time loop (step-26): wall seconds per step'\n"
          << "set xlabel 'step'\nset ylabel 'seconds'\nset logscale y\n"
          << "set key outside\nplot ";
       for (std::size_t k = 0; k < methods.size(); ++k)
-        gp << (k ? ", " : "") << "'" << dir << "/time_loop.dat' using 1:"
+        gp << (k ? ", " : "") << "\"" << dir << "/time_loop.dat\" using 1:"
            << k + 2 << " with lines lw 2 title '" << methods[k].label << "'";
       gp << '\n';
       write_file_atomically(dir + "/time_loop.gp", gp.str());
       if (std::system("command -v gnuplot > /dev/null 2>&1") == 0 &&
-          std::system(("gnuplot " + dir + "/time_loop.gp").c_str()) == 0)
+          std::system(("gnuplot '" + dir + "/time_loop.gp'").c_str()) == 0)
         std::cout << "Plot written to " << dir << "/time_loop.png"
                   << std::endl;
       else
@@ -242,19 +243,25 @@ namespace benchmark_solver_comparison
             t.per_solve.push_back(r.iterations);
             t.seconds_per_solve.push_back(seconds);
             t.converged = t.converged && r.converged;
-            t.hooks.insert(r.preconditioner.empty() ?
-                             r.method :
-                             r.method + "(" + r.preconditioner + ")");
+            const std::string hook =
+              r.preconditioner.empty() ?
+                r.method :
+                r.method + "(" + r.preconditioner + ")";
+            t.hooks.insert(hook);
             rows.new_row();
             rows.set("step", static_cast<double>(t.per_solve.size()));
             rows.set("n_dofs", static_cast<double>(A.m()));
             rows.set("method", methods[k].label);
-            rows.set("hook", r.method + "(" + r.preconditioner + ")");
+            rows.set("hook", hook);
             rows.set("iterations", static_cast<double>(r.iterations));
             rows.set("converged", r.converged);
             rows.set("setup_seconds", r.setup_seconds);
             rows.set("solve_seconds", r.solve_seconds);
             rows.set("wall_seconds", seconds);
+            // Online training: where its time went so far.
+            for (const auto &[name, value] : r.details)
+              if (name.rfind("online_", 0) == 0)
+                rows.set(name, value);
             for (const std::string &note : r.notes)
               step_notes.push_back(methods[k].label + ": " + note);
             if (k == 0)
@@ -284,8 +291,11 @@ namespace benchmark_solver_comparison
         step_notes.clear();
         std::ostringstream so_far;
         rows.write_json(so_far);
-        if (rank0)
-          write_file_atomically(json, so_far.str() + "\n");
+        // Written by rank 0; a failed write ends every rank.
+        decide_collectively(comm, [&]() {
+          if (rank0)
+            write_file_atomically(json, so_far.str() + "\n");
+        });
       }
 
     // Totals: the best fixed hook is the reference of `ratio_to_best`.
@@ -293,8 +303,11 @@ namespace benchmark_solver_comparison
     for (std::size_t k = 0; k < methods.size(); ++k)
       if (!methods[k].chooses)
         best = std::min(best, totals[k].seconds);
+    if (best == std::numeric_limits<double>::max()) // only auto: itself
+      best = totals[0].seconds;
     ResultTable summary;
-    const std::size_t n = std::min<std::size_t>(50, o.n_steps / 2);
+    const std::size_t n =
+      std::max<std::size_t>(1, std::min<std::size_t>(50, o.n_steps / 2));
     for (std::size_t k = 0; k < methods.size(); ++k)
       {
         const LoopTotals &t = totals[k];
@@ -314,12 +327,14 @@ namespace benchmark_solver_comparison
         summary.set("hooks", join(hooks_used, " "));
       }
     out << "\nTotals over the loop (" << o.n_steps << " solves per method):\n";
-    if (rank0)
-      {
-        summary.write_text(std::cout, summary.column_names());
-        std::cout << "Rows written to " << json << std::endl;
-        write_plot(o.dir, methods, totals);
-      }
+    decide_collectively(comm, [&]() {
+      if (rank0)
+        {
+          summary.write_text(std::cout, summary.column_names());
+          std::cout << "Rows written to " << json << std::endl;
+          write_plot(o.dir, methods, totals);
+        }
+    });
     for (std::size_t k = 0; k < methods.size(); ++k)
       AssertThrow(totals[k].converged,
                   ExcMessage("method '" + methods[k].label +

@@ -11,6 +11,9 @@
  *   heat_time_loop-train.prm    (for `dealii-learned train`) trains a
  *                               direction network on those records;
  *   heat_time_loop-dcdm.prm     DCDM with the network trained on them;
+ *   heat_time_loop-online.prm   DCDM that keeps training its network on
+ *                               the systems it solves (Online training),
+ *                               within a quarter of the solve time;
  *   heat_time_loop-auto.prm     Method = auto: times CG+SSOR, CG+AMG and
  *                               DCDM on the first systems, keeps the
  *                               fastest.

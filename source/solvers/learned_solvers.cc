@@ -610,23 +610,49 @@ namespace dealii_learned
       }
     if (!online)
       online = std::make_unique<OnlineLearner>(*online_settings, *model, comm);
-    online->learned(*matrix,
-                    get_structure(),
-                    report.setup_seconds + report.solve_seconds);
-    if (online->check_due())
+    // Learning is local to each rank and may fail on one (a non-finite
+    // loss on its block): the ranks agree before going on.
+    decide_collectively(comm, [&]() {
+      online->learned(*matrix,
+                      get_structure(),
+                      report.setup_seconds + report.solve_seconds);
+    });
+    // A check compares with the network this solve used, prepared for this
+    // matrix in one pass (not a zero right-hand side, which needs no
+    // network, nor a solve that restarted, whose count covers two passes).
+    // All three are the same on every rank.
+    const bool comparable = cache && cache->built && report.rhs_norm > 0 &&
+                            report.iterations > 0 && report.restarts == 0;
+    if (comparable && online->check_due())
       {
         Timer                       check;
         const DirectionNetworkModel candidate = online->candidate();
         DirectionNetwork           &network   = cache->network;
         const DirectionNetworkModel current   = network.get_model();
         network.set_weights(candidate);
-        VectorType         y   = x0;
-        const unsigned int its = count(network, y, report.iterations);
-        // Iteration counts are the same on every rank (the Krylov method
-        // is collective), the loss is summed over them: one decision.
-        const bool swap = its < report.iterations ||
-                          (its == report.iterations &&
-                           online->loss(candidate) <= online->loss(current));
+        unsigned int its  = 0;
+        bool         swap = false;
+        try
+          {
+            VectorType y = x0;
+            its          = count(network, y, report.iterations);
+            // Iteration counts are the same on every rank (the Krylov
+            // method is collective), the losses are sums over the ranks:
+            // one decision.
+            if (its < report.iterations)
+              swap = true;
+            else if (its == report.iterations)
+              {
+                const double candidate_loss = online->loss(candidate);
+                const double current_loss   = online->loss(current);
+                swap = candidate_loss <= current_loss;
+              }
+          }
+        catch (...)
+          {
+            network.set_weights(current);
+            throw;
+          }
         if (swap)
           {
             *model = candidate;

@@ -6,6 +6,7 @@
 #include <deal.II/lac/dynamic_sparsity_pattern.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 
+#include <dealii-learned/base/collective.h>
 #include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/solvers/online_learning.h>
@@ -32,7 +33,7 @@ namespace dealii_learned
       "is written unless 'Save model' is set.");
     prm.declare_entry("Online budget",
                       "0.25",
-                      Patterns::Double(0.),
+                      Patterns::Double(1e-6),
                       "Time spent learning (the systems' training data, "
                       "Adam steps, checks), as a fraction of the time spent "
                       "solving so far.");
@@ -54,7 +55,7 @@ namespace dealii_learned
                       "gives the same networks, for tests.");
     prm.declare_entry("Online steps per solve",
                       "2",
-                      Patterns::Integer(0),
+                      Patterns::Integer(1),
                       "Adam steps after each solve with 'Online "
                       "deterministic'.");
     prm.declare_entry("Online samples per system",
@@ -246,8 +247,13 @@ namespace dealii_learned
   {
     if (n_solves % settings.check_every != 0)
       return false;
-    // Only if every rank has trained since the last check.
-    return Utilities::MPI::min(steps > steps_at_check ? 1 : 0, comm) == 1;
+    // If some rank has trained since the last check and none that has
+    // data has not (a rank with too few rows for data does not hold the
+    // others back).
+    const bool trained = steps > steps_at_check;
+    const bool ready   = trained || trainer->n_matrices() == 0;
+    return Utilities::MPI::max(trained ? 1 : 0, comm) == 1 &&
+           Utilities::MPI::min(ready ? 1 : 0, comm) == 1;
   }
 
 
@@ -282,15 +288,18 @@ namespace dealii_learned
   OnlineLearner::accepted(const DirectionNetworkModel &weights)
   {
     ++swaps;
-    if (!settings.save_model.empty() &&
-        Utilities::MPI::this_mpi_process(comm) == 0)
-      {
-        DirectionNetworkModel model                = weights;
-        model.metadata["trained"]                  = "online";
-        model.metadata["online_swaps"]             = std::to_string(swaps);
-        model.metadata["online_solves"]            = std::to_string(n_solves);
-        model.save(settings.save_model);
-      }
+    if (!settings.save_model.empty())
+      // Written by rank 0; a failed write ends every rank's solve.
+      decide_collectively(comm, [&]() {
+        if (Utilities::MPI::this_mpi_process(comm) == 0)
+          {
+            DirectionNetworkModel model     = weights;
+            model.metadata["trained"]       = "online";
+            model.metadata["online_swaps"]  = std::to_string(swaps);
+            model.metadata["online_solves"] = std::to_string(n_solves);
+            model.save(settings.save_model);
+          }
+      });
   }
 
 

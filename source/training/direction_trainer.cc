@@ -484,7 +484,16 @@ namespace dealii_learned
   {
     const DirectionNetworkModel current = model();
     set_weights(weights);
-    const double loss = evaluate();
+    double loss = 0.;
+    try
+      {
+        loss = evaluate();
+      }
+    catch (...)
+      {
+        set_weights(current);
+        throw;
+      }
     set_weights(current);
     return loss;
   }

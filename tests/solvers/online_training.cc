@@ -13,6 +13,8 @@
 //    (the deterministic mode);
 //  - the saved model loads, says it was trained online and differs from
 //    the shipped one;
+//  - training with a learning rate of 0.5: its weights are refused at
+//    the checks where they need more iterations, every step converges;
 //  - without `Save model` nothing is written; a `Save model` in a
 //    directory that cannot be written, or online training with a budget
 //    given as text, is a named error when the hook is made.
@@ -50,7 +52,8 @@ namespace
 
 
   std::string
-  online_section(const std::string &save)
+  online_section(const std::string &save,
+                 const std::string &learning_rate = "0.002")
   {
     return "  set Method = dcdm\n"
            "  subsection dcdm\n"
@@ -61,6 +64,9 @@ namespace
            "    set Online window          = 3\n"
            "    set Online check every     = 4\n"
            "    set Online Lanczos steps   = 10\n"
+           "    set Online learning rate   = " +
+           learning_rate +
+           "\n"
            "    set Save model             = " +
            save +
            "\n"
@@ -193,6 +199,23 @@ main(int argc, char **argv)
     deallog << "no swap: saved model written: "
             << (std::filesystem::exists("online.dlm") ? "yes" : "no")
             << std::endl;
+
+  // Training with far too large a step: its weights are tried and
+  // refused, and every solve still converges with the network in use.
+  {
+    auto      wild  = hook(online_section("", "0.5"));
+    const Run wrong = run_loop(*wild);
+    bool      converged = true;
+    for (const auto &r : wrong.steps)
+      converged = converged && r.report.converged;
+    deallog << "learning rate 0.5: every step converged: "
+            << (converged ? "yes" : "no") << ", swaps "
+            << detail(wrong.steps.back().report, "online_swaps") << " of "
+            << detail(wrong.steps.back().report, "online_checks")
+            << " checks" << std::endl;
+    for (const auto &n : wrong.notes)
+      deallog << n << std::endl;
+  }
 
   // Nothing on disk without `Save model`.
   const std::filesystem::path here = std::filesystem::current_path();

@@ -79,7 +79,8 @@ namespace dealii_learned
   class OnlineLearner
   {
   public:
-    /** Collective on @p comm. Starts from @p start's weights. */
+    /** Starts from @p start's weights; @p comm is the communicator of the
+     *  systems (MPI_COMM_SELF for serial ones). */
     OnlineLearner(const OnlineSettings        &settings,
                   const DirectionNetworkModel &start,
                   const MPI_Comm               comm);
@@ -97,8 +98,9 @@ namespace dealii_learned
             const double                                  solve_seconds);
 
     /** Whether the hook should check a candidate on this solve (the same
-     *  on every rank): every `Online check every` solves, if every rank
-     *  has trained since the last check. Collective then. */
+     *  on every rank): every `Online check every` solves, if a rank has
+     *  trained since the last check and every rank with data has.
+     *  Collective then. */
     bool
     check_due() const;
 
@@ -112,7 +114,7 @@ namespace dealii_learned
     loss(const DirectionNetworkModel &weights);
 
     /** The candidate was swapped in: it is the network in use, and is
-     *  written to `Save model` if set. */
+     *  written to `Save model` if set (by rank 0; collective). */
     void
     accepted(const DirectionNetworkModel &weights);
 
