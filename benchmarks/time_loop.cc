@@ -21,7 +21,7 @@
 #include <set>
 #include <sstream>
 
-#include "../examples/heat_time_loop/heat_equation.h"
+#include "heat_equation.h" // examples/heat_time_loop (an include directory)
 #include "time_loop.h"
 
 namespace benchmark_solver_comparison

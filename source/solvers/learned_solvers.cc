@@ -609,7 +609,7 @@ namespace dealii_learned
         comm   = A.get_mpi_communicator();
       }
     if (!online)
-      online = std::make_unique<OnlineLearner>(*online_settings, *model, comm);
+      online = OnlineLearner::create(*online_settings, *model, comm);
     // Learning is local to each rank and may fail on one (a non-finite
     // loss on its block): the ranks agree before going on.
     decide_collectively(comm, [&]() {

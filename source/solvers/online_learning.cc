@@ -1,20 +1,11 @@
-#include <deal.II/base/index_set.h>
 #include <deal.II/base/mpi.h>
 #include <deal.II/base/parameter_handler.h>
-#include <deal.II/base/timer.h>
 
-#include <deal.II/lac/dynamic_sparsity_pattern.h>
-#include <deal.II/lac/trilinos_sparse_matrix.h>
 
-#include <dealii-learned/base/collective.h>
-#include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/solvers/online_learning.h>
-#include <dealii-learned/training/direction_trainer.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <vector>
 
 namespace dealii_learned
 {
@@ -111,237 +102,34 @@ namespace dealii_learned
 
   namespace
   {
-    /** The block of @p A's locally owned rows and columns as a matrix of
-     *  this rank alone (the whole matrix on one rank): SPD when A is. */
-    TrilinosWrappers::SparseMatrix
-    local_block(const TrilinosWrappers::SparseMatrix &A)
+    OnlineLearner::Factory &
+    online_learner_factory()
     {
-      const IndexSet owned = A.locally_owned_range_indices();
-      const auto     n     = owned.n_elements();
-      DynamicSparsityPattern pattern(n, n);
-      std::vector<std::vector<std::pair<types::global_dof_index, double>>>
-        rows(n);
-      for (types::global_dof_index i = 0; i < n; ++i)
-        for_each_entry_in_row(A,
-                              owned.nth_index_in_set(i),
-                              [&](const types::global_dof_index column,
-                                  const double                  value) {
-                                if (owned.is_element(column))
-                                  {
-                                    const auto j =
-                                      owned.index_within_set(column);
-                                    pattern.add(i, j);
-                                    rows[i].emplace_back(j, value);
-                                  }
-                              });
-      TrilinosWrappers::SparseMatrix B;
-      B.reinit(complete_index_set(n),
-               complete_index_set(n),
-               pattern,
-               MPI_COMM_SELF);
-      for (types::global_dof_index i = 0; i < n; ++i)
-        for (const auto &[j, value] : rows[i])
-          B.set(i, j, value);
-      B.compress(VectorOperation::insert);
-      return B;
-    }
-
-
-    TrainingSettings
-    training_settings(const OnlineSettings &s, const MPI_Comm comm)
-    {
-      TrainingSettings t;
-      t.batch_size         = s.batch_size;
-      t.samples_per_matrix = s.samples_per_system;
-      t.lanczos_steps      = s.lanczos_steps;
-      t.learning_rate      = s.learning_rate;
-      // Each rank's own draws (the same run gives the same draws).
-      t.seed = 1 + Utilities::MPI::this_mpi_process(comm);
-      return t;
+      static OnlineLearner::Factory factory;
+      return factory;
     }
   } // namespace
 
 
-  OnlineLearner::OnlineLearner(const OnlineSettings        &settings,
-                               const DirectionNetworkModel &start,
-                               const MPI_Comm               comm)
-    : settings(settings)
-    , comm(comm)
-    , trainer(std::make_unique<DirectionTrainer>(
-        training_settings(settings, comm),
-        start))
-  {}
+  std::unique_ptr<OnlineLearner>
+  OnlineLearner::create(const OnlineSettings        &settings,
+                        const DirectionNetworkModel &start,
+                        const MPI_Comm               comm)
+  {
+    AssertThrow(online_learner_factory(),
+                ExcMessage("Online training is not available: the training "
+                           "layer of the library registered no online "
+                           "learner."));
+    return online_learner_factory()(settings, start, comm);
+  }
+
+
+  void
+  OnlineLearner::set_factory(Factory factory)
+  {
+    online_learner_factory() = std::move(factory);
+  }
 
 
   OnlineLearner::~OnlineLearner() = default;
-
-
-  double
-  OnlineLearner::learned(const TrilinosWrappers::SparseMatrix &A,
-                         const SystemStructure                &structure,
-                         const double                          solve_seconds)
-  {
-    Timer timer;
-    ++n_solves;
-    solve_total += solve_seconds;
-    const double before = spent;
-    const auto   add    = [&]() {
-      Timer                                data;
-      const TrilinosWrappers::SparseMatrix B = local_block(A);
-      if (B.m() > 1)
-        {
-          trainer->add_matrix(B, structure);
-          if (trainer->n_matrices() > settings.window)
-            trainer->remove_oldest_matrix();
-        }
-      steps_since_add = 0;
-      data_seconds += data.wall_time();
-    };
-    const auto train = [&]() {
-      Timer step;
-      trainer->train_step();
-      ++steps;
-      ++steps_since_add;
-      training_seconds += step.wall_time();
-    };
-    if (settings.deterministic)
-      {
-        // Every system joins the window, then a fixed number of steps.
-        add();
-        for (unsigned int k = 0;
-             k < settings.steps_per_solve && trainer->n_matrices() > 0;
-             ++k)
-          train();
-      }
-    else
-      {
-        // Units of work while the time spent stays within the budget: a
-        // system joins the window when the window is empty or the newest
-        // one has had about one pass over its samples (so that the time
-        // goes to training, not only to data), else an Adam step.
-        const unsigned int steps_per_system = std::max(
-          1u, settings.samples_per_system / settings.batch_size);
-        bool added = false;
-        while (before + timer.wall_time() <
-               settings.budget * solve_total)
-          {
-            if (!added && (trainer->n_matrices() == 0 ||
-                           steps_since_add >= steps_per_system))
-              {
-                add();
-                added = true;
-              }
-            else if (trainer->n_matrices() > 0)
-              train();
-            else
-              break;
-          }
-      }
-    spent = before + timer.wall_time();
-    return spent - before;
-  }
-
-
-  bool
-  OnlineLearner::check_due() const
-  {
-    if (n_solves % settings.check_every != 0)
-      return false;
-    // If some rank has trained since the last check and none that has
-    // data has not (a rank with too few rows for data does not hold the
-    // others back).
-    const bool trained = steps > steps_at_check;
-    const bool ready   = trained || trainer->n_matrices() == 0;
-    return Utilities::MPI::max(trained ? 1 : 0, comm) == 1 &&
-           Utilities::MPI::min(ready ? 1 : 0, comm) == 1;
-  }
-
-
-  DirectionNetworkModel
-  OnlineLearner::candidate()
-  {
-    ++checks;
-    steps_at_check                   = steps;
-    DirectionNetworkModel      mean  = trainer->model();
-    const std::vector<double>  local = mean.flatten();
-    std::vector<double>        sum(local.size());
-    Utilities::MPI::sum(local, comm, sum);
-    const double n_ranks = Utilities::MPI::n_mpi_processes(comm);
-    for (double &value : sum)
-      value /= n_ranks;
-    mean.unflatten(sum);
-    trainer->set_weights(mean);
-    return mean;
-  }
-
-
-  double
-  OnlineLearner::loss(const DirectionNetworkModel &weights)
-  {
-    const double local =
-      trainer->n_matrices() > 0 ? trainer->evaluate(weights) : 0.;
-    return Utilities::MPI::sum(local, comm);
-  }
-
-
-  void
-  OnlineLearner::accepted(const DirectionNetworkModel &weights)
-  {
-    ++swaps;
-    if (!settings.save_model.empty())
-      // Written by rank 0; a failed write ends every rank's solve.
-      decide_collectively(comm, [&]() {
-        if (Utilities::MPI::this_mpi_process(comm) == 0)
-          {
-            DirectionNetworkModel model     = weights;
-            model.metadata["trained"]       = "online";
-            model.metadata["online_swaps"]  = std::to_string(swaps);
-            model.metadata["online_solves"] = std::to_string(n_solves);
-            model.save(settings.save_model);
-          }
-      });
-  }
-
-
-  double
-  OnlineLearner::seconds() const
-  {
-    return spent;
-  }
-
-
-  void
-  OnlineLearner::add_check_seconds(const double seconds)
-  {
-    spent += seconds;
-    check_seconds += seconds;
-  }
-
-
-  std::array<double, 3>
-  OnlineLearner::profile() const
-  {
-    return {{data_seconds, training_seconds, check_seconds}};
-  }
-
-
-  unsigned int
-  OnlineLearner::n_swaps() const
-  {
-    return swaps;
-  }
-
-
-  unsigned int
-  OnlineLearner::n_checks() const
-  {
-    return checks;
-  }
-
-
-  unsigned int
-  OnlineLearner::n_steps() const
-  {
-    return steps;
-  }
 } // namespace dealii_learned

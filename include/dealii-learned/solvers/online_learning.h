@@ -6,6 +6,7 @@
 #include <dealii-learned/models/direction_network.h>
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +17,6 @@ namespace dealii
 
 namespace dealii_learned
 {
-  class DirectionTrainer;
-
   /**
    * `Online training` of a learned solver hook (`dcdm`, `fcg-neural`): the
    * parameters, read from the hook's own subsection.
@@ -75,83 +74,84 @@ namespace dealii_learned
    * the ranks' weights, so every rank checks, and swaps, the same weights
    * at the same solve. Training is serial per rank and does not
    * communicate; the solve counts decide the schedule, not the clock.
+   *
+   * This is the interface the learned hooks (this layer) use; the training
+   * layer implements it with DirectionTrainer (LibTorch) and registers its
+   * factory when the library is loaded (source/training/online_learner.cc),
+   * so that the solvers do not include the training layer.
    */
   class OnlineLearner
   {
   public:
-    /** Starts from @p start's weights; @p comm is the communicator of the
-     *  systems (MPI_COMM_SELF for serial ones). */
-    OnlineLearner(const OnlineSettings        &settings,
-                  const DirectionNetworkModel &start,
-                  const MPI_Comm               comm);
-    ~OnlineLearner();
+    /** What create() calls: the training layer's implementation. */
+    using Factory = std::function<std::unique_ptr<OnlineLearner>(
+      const OnlineSettings &,
+      const DirectionNetworkModel &,
+      const MPI_Comm)>;
+
+    /** A learner that starts from @p start's weights; @p comm is the
+     *  communicator of the systems (MPI_COMM_SELF for serial ones). Throws
+     *  if no implementation is registered. */
+    static std::unique_ptr<OnlineLearner>
+    create(const OnlineSettings        &settings,
+           const DirectionNetworkModel &start,
+           const MPI_Comm               comm);
+
+    /** Registers the implementation create() returns. */
+    static void
+    set_factory(Factory factory);
+
+    virtual ~OnlineLearner();
 
     /**
      * After a converged solve of @p A (distributed over the learner's
      * communicator, or serial on each rank) that took @p solve_seconds:
      * adds the system to the window and trains within the budget. Local
-     * work only. Returns the seconds spent.
+     * work only (it may throw on one rank: call it under
+     * decide_collectively()). Returns the seconds spent.
      */
-    double
+    virtual double
     learned(const dealii::TrilinosWrappers::SparseMatrix &A,
             const SystemStructure                        &structure,
-            const double                                  solve_seconds);
+            const double                                  solve_seconds) = 0;
 
     /** Whether the hook should check a candidate on this solve (the same
      *  on every rank): every `Online check every` solves, if a rank has
      *  trained since the last check and every rank with data has.
      *  Collective then. */
-    bool
-    check_due() const;
+    virtual bool
+    check_due() const = 0;
 
     /** The trained weights, averaged over the ranks. Collective. */
-    DirectionNetworkModel
-    candidate();
+    virtual DirectionNetworkModel
+    candidate() = 0;
 
     /** The training loss on the window of @p weights, summed over the
      *  ranks. Collective. */
-    double
-    loss(const DirectionNetworkModel &weights);
+    virtual double
+    loss(const DirectionNetworkModel &weights) = 0;
 
     /** The candidate was swapped in: it is the network in use, and is
      *  written to `Save model` if set (by rank 0; collective). */
-    void
-    accepted(const DirectionNetworkModel &weights);
-
-    /** Seconds spent adding systems, training and checking so far. */
-    double
-    seconds() const;
+    virtual void
+    accepted(const DirectionNetworkModel &weights) = 0;
 
     /** Adds @p seconds (a check's solve) to the time spent learning. */
-    void
-    add_check_seconds(const double seconds);
+    virtual void
+    add_check_seconds(const double seconds) = 0;
 
     /** Seconds spent so far on the systems' training data (diagonal
      *  block, hierarchy, Lanczos, samples), on Adam steps, and on checks. */
-    std::array<double, 3>
-    profile() const;
+    virtual std::array<double, 3>
+    profile() const = 0;
 
-    unsigned int
-    n_swaps() const;
+    virtual unsigned int
+    n_swaps() const = 0;
 
-    unsigned int
-    n_checks() const;
+    virtual unsigned int
+    n_checks() const = 0;
 
-    unsigned int
-    n_steps() const;
-
-  private:
-    OnlineSettings                    settings;
-    MPI_Comm                          comm;
-    std::unique_ptr<DirectionTrainer> trainer;
-    unsigned int                      n_solves      = 0;
-    unsigned int                      steps         = 0;
-    unsigned int                      checks        = 0;
-    unsigned int                      swaps         = 0;
-    unsigned int                      steps_at_check = 0;
-    unsigned int                      steps_since_add = 0;
-    double                            solve_total   = 0.;
-    double                            spent         = 0.;
-    double data_seconds = 0., training_seconds = 0., check_seconds = 0.;
+    virtual unsigned int
+    n_steps() const = 0;
   };
 } // namespace dealii_learned
