@@ -95,7 +95,7 @@ namespace dealii_learned
     void
     accepted(const DirectionNetworkModel &weights) override;
     void
-    add_check_seconds(const double seconds) override;
+    add_other_seconds(const double seconds) override;
     std::array<double, 3>
     profile() const override;
     unsigned int
@@ -117,7 +117,7 @@ namespace dealii_learned
     unsigned int                      steps_since_add = 0;
     double                            solve_total     = 0.;
     double                            spent           = 0.;
-    double data_seconds = 0., training_seconds = 0., check_seconds = 0.;
+    double data_seconds = 0., training_seconds = 0., other_seconds = 0.;
   };
 
 
@@ -261,17 +261,17 @@ namespace dealii_learned
 
 
   void
-  DirectionOnlineLearner::add_check_seconds(const double seconds)
+  DirectionOnlineLearner::add_other_seconds(const double seconds)
   {
     spent += seconds;
-    check_seconds += seconds;
+    other_seconds += seconds;
   }
 
 
   std::array<double, 3>
   DirectionOnlineLearner::profile() const
   {
-    return {{data_seconds, training_seconds, check_seconds}};
+    return {{data_seconds, training_seconds, other_seconds}};
   }
 
 

@@ -15,6 +15,10 @@
 //    the shipped one;
 //  - training with a learning rate of 0.5: its weights are refused at
 //    the checks where they need more iterations, every step converges;
+//  - `fcg-neural` learns the same way (its checks count flexible CG's
+//    iterations);
+//  - with the time budget instead, every step converges; a budget of 1e-6
+//    buys the first system's data only, one of 50 trains and checks;
 //  - without `Save model` nothing is written; a `Save model` in a
 //    directory that cannot be written, or online training with a budget
 //    given as text, is a named error when the hook is made.
@@ -216,6 +220,60 @@ main(int argc, char **argv)
     for (const auto &n : wrong.notes)
       deallog << n << std::endl;
   }
+
+  // fcg-neural learns the same way; its checks count flexible CG's
+  // iterations with the network as preconditioner.
+  {
+    std::string section = online_section("");
+    section.replace(section.find("set Method = dcdm"),
+                    std::string("set Method = dcdm").size(),
+                    "set Method = fcg-neural");
+    section.replace(section.find("subsection dcdm"),
+                    std::string("subsection dcdm").size(),
+                    "subsection fcg-neural");
+    auto      fcg     = hook(section);
+    const Run flexible = run_loop(*fcg);
+    bool      fcg_ok   = true;
+    for (std::size_t i = 0; i < flexible.steps.size(); ++i)
+      fcg_ok = fcg_ok && flexible.steps[i].report.converged &&
+               std::abs(flexible.steps[i].mean_temperature -
+                        reference.steps[i].mean_temperature) <
+                 1e-6 * reference.steps[i].mean_temperature;
+    deallog << "fcg-neural online: every step converged with cg(ssor)'s "
+               "temperatures: "
+            << (fcg_ok ? "yes" : "no") << ", checks "
+            << detail(flexible.steps.back().report, "online_checks")
+            << std::endl;
+    for (const auto &n : flexible.notes)
+      deallog << n << std::endl;
+  }
+
+  // The time budget (not deterministic), at its extremes, where the
+  // outcome does not depend on the machine's speed: a budget of 1e-6 of
+  // the solve time pays for the first system's data and nothing more (no
+  // Adam step, no check); one of 50 times the solve time trains after
+  // every solve and checks at solve 4.
+  for (const std::string budget : {"0.000001", "50"})
+    {
+      std::string section = online_section("");
+      section.replace(section.find("set Online deterministic   = true"),
+                      std::string("set Online deterministic   = true").size(),
+                      "set Online deterministic   = false\n"
+                      "    set Online budget          = " +
+                        budget);
+      auto      budgeted  = hook(section);
+      const Run timed     = run_loop(*budgeted);
+      bool      converged = true;
+      for (const auto &r : timed.steps)
+        converged = converged && r.report.converged;
+      const SolverReport &last = timed.steps.back().report;
+      deallog << "time budget " << budget << ": every step converged: "
+              << (converged ? "yes" : "no") << ", Adam steps "
+              << (detail(last, "online_steps") > 0 ? "some" : "none")
+              << ", checks "
+              << (detail(last, "online_checks") > 0 ? "some" : "none")
+              << std::endl;
+    }
 
   // Nothing on disk without `Save model`.
   const std::filesystem::path here = std::filesystem::current_path();

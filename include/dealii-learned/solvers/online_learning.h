@@ -136,12 +136,15 @@ namespace dealii_learned
     virtual void
     accepted(const DirectionNetworkModel &weights) = 0;
 
-    /** Adds @p seconds (a check's solve) to the time spent learning. */
+    /** Adds @p seconds spent on learning outside learned() (a check;
+     *  under MPI, waiting for the ranks that learned longer) to the time
+     *  the budget counts. */
     virtual void
-    add_check_seconds(const double seconds) = 0;
+    add_other_seconds(const double seconds) = 0;
 
     /** Seconds spent so far on the systems' training data (diagonal
-     *  block, hierarchy, Lanczos, samples), on Adam steps, and on checks. */
+     *  block, hierarchy, Lanczos, samples), on Adam steps, and on the
+     *  rest (checks, waiting for other ranks). */
     virtual std::array<double, 3>
     profile() const = 0;
 
