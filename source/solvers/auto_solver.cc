@@ -16,6 +16,7 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/solvers/solver_hook.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -107,6 +108,17 @@ namespace dealii_learned
           "unknown over its last `Trial solves' solves has grown by this "
           "factor over the measured one (CG with SSOR, say, whose cost per "
           "unknown grows with the mesh). 0: never for this reason.");
+        prm.declare_entry(
+          "Remeasure skip factor",
+          "1.5",
+          Patterns::Double(0.),
+          "In a measurement after the first, the kept hook solves the first "
+          "trial system first, and a candidate whose time predicted from its "
+          "own earlier measurements (a power law in the number of unknowns "
+          "through its last two, linear after one) exceeds this factor times "
+          "the kept hook's time is not run in this measurement (CG with SSOR "
+          "on a large mesh, say): measurements of growing systems cost less. "
+          "0: every candidate runs.");
       }
 
 
@@ -117,6 +129,7 @@ namespace dealii_learned
         trial_solves           = prm.get_integer("Trial solves");
         size_factor            = prm.get_double("Remeasure size factor");
         cost_factor            = prm.get_double("Remeasure cost factor");
+        skip_factor            = prm.get_double("Remeasure skip factor");
         AssertThrow(size_factor == 0. || size_factor > 1.,
                     ExcMessage("Linear solver/auto: 'Remeasure size factor' "
                                "must be 0 (never) or above 1, not " +
@@ -197,6 +210,10 @@ namespace dealii_learned
         std::vector<double> trial_seconds;
         /** Mean seconds per solve at the last measurement (inf: failed). */
         double seconds = 0;
+        /** (unknowns, mean seconds per solve) of its measurements. */
+        std::vector<std::pair<double, double>> history;
+        /** Not run in the current measurement: its predicted time (s). */
+        double predicted = 0;
         /** Why it failed in its latest solve, if it did. */
         std::string        failure;
         std::exception_ptr exception;
@@ -284,9 +301,32 @@ namespace dealii_learned
         for (auto &c : candidates)
           {
             c.trial_seconds.clear();
-            c.excluded = false;
-            c.skipped  = false;
+            c.excluded  = false;
+            c.skipped   = false;
+            c.predicted = 0;
           }
+      }
+
+
+      /** @p c's time on @p n unknowns predicted from its measurements: a
+       *  power law through the last two (exponent in [0, 3]), linear from
+       *  one; 0 (unknown) without any. */
+      static double
+      predicted_seconds(const Candidate &c, const double n)
+      {
+        if (c.history.empty())
+          return 0.;
+        const auto [n1, t1] = c.history.back();
+        double exponent     = 1.;
+        if (c.history.size() >= 2)
+          {
+            const auto [n0, t0] = c.history[c.history.size() - 2];
+            if (n0 != n1 && t0 > 0. && t1 > 0.)
+              exponent = std::clamp(std::log(t1 / t0) / std::log(n1 / n0),
+                                    0.,
+                                    3.);
+          }
+        return t1 * std::pow(n / n1, exponent);
       }
 
 
@@ -316,10 +356,23 @@ namespace dealii_learned
         double                   best_seconds = 0;
         double                   total        = 0;
         std::vector<Candidate *> failed;
+        // A measurement after the first: the kept hook first, and the
+        // others only if their predicted time is within `Remeasure skip
+        // factor` of its time on this system.
+        const bool predict = first_trial && skip_factor > 0. && kept >= 0 &&
+                             kept_failed == nullptr &&
+                             !candidates[kept].excluded;
+        std::vector<unsigned int> order;
+        if (predict)
+          order.push_back(kept);
+        for (unsigned int i = 0; i < candidates.size(); ++i)
+          if (!predict || static_cast<int>(i) != kept)
+            order.push_back(i);
+        double kept_seconds = std::numeric_limits<double>::infinity();
         // Pass 0: the candidates in the running; pass 1, only if none of
         // them converged: those skipped as too slow.
         for (unsigned int pass = 0; pass < 2 && best < 0; ++pass)
-          for (unsigned int i = 0; i < candidates.size(); ++i)
+          for (const unsigned int i : order)
             {
               Candidate &c = candidates[i];
               if (c.excluded)
@@ -330,6 +383,17 @@ namespace dealii_learned
                 {
                   c.skipped = true;
                   continue;
+                }
+              if (pass == 0 && predict && static_cast<int>(i) != kept &&
+                  std::isfinite(kept_seconds))
+                {
+                  const double p = predicted_seconds(c, double(b.size()));
+                  if (p > skip_factor * kept_seconds)
+                    {
+                      c.skipped   = true;
+                      c.predicted = p;
+                      continue;
+                    }
                 }
               if (pass == 1 && !c.skipped)
                 continue;
@@ -343,6 +407,8 @@ namespace dealii_learned
                   continue;
                 }
               c.trial_seconds.push_back(t);
+              if (predict && static_cast<int>(i) == kept)
+                kept_seconds = t;
               if (best < 0 || t < best_seconds)
                 {
                   best         = i;
@@ -426,10 +492,15 @@ namespace dealii_learned
             note << (i == 0 ? " " : ", ") << c.label << ' '
                  << (c.excluded ? std::string("failed") :
                                   seconds_text(c.seconds))
-                 << (c.skipped && !c.excluded ?
+                 << (c.predicted > 0. && !c.excluded ?
+                       " (not run: predicted " + seconds_text(c.predicted) +
+                         ", over " + seconds_text_factor() + " the kept one's)" :
+                     c.skipped && !c.excluded ?
                        std::string(" (first system only: over 10x the "
                                    "fastest)") :
                        std::string());
+            if (std::isfinite(c.seconds))
+              c.history.emplace_back(double(n), c.seconds);
             if (std::isfinite(c.seconds) &&
                 (kept < 0 || c.seconds < candidates[kept].seconds))
               kept = i;
@@ -541,6 +612,15 @@ namespace dealii_learned
       unsigned int           trial_solves = 2;
       double                 size_factor  = 4;
       double                 cost_factor  = 2;
+      double                 skip_factor  = 1.5;
+
+      std::string
+      seconds_text_factor() const
+      {
+        std::ostringstream f;
+        f << skip_factor << 'x';
+        return f.str();
+      }
 
       /** The kept candidate (-1: none measured yet). */
       int kept = -1;
