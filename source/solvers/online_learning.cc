@@ -49,6 +49,14 @@ namespace dealii_learned
                       Patterns::Integer(1),
                       "Adam steps after each solve with 'Online "
                       "deterministic'.");
+    prm.declare_entry("Online rows",
+                      "20000",
+                      Patterns::Integer(0),
+                      "The network trains on the leading rows and columns "
+                      "of each system (of each rank's block under MPI; a "
+                      "principal submatrix, SPD) up to this many, so that "
+                      "a unit of work does not grow with the system. 0: "
+                      "all rows.");
     prm.declare_entry("Online samples per system",
                       "8",
                       Patterns::Integer(1),
@@ -85,6 +93,7 @@ namespace dealii_learned
     check_every        = prm.get_integer("Online check every");
     deterministic      = prm.get_bool("Online deterministic");
     steps_per_solve    = prm.get_integer("Online steps per solve");
+    max_rows           = prm.get_integer("Online rows");
     samples_per_system = prm.get_integer("Online samples per system");
     lanczos_steps      = prm.get_integer("Online Lanczos steps");
     batch_size         = prm.get_integer("Online batch size");

@@ -22,13 +22,18 @@ namespace dealii_learned
 
   namespace
   {
-    /** The block of @p A's locally owned rows and columns as a matrix of
-     *  this rank alone (the whole matrix on one rank): SPD when A is. */
+    /** The block of @p A's first @p max_rows locally owned rows and
+     *  columns (all with 0; whole points of @p components unknowns) as a
+     *  matrix of this rank alone: a principal submatrix, SPD when A is. */
     TrilinosWrappers::SparseMatrix
-    local_block(const TrilinosWrappers::SparseMatrix &A)
+    local_block(const TrilinosWrappers::SparseMatrix &A,
+                const unsigned int                    max_rows,
+                const unsigned int                    components)
     {
       const IndexSet owned = A.locally_owned_range_indices();
-      const auto     n     = owned.n_elements();
+      types::global_dof_index n = owned.n_elements();
+      if (max_rows > 0 && n > max_rows)
+        n = max_rows - max_rows % components;
       DynamicSparsityPattern pattern(n, n);
       std::vector<std::vector<std::pair<types::global_dof_index, double>>>
         rows(n);
@@ -41,8 +46,11 @@ namespace dealii_learned
                                   {
                                     const auto j =
                                       owned.index_within_set(column);
-                                    pattern.add(i, j);
-                                    rows[i].emplace_back(j, value);
+                                    if (j < n)
+                                      {
+                                        pattern.add(i, j);
+                                        rows[i].emplace_back(j, value);
+                                      }
                                   }
                               });
       TrilinosWrappers::SparseMatrix B;
@@ -55,6 +63,18 @@ namespace dealii_learned
           B.set(i, j, value);
       B.compress(VectorOperation::insert);
       return B;
+    }
+
+
+    /** @p structure on the first @p n rows. */
+    SystemStructure
+    leading_part(const SystemStructure &structure, const std::size_t n)
+    {
+      SystemStructure part = structure;
+      for (auto &v : part.near_null_space)
+        if (v.size() > n)
+          v.resize(n);
+      return part;
     }
 
 
@@ -144,10 +164,13 @@ namespace dealii_learned
     const double before = spent;
     const auto   add    = [&]() {
       Timer                                data;
-      const TrilinosWrappers::SparseMatrix B = local_block(A);
+      const TrilinosWrappers::SparseMatrix B =
+        local_block(A,
+                    settings.max_rows,
+                    std::max(1u, structure.n_components));
       if (B.m() > 1)
         {
-          trainer->add_matrix(B, structure);
+          trainer->add_matrix(B, leading_part(structure, B.m()));
           if (trainer->n_matrices() > settings.window)
             trainer->remove_oldest_matrix();
         }

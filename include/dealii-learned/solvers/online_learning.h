@@ -35,6 +35,9 @@ namespace dealii_learned
     unsigned int steps_per_solve = 2;
     /** Where an accepted network is written (empty: nowhere). */
     std::string  save_model;
+    /** Rows of each system (of each rank's block) the network trains on
+     *  (0: all). */
+    unsigned int max_rows           = 20000;
     unsigned int samples_per_system = 8;
     unsigned int lanczos_steps      = 20;
     unsigned int batch_size         = 4;
@@ -69,8 +72,11 @@ namespace dealii_learned
    * loss of the network in use; accepted()); otherwise it keeps its
    * network, and the training goes on from the candidate.
    *
-   * Under MPI every rank trains on the diagonal block of its own rows (an
-   * SPD matrix of the rank's part of the system), and candidate() averages
+   * A system's training data are the leading `Online rows` rows and
+   * columns of the rank's block (a principal submatrix: SPD, and a
+   * connected patch of the mesh in deal.II's numbering), so that the cost of
+   * a unit does not grow with the system. Under MPI every rank trains on
+   * the diagonal block of its own rows, and candidate() averages
    * the ranks' weights, so every rank checks, and swaps, the same weights
    * at the same solve. Training is serial per rank and does not
    * communicate; the solve counts decide the schedule, not the clock.
