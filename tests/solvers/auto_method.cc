@@ -3,10 +3,13 @@
 // preconditioner and with SSOR. Which one is faster depends on the machine,
 // so the choice is printed only as "one of the candidates".
 // Checked: the measurements happen on the first systems and again after the
-// size change (Remeasure size factor 3) and on no other system, each note
+// size change (Remeasure size factor 3; Remeasure skip factor 0: every
+// candidate runs) and on no other system, each note
 // names both candidates, every solution matches a direct solve, with too
 // few iterations allowed a lone candidate's NoConvergence reaches the host
-// and two failing candidates give one error that names both, and bad
+// and two failing candidates give one error that names both, a skip
+// factor of 1e-6 leaves the other candidate out at the size change (with a
+// note that says so), and bad
 // candidate lists are named errors.
 
 #include <deal.II/base/parameter_handler.h>
@@ -84,7 +87,8 @@ namespace
 
   std::unique_ptr<SolverHook>
   make_hook(const std::string &candidates,
-            const unsigned int max_iterations = 200)
+            const unsigned int max_iterations = 200,
+            const std::string &skip_factor    = "0")
   {
     ParameterHandler prm;
     LinearSolver::declare_parameters(prm);
@@ -100,6 +104,9 @@ namespace
                                 "\n"
                                 "    set Remeasure size factor = 3\n"
                                 "    set Remeasure cost factor = 0\n"
+                                "    set Remeasure skip factor = " +
+                                skip_factor +
+                                "\n"
                                 "  end\n"
                                 "end\n");
     return LinearSolver::create(prm);
@@ -162,6 +169,31 @@ main(int argc, char **argv)
                                note.find(')') - note.find('(') - 1)
                 << std::endl;
     }
+
+  // The predicted skip, made certain with a skip factor of 1e-6 (any
+  // predicted time exceeds 1e-6 times the kept one's): at the size change
+  // the kept candidate alone solves, and the note says the other was not
+  // run.
+  {
+    auto skipping = make_hook("cg:none, cg:ssor", 200, "0.000001");
+    for (unsigned int step = 0; step < 5; ++step)
+      {
+        System s;
+        assemble(s, step < 3 ? 5 : 6, step);
+        Vector<double>     x(s.b.size());
+        const SolverReport r = skipping->solve(s.A, x, s.b);
+        if (step >= 3)
+          deallog << "skip factor 1e-6, step " << step << ": converged "
+                  << r.converged << ", other candidates ran "
+                  << (statistic(r, "auto_trial_seconds") > 0) << std::endl;
+        for (const auto &note : r.notes)
+          if (step >= 3)
+            deallog << "  note says one was not run: "
+                    << (note.find("(not run: predicted ") !=
+                        std::string::npos)
+                    << std::endl;
+      }
+  }
 
   // A single candidate that cannot converge: its own NoConvergence.
   {
