@@ -114,8 +114,8 @@ namespace dealii_learned
           Patterns::Double(0.),
           "In a measurement after the first, the kept hook solves the first "
           "trial system first, and a candidate whose time predicted from its "
-          "own earlier measurements (a power law in the number of unknowns "
-          "through its last two, linear after one) exceeds this factor times "
+          "own last two measurements (a power law in the number of unknowns; "
+          "one measured fewer times always runs) exceeds this factor times "
           "the kept hook's time is not run in this measurement (CG with SSOR "
           "on a large mesh, say): measurements of growing systems cost less. "
           "0: every candidate runs.");
@@ -308,24 +308,21 @@ namespace dealii_learned
       }
 
 
-      /** @p c's time on @p n unknowns predicted from its measurements: a
-       *  power law through the last two (exponent in [0, 3]), linear from
-       *  one; 0 (unknown) without any. */
+      /** @p c's time on @p n unknowns predicted from its last two
+       *  measurements (a power law, exponent in [0, 3]); 0 (unknown, so it
+       *  runs) with fewer: from one point the growth is unknown (CG with
+       *  SSOR grows faster than linearly, ML's fixed costs slower). */
       static double
       predicted_seconds(const Candidate &c, const double n)
       {
-        if (c.history.empty())
+        if (c.history.size() < 2)
           return 0.;
+        const auto [n0, t0] = c.history[c.history.size() - 2];
         const auto [n1, t1] = c.history.back();
-        double exponent     = 1.;
-        if (c.history.size() >= 2)
-          {
-            const auto [n0, t0] = c.history[c.history.size() - 2];
-            if (n0 != n1 && t0 > 0. && t1 > 0.)
-              exponent = std::clamp(std::log(t1 / t0) / std::log(n1 / n0),
-                                    0.,
-                                    3.);
-          }
+        if (n0 == n1 || t0 <= 0. || t1 <= 0.)
+          return 0.;
+        const double exponent =
+          std::clamp(std::log(t1 / t0) / std::log(n1 / n0), 0., 3.);
         return t1 * std::pow(n / n1, exponent);
       }
 
@@ -397,6 +394,7 @@ namespace dealii_learned
                 }
               if (pass == 1 && !c.skipped)
                 continue;
+              c.predicted = 0.; // runs after all
               candidate_x    = x0;
               const double t = timed_solve(c, A, candidate_x, b, comm);
               total += t;
@@ -489,16 +487,17 @@ namespace dealii_learned
             c.seconds = (count == 0 || c.excluded) ?
                           std::numeric_limits<double>::infinity() :
                           sum / count;
-            note << (i == 0 ? " " : ", ") << c.label << ' '
-                 << (c.excluded ? std::string("failed") :
-                                  seconds_text(c.seconds))
-                 << (c.predicted > 0. && !c.excluded ?
-                       " (not run: predicted " + seconds_text(c.predicted) +
-                         ", over " + seconds_text_factor() + " the kept one's)" :
-                     c.skipped && !c.excluded ?
-                       std::string(" (first system only: over 10x the "
-                                   "fastest)") :
-                       std::string());
+            note << (i == 0 ? " " : ", ") << c.label << ' ';
+            if (c.excluded)
+              note << "failed";
+            else if (c.predicted > 0.)
+              note << "not run (predicted " << seconds_text(c.predicted)
+                   << ", over " << skip_factor << "x the kept one's)";
+            else
+              note << seconds_text(c.seconds)
+                   << (c.skipped ? " (first system only: over 10x the "
+                                   "fastest)" :
+                                   "");
             if (std::isfinite(c.seconds))
               c.history.emplace_back(double(n), c.seconds);
             if (std::isfinite(c.seconds) &&
@@ -614,13 +613,6 @@ namespace dealii_learned
       double                 cost_factor  = 2;
       double                 skip_factor  = 1.5;
 
-      std::string
-      seconds_text_factor() const
-      {
-        std::ostringstream f;
-        f << skip_factor << 'x';
-        return f.str();
-      }
 
       /** The kept candidate (-1: none measured yet). */
       int kept = -1;
