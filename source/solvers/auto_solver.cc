@@ -118,7 +118,9 @@ namespace dealii_learned
           "one measured fewer times always runs) exceeds this factor times "
           "the kept hook's time is not run in this measurement (CG with SSOR "
           "on a large mesh, say): measurements of growing systems cost less. "
-          "0: every candidate runs.");
+          "A candidate left out once runs in the next measurement. 0: every "
+          "candidate runs; below 1 even candidates predicted faster are left "
+          "out (for tests).");
       }
 
 
@@ -214,6 +216,9 @@ namespace dealii_learned
         std::vector<std::pair<double, double>> history;
         /** Not run in the current measurement: its predicted time (s). */
         double predicted = 0;
+        /** Not run in the previous measurement (then it runs in this one,
+         *  so that old measurements do not keep it out for good). */
+        bool predicted_out_last = false;
         /** Why it failed in its latest solve, if it did. */
         std::string        failure;
         std::exception_ptr exception;
@@ -301,9 +306,10 @@ namespace dealii_learned
         for (auto &c : candidates)
           {
             c.trial_seconds.clear();
-            c.excluded  = false;
-            c.skipped   = false;
-            c.predicted = 0;
+            c.excluded           = false;
+            c.skipped            = false;
+            c.predicted_out_last = c.predicted > 0.;
+            c.predicted          = 0;
           }
       }
 
@@ -382,7 +388,7 @@ namespace dealii_learned
                   continue;
                 }
               if (pass == 0 && predict && static_cast<int>(i) != kept &&
-                  std::isfinite(kept_seconds))
+                  !c.predicted_out_last && std::isfinite(kept_seconds))
                 {
                   const double p = predicted_seconds(c, double(b.size()));
                   if (p > skip_factor * kept_seconds)
@@ -394,7 +400,9 @@ namespace dealii_learned
                 }
               if (pass == 1 && !c.skipped)
                 continue;
-              c.predicted = 0.; // runs after all
+              // It runs after all.
+              c.predicted = 0.;
+              c.skipped   = false;
               candidate_x    = x0;
               const double t = timed_solve(c, A, candidate_x, b, comm);
               total += t;

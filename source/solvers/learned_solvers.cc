@@ -612,13 +612,14 @@ namespace dealii_learned
       online = OnlineLearner::create(*online_settings, *model, comm);
     // Learning is local to each rank and may fail on one (a non-finite
     // loss on its block): the ranks agree before going on.
+    // One budget on every rank: the slowest rank's solve time.
+    const double solve_seconds =
+      Utilities::MPI::max(report.setup_seconds + report.solve_seconds, comm);
     Timer        learning;
     double       own_seconds = 0.;
     decide_collectively(comm, [&]() {
-      own_seconds = online->learned(*matrix,
-                                    get_structure(),
-                                    report.setup_seconds +
-                                      report.solve_seconds);
+      own_seconds =
+        online->learned(*matrix, get_structure(), solve_seconds);
     });
     // The wait for ranks that learned longer counts against the budget.
     online->add_other_seconds(std::max(0., learning.wall_time() - own_seconds));

@@ -26,8 +26,9 @@ namespace dealii_learned
                       "0.25",
                       Patterns::Double(1e-6),
                       "Time spent learning (the systems' training data, "
-                      "Adam steps, checks), as a fraction of the time spent "
-                      "solving so far.");
+                      "Adam steps, checks and, under MPI, waiting for the "
+                      "ranks that learned longer), as a fraction of the time "
+                      "spent solving so far (the slowest rank's).");
     prm.declare_entry("Online window",
                       "4",
                       Patterns::Integer(1, 100),
@@ -94,6 +95,10 @@ namespace dealii_learned
     deterministic      = prm.get_bool("Online deterministic");
     steps_per_solve    = prm.get_integer("Online steps per solve");
     max_rows           = prm.get_integer("Online rows");
+    AssertThrow(max_rows == 0 || max_rows >= 100,
+                ExcMessage("'Online rows' must be 0 (all rows) or at least "
+                           "100, not " +
+                           std::to_string(max_rows) + "."));
     samples_per_system = prm.get_integer("Online samples per system");
     lanczos_steps      = prm.get_integer("Online Lanczos steps");
     batch_size         = prm.get_integer("Online batch size");
