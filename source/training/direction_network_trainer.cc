@@ -70,6 +70,25 @@ namespace dealii_learned
                       Patterns::Double(0.),
                       "Factor on the coefficients of the lower half of the "
                       "Ritz spectrum.");
+    prm.declare_entry(
+      "Loss",
+      "spectral",
+      Patterns::Selection("spectral|solver"),
+      "What training minimises. spectral: DCDM's loss, the residual left "
+      "after the best step along the network's direction for a right-hand "
+      "side b (the network as a standalone approximate inverse). solver: "
+      "the mean energy-norm error reduction per step of `Unrolled steps` "
+      "DCDM steps from zero, (|x* - x_m|_A / |x*|_A)^(1/m), for exact "
+      "solutions x* drawn from the Ritz vectors and b = A x*; the gradient "
+      "flows through the unrolled iterations, so the network learns what it "
+      "must do inside the solver. About `Unrolled steps` times the cost of "
+      "an epoch of the spectral loss.");
+    prm.declare_entry("Unrolled steps",
+                      "6",
+                      Patterns::Integer(1, 32),
+                      "DCDM steps that the solver loss unrolls (each "
+                      "direction A-orthogonal to the last two, as the dcdm "
+                      "solver does).");
     prm.declare_entry("Learning rate",
                       "0.01",
                       Patterns::Double(0.),
@@ -116,6 +135,8 @@ namespace dealii_learned
     settings.lanczos_steps       = prm.get_integer("Lanczos steps");
     settings.low_spectrum_weight = prm.get_double("Low spectrum weight");
     settings.learning_rate       = prm.get_double("Learning rate");
+    settings.loss                = prm.get("Loss");
+    settings.unrolled_steps      = prm.get_integer("Unrolled steps");
     hidden_width                 = prm.get_integer("Hidden width");
     smoothing_layers             = prm.get_integer("Smoothing layers");
     cycle                        = prm.get("Cycle");
@@ -319,7 +340,11 @@ namespace dealii_learned
                    {"fe_degree", std::to_string(base.fe_degree)},
                    {"training_problems", problem_names},
                    {"training_matrices",
-                    std::to_string(trainer->n_matrices())}};
+                    std::to_string(trainer->n_matrices())},
+                   {"training_loss",
+                    settings.loss == "solver" ?
+                      "solver:" + std::to_string(settings.unrolled_steps) :
+                      settings.loss}};
   }
 
 

@@ -101,6 +101,7 @@ namespace dealii_learned
     {
       unsigned int  matrix;
       torch::Tensor b; // n x 1, unit norm
+      torch::Tensor x; // n x 1, A x = b (the solver loss only)
     };
 
 
@@ -298,14 +299,106 @@ namespace dealii_learned
     }
 
 
+    /** The loss of the settings on a batch: right-hand sides @p B and,
+     *  for the solver loss, their exact solutions @p X. */
+    torch::Tensor
+    loss(const MatrixData    &data,
+         const torch::Tensor &B,
+         const torch::Tensor &X) const
+    {
+      return settings.loss == "solver" ? solver_loss(data, B, X) :
+                                         spectral_loss(data, B);
+    }
+
+
     /** Mean over the batch of | b - (q.b / q.Aq) A q |^2. */
     torch::Tensor
-    loss(const MatrixData &data, const torch::Tensor &B) const
+    spectral_loss(const MatrixData &data, const torch::Tensor &B) const
     {
       const auto Q     = forward(data, B);
       const auto AQ    = torch::matmul(data.A, Q);
       const auto alpha = (Q * B).sum(0, true) / (Q * AQ).sum(0, true);
       return (B - alpha * AQ).pow(2).sum(0).mean();
+    }
+
+
+    /**
+     * Mean over the batch of (|x* - x_m|_A / |x*|_A)^(1/m) after m DCDM
+     * steps from x_0 = 0, column by column: q = N(r / |r|), A-orthogonal to
+     * the last kept directions, x += (q.r / q.Aq) q. A direction without
+     * positive curvature takes no step (SolverDCDM replaces it by the
+     * residual; here it gets no gradient and adds no error reduction).
+     */
+    torch::Tensor
+    solver_loss(const MatrixData    &data,
+                const torch::Tensor &B,
+                const torch::Tensor &X) const
+    {
+      struct Kept
+      {
+        torch::Tensor p, Ap, pAp;
+      };
+      std::vector<Kept> kept;
+      auto              x = torch::zeros_like(B);
+      auto              r = B;
+      for (unsigned int k = 0; k < settings.unrolled_steps; ++k)
+        {
+          const auto norm = r.norm(2, 0, true);
+          const auto safe = torch::where(norm > 0, norm, torch::ones_like(norm));
+          auto       q    = forward(data, r / safe);
+          auto       Aq   = torch::matmul(data.A, q);
+          // Classical Gram-Schmidt, as SolverDCDM: the kept directions are
+          // A-orthogonal to each other, so every coefficient comes from q.
+          std::vector<torch::Tensor> betas;
+          for (const auto &d : kept)
+            betas.push_back((q * d.Ap).sum(0, true) / d.pAp);
+          for (std::size_t j = 0; j < kept.size(); ++j)
+            {
+              q  = q - betas[j] * kept[j].p;
+              Aq = Aq - betas[j] * kept[j].Ap;
+            }
+          const auto qAq = (q * Aq).sum(0, true);
+          const auto usable =
+            (qAq > 1e-14 * q.norm(2, 0, true) * Aq.norm(2, 0, true))
+              .logical_and(torch::isfinite(qAq));
+          const auto qAq_s = torch::where(usable, qAq, torch::ones_like(qAq));
+          const auto alpha = torch::where(usable,
+                                          (q * r).sum(0, true) / qAq_s,
+                                          torch::zeros_like(qAq));
+          x = x + alpha * q;
+          r = r - alpha * Aq;
+          if (settings.kept_directions > 0)
+            {
+              if (kept.size() == settings.kept_directions)
+                kept.erase(kept.begin());
+              kept.push_back({q, Aq, qAq_s});
+            }
+        }
+      const auto e       = X - x;
+      const auto energy  = (e * torch::matmul(data.A, e)).sum(0);
+      const auto initial = (X * B).sum(0);
+      return (energy / initial)
+        .clamp_min(1e-300)
+        .pow(0.5 / settings.unrolled_steps)
+        .mean();
+    }
+
+
+    /** The loss on samples of one matrix @p m. */
+    torch::Tensor
+    batch_loss(const unsigned int                 m,
+               const std::vector<const Sample *> &batch) const
+    {
+      std::vector<torch::Tensor> B, X;
+      for (const auto *s : batch)
+        {
+          B.push_back(s->b);
+          if (s->x.defined())
+            X.push_back(s->x);
+        }
+      return loss(matrices[m],
+                  torch::cat(B, 1),
+                  X.empty() ? torch::Tensor() : torch::cat(X, 1));
     }
 
 
@@ -362,6 +455,11 @@ namespace dealii_learned
                   settings.lanczos_steps > 1,
                 ExcMessage("Training: batch size, samples per matrix and "
                            "Lanczos steps must be positive (Lanczos > 1)."));
+    AssertThrow(settings.loss == "spectral" ||
+                  (settings.loss == "solver" && settings.unrolled_steps > 0),
+                ExcMessage("Training: the loss must be 'spectral' or "
+                           "'solver' (with at least one unrolled step), not '" +
+                           settings.loss + "'."));
   }
 
 
@@ -403,12 +501,23 @@ namespace dealii_learned
     auto          weights = torch::ones({k, 1}, f64);
     weights.index_put_({torch::indexing::Slice(0, k / 2)},
                        impl->settings.low_spectrum_weight);
+    // For the solver loss the combination is the exact solution x* and the
+    // right-hand side is A x* (both scaled to |b| = 1): the initial error
+    // is known, and it leans to the smooth modes the smoothers leave.
+    const bool solver = impl->settings.loss == "solver";
     for (unsigned int s = 0; s < impl->settings.samples_per_matrix; ++s)
       {
-        const auto c = torch::randn({k, 1}, impl->generator, f64) * weights;
-        auto       b = torch::matmul(V, c);
-        b            = b / b.norm();
-        impl->samples.push_back({unsigned(impl->matrices.size()), b});
+        const auto    c = torch::randn({k, 1}, impl->generator, f64) * weights;
+        torch::Tensor x;
+        auto          b = torch::matmul(V, c);
+        if (solver)
+          {
+            x = b;
+            b = torch::matmul(data.A, x);
+            x = x / b.norm();
+          }
+        b = b / b.norm();
+        impl->samples.push_back({unsigned(impl->matrices.size()), b, x});
       }
     impl->matrices.push_back(std::move(data));
   }
@@ -430,7 +539,7 @@ namespace dealii_learned
     std::vector<Sample> kept;
     for (auto &sample : impl->samples)
       if (sample.matrix > 0)
-        kept.push_back({sample.matrix - 1, sample.b});
+        kept.push_back({sample.matrix - 1, sample.b, sample.x});
     impl->samples = std::move(kept);
   }
 
@@ -442,10 +551,10 @@ namespace dealii_learned
                 ExcMessage("DirectionTrainer: no training data; add a "
                            "matrix first."));
     const unsigned int m = impl->steps++ % impl->matrices.size();
-    std::vector<torch::Tensor> columns;
+    std::vector<const Sample *> columns;
     for (const auto &sample : impl->samples)
       if (sample.matrix == m)
-        columns.push_back(sample.b);
+        columns.push_back(&sample);
     const auto order = torch::randperm(int64_t(columns.size()),
                                        impl->generator,
                                        torch::TensorOptions().dtype(
@@ -453,11 +562,11 @@ namespace dealii_learned
     const auto        *index = order.data_ptr<int64_t>();
     const std::size_t  n =
       std::min<std::size_t>(impl->settings.batch_size, columns.size());
-    std::vector<torch::Tensor> batch;
+    std::vector<const Sample *> batch;
     for (std::size_t i = 0; i < n; ++i)
       batch.push_back(columns[index[i]]);
     impl->optimizer->zero_grad();
-    const auto L = impl->loss(impl->matrices[m], torch::cat(batch, 1));
+    const auto L = impl->batch_loss(m, batch);
     L.backward();
     impl->optimizer->step();
     const double value = L.item<double>();
@@ -521,10 +630,10 @@ namespace dealii_learned
     unsigned int count = 0;
     for (unsigned int m = 0; m < impl->matrices.size(); ++m)
       {
-        std::vector<torch::Tensor> batch;
-        const auto                 step = [&]() {
+        std::vector<const Sample *> batch;
+        const auto                  step = [&]() {
           impl->optimizer->zero_grad();
-          const auto L = impl->loss(impl->matrices[m], torch::cat(batch, 1));
+          const auto L = impl->batch_loss(m, batch);
           L.backward();
           impl->optimizer->step();
           const double value = L.item<double>();
@@ -540,7 +649,7 @@ namespace dealii_learned
             const auto &s = impl->samples[index[i]];
             if (s.matrix != m)
               continue;
-            batch.push_back(s.b);
+            batch.push_back(&s);
             if (batch.size() == impl->settings.batch_size)
               step();
           }
@@ -607,13 +716,11 @@ namespace dealii_learned
     double             total = 0.;
     for (unsigned int m = 0; m < impl->matrices.size(); ++m)
       {
-        std::vector<torch::Tensor> columns;
+        std::vector<const Sample *> columns;
         for (const auto &s : impl->samples)
           if (s.matrix == m)
-            columns.push_back(s.b);
-        total +=
-          impl->loss(impl->matrices[m], torch::cat(columns, 1)).item<double>() *
-          columns.size();
+            columns.push_back(&s);
+        total += impl->batch_loss(m, columns).item<double>() * columns.size();
       }
     return total / impl->samples.size();
   }
@@ -642,5 +749,28 @@ namespace dealii_learned
     const auto q = impl->forward(impl->matrices[matrix], input).contiguous();
     return std::vector<double>(q.data_ptr<double>(),
                                q.data_ptr<double>() + q.numel());
+  }
+
+
+  double
+  DirectionTrainer::loss(const unsigned int         matrix,
+                         const std::vector<double> &b,
+                         const std::vector<double> &x) const
+  {
+    AssertIndexRange(matrix, impl->matrices.size());
+    const int64_t n = impl->matrices[matrix].A.size(0);
+    AssertThrow(int64_t(b.size()) == n &&
+                  (impl->settings.loss != "solver" || int64_t(x.size()) == n),
+                ExcMessage("DirectionTrainer::loss: b (and x for the solver "
+                           "loss) must have the training matrix's size."));
+    torch::NoGradGuard no_grad;
+    const auto         column = [n](const std::vector<double> &v) {
+      return torch::tensor(v, f64).reshape({n, 1});
+    };
+    return impl
+      ->loss(impl->matrices[matrix],
+             column(b),
+             x.empty() ? torch::Tensor() : column(x))
+      .item<double>();
   }
 } // namespace dealii_learned

@@ -4,7 +4,9 @@
 // as DirectionNetwork's (before and after training, so the learned
 // nonlinear part is compared too), the loss goes down, the same seed gives
 // the same losses bit for bit, and the trained network, on a larger mesh it
-// never saw, needs fewer DCDM iterations than the untrained one.
+// never saw, needs fewer DCDM iterations than the untrained one. The same
+// for the solver loss (the error reduction of six unrolled DCDM steps),
+// whose unrolled iteration is checked against SolverDCDM's first six steps.
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -12,6 +14,9 @@
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 #include <dealii-learned/training/direction_trainer.h>
+
+#include <deal.II/lac/precondition.h>
+#include <deal.II/lac/solver_cg.h>
 
 #include "../tests.h"
 
@@ -148,4 +153,87 @@ main(int argc, char **argv)
             << std::endl;
   deallog << "trained network needs fewer iterations on an unseen mesh "
           << (trained < untrained) << std::endl;
+
+  // The solver loss: the same problems, six unrolled DCDM steps.
+  TrainingSettings solver_settings = settings;
+  solver_settings.loss             = "solver";
+  solver_settings.unrolled_steps   = 6;
+  DirectionTrainer solver_trainer(solver_settings, start);
+  for (const auto &p : problems)
+    solver_trainer.add_matrix(p->system_matrix);
+
+  // What the loss unrolls is what SolverDCDM does: its first six steps from
+  // zero reduce the energy-norm error by the loss's factor (to the single
+  // precision of the network's level matrices).
+  {
+    const auto                   &A = problems[0]->system_matrix;
+    TrilinosWrappers::MPI::Vector exact(problems[0]->system_rhs), x(exact);
+    exact = 0.;
+    SolverControl                       tight(1000, 1e-14, false, false);
+    SolverCG<TrilinosWrappers::MPI::Vector> cg(tight);
+    cg.solve(A, exact, problems[0]->system_rhs, PreconditionIdentity());
+    DirectionNetwork network;
+    network.initialize(A, start);
+    x = 0.;
+    SolverControl                             six(6, 0., false, false);
+    SolverDCDM<TrilinosWrappers::MPI::Vector> dcdm(six);
+    try
+      {
+        dcdm.solve(A, x, problems[0]->system_rhs, network);
+      }
+    catch (const SolverControl::NoConvergence &)
+      {}
+    TrilinosWrappers::MPI::Vector e(exact), Ae(exact);
+    e -= x;
+    A.vmult(Ae, e);
+    const double initial = A.matrix_norm_square(exact);
+    const double factor  = std::pow((e * Ae) / initial, 1. / 12.);
+    std::vector<double> b(exact.size()), xs(exact.size());
+    for (unsigned int i = 0; i < b.size(); ++i)
+      {
+        b[i]  = problems[0]->system_rhs[i];
+        xs[i] = exact[i];
+      }
+    const double unrolled = solver_trainer.loss(0, b, xs);
+    std::cout << "six DCDM steps: error factor per step " << factor
+              << ", unrolled loss " << unrolled << std::endl;
+    deallog << "unrolled loss = SolverDCDM's error reduction "
+            << (std::abs(unrolled - factor) < 1e-4 * factor && factor < 1. &&
+                factor > 0.)
+            << std::endl;
+  }
+
+  const double solver_initial = solver_trainer.evaluate();
+  std::vector<double> solver_losses;
+  for (unsigned int e = 0; e < 4; ++e)
+    solver_losses.push_back(solver_trainer.train_epoch());
+  const double solver_final = solver_trainer.evaluate();
+  std::cout << "solver loss " << solver_initial << " -> " << solver_final
+            << std::endl;
+  deallog << "solver loss: error factor per step decreased by at least 20% "
+          << (solver_final < 0.8 * solver_initial && solver_final > 0.)
+          << std::endl;
+  DirectionTrainer solver_again(solver_settings, start);
+  for (const auto &p : problems)
+    solver_again.add_matrix(p->system_matrix);
+  deallog << "solver loss: same seed, same losses "
+          << (solver_again.train_epoch() == solver_losses[0]) << std::endl;
+  const unsigned int solver_trained =
+    dcdm_iterations(*unseen, solver_trainer.model());
+  std::cout << "unseen: dcdm trained on the solver loss " << solver_trained
+            << std::endl;
+  deallog << "solver loss: fewer iterations on an unseen mesh "
+          << (solver_trained < untrained) << std::endl;
+  bool refused = false;
+  try
+    {
+      TrainingSettings bad = settings;
+      bad.loss             = "energy";
+      DirectionTrainer unknown(bad, start);
+    }
+  catch (const ExceptionBase &e)
+    {
+      refused = std::string(e.what()).find("'energy'") != std::string::npos;
+    }
+  deallog << "unknown loss refused by name " << refused << std::endl;
 }

@@ -24,18 +24,41 @@ namespace dealii_learned
     /** Factor on the coefficients of the lower half of the Ritz spectrum
      *  (the paper's 9): the data lean to the smooth modes CG is slow on. */
     double low_spectrum_weight = 9.;
+    /**
+     * What the training minimises:
+     * - "spectral": the residual left after the best step along q = N(b)
+     *   (DCDM's loss; the network as a standalone approximate inverse);
+     * - "solver": the mean error reduction per step of `unrolled_steps`
+     *   DCDM steps from x = 0, (|x* - x_m|_A / |x*|_A)^(1/m), for exact
+     *   solutions x* drawn from the Ritz vectors and b = A x*; the
+     *   gradient flows through the unrolled iterations, so the network is
+     *   trained for what it does inside the solver.
+     */
+    std::string loss = "spectral";
+    /** DCDM steps the "solver" loss unrolls. */
+    unsigned int unrolled_steps = 6;
+    /** Directions each unrolled step is A-orthogonal to (DCDM's m). */
+    unsigned int kept_directions = 2;
   };
 
 
   /**
    * Trains the multilevel message-passing direction network with LibTorch,
-   * without labels: for a right-hand side b and q = N(b) the loss is
+   * without labels. With the spectral loss, for a right-hand side b and
+   * q = N(b) the loss is
    *
    *   L = | b - (q.b / q.Aq) A q |^2,
    *
    * the residual left after the best step along q, which vanishes exactly
    * when q is a multiple of A^{-1} b, whatever the multiple (so the network
-   * need not learn the scale of A^{-1}).
+   * need not learn the scale of A^{-1}). With the solver loss it is the
+   * mean energy-norm error reduction per step of m unrolled DCDM steps,
+   *
+   *   L = ( |x* - x_m|_A / |x*|_A )^(1/m),
+   *
+   * with b = A x* and x_m the DCDM iterate from x_0 = 0 (each direction
+   * A-orthogonal to the last `kept_directions`, as in SolverDCDM), the
+   * gradient taken through all m steps.
    *
    * Training data come from the matrices themselves, as they are produced
    * (refinement cycles, coefficient samples): add_matrix() builds the
@@ -130,6 +153,15 @@ namespace dealii_learned
     /** The torch forward pass N(r) on training matrix @p matrix. */
     std::vector<double>
     apply(const unsigned int matrix, const std::vector<double> &r) const;
+
+    /** The loss of the settings (what training minimises) for one
+     *  right-hand side @p b on training matrix @p matrix, with its exact
+     *  solution @p x for the solver loss; to check the unrolled iteration
+     *  against SolverDCDM. */
+    double
+    loss(const unsigned int         matrix,
+         const std::vector<double> &b,
+         const std::vector<double> &x = {}) const;
 
   private:
     struct Implementation;
