@@ -35,6 +35,24 @@ if(GNUPLOT AND NOT EXISTS "${OUTPUT}/time_vs_dofs.png")
   message(FATAL_ERROR "gnuplot is installed but time_vs_dofs.png was not written")
 endif()
 
+# --models: a row per model file, side by side with the shipped model's
+# (here the untrained network; the benchmark fails if it does not
+# converge).
+execute_process(COMMAND "${BENCHMARK}" --quick --methods dcdm
+  --problems lshape-q1-contrast100 --models untrained=untrained
+  --output "${OUTPUT}/models"
+  RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "benchmark --models exited with ${result}")
+endif()
+file(READ "${OUTPUT}/models/rows.json" models)
+foreach(method "\"dcdm\"" "\"dcdm untrained\"")
+  string(FIND "${models}" "${method}" found)
+  if(found EQUAL -1)
+    message(FATAL_ERROR "--models: rows.json has no row with ${method}")
+  endif()
+endforeach()
+
 # The repeated-solve mode on its small size: every method converges on
 # every system (the benchmark fails otherwise), CG+AMG's second system
 # reuses ML's hierarchy (reinit()), DCDM with `Reuse network = auto` keeps

@@ -18,9 +18,13 @@
  *
  *   benchmark_solver_comparison [--quick] [--json FILE] [--output DIR]
  *                               [--model FILE] [--methods LIST]
- *                               [--problems LIST]
+ *                               [--problems LIST] [--models LIST]
  *
  * --quick runs one small size per problem (a smoke test, used in CTest).
+ * --models LABEL=FILE,... adds a `dcdm LABEL` row per model file (after
+ * the methods of --methods, which default to all): models trained with
+ * other losses, data or architectures, side by side on the same systems
+ * (an ablation in one run).
  *
  * Under MPI (mpirun -np 2 benchmark_solver_comparison --json FILE ...)
  * every problem is distributed over the ranks (p4est, Trilinos vectors)
@@ -120,6 +124,8 @@ namespace
      *  without it runs on those problems only, as the baseline a user who
      *  does not pass the structure gets. */
     bool structure = true;
+    /** The model file of a learned method; empty: the one of --model. */
+    std::string model = "";
   };
 
   const std::vector<Method> all_methods = {
@@ -236,14 +242,16 @@ namespace
     ParameterHandler prm;
     ProblemParameters::declare_parameters(prm);
     LinearSolver::declare_parameters(prm);
-    for (const std::string m : {"dcdm", "fcg-neural"})
-      {
-        prm.enter_subsection("Linear solver");
-        prm.enter_subsection(m);
-        prm.set("Model file", model);
-        prm.leave_subsection();
-        prm.leave_subsection();
-      }
+    const auto set_model = [&prm](const std::string &file) {
+      for (const std::string m : {"dcdm", "fcg-neural"})
+        {
+          prm.enter_subsection("Linear solver");
+          prm.enter_subsection(m);
+          prm.set("Model file", file);
+          prm.leave_subsection();
+          prm.leave_subsection();
+        }
+    };
     auto       problem = make_problem<dim>(c, size, prm);
     const auto n_dofs  = problem->get_dof_handler().n_dofs();
 
@@ -259,7 +267,8 @@ namespace
         s.preconditioner     = m.preconditioner;
         s.relative_tolerance = 1e-8;
         s.max_iterations     = 20000;
-        auto hook            = LinearSolver::create(s, prm);
+        set_model(m.model.empty() ? model : m.model);
+        auto hook = LinearSolver::create(s, prm);
         if (m.structure && !structure.is_scalar())
           hook->set_structure(structure);
         const SolverReport r = solve_from_zero(*hook, *problem);
@@ -490,7 +499,7 @@ namespace
   {
     bool         quick = false;
     std::string  json, dir = "benchmark-output", model = "default";
-    std::string  method_list, problem_list;
+    std::string  method_list, problem_list, model_list;
     bool         sequence   = false;
     unsigned int n_systems  = 10;
     /** 0: the mode's default (9 for --sequence, 7 for --time-loop). */
@@ -520,6 +529,8 @@ namespace
           o.method_list = argv[++i];
         else if (a == "--problems" && i + 1 < argc)
           o.problem_list = argv[++i];
+        else if (a == "--models" && i + 1 < argc)
+          o.model_list = argv[++i];
         else if (a == "--sequence")
           o.sequence = true;
         else if (a == "--systems" && i + 1 < argc)
@@ -541,7 +552,8 @@ namespace
             std::cerr
               << "usage: " << argv[0]
               << " [--quick] [--json FILE] [--output DIR] [--model FILE]"
-                 " [--methods LIST] [--problems LIST]\n       "
+                 " [--methods LIST] [--problems LIST]"
+                 " [--models LABEL=FILE,...]\n       "
               << argv[0]
               << " --sequence [--systems N] [--refinement R] [--quick]"
                  " [--json FILE] [--output DIR] [--model FILE]\n       "
@@ -770,11 +782,27 @@ namespace
       [](const Case &c) { return c.name; },
       "problems");
     // cg+amg always runs: it is the reference of ratio_to_amg.
-    const std::vector<Method> methods = select_by_name(
+    std::vector<Method> methods = select_by_name(
       o.method_list.empty() ? o.method_list : o.method_list + ",cg+amg",
       all_methods,
       [](const Method &m) { return m.label; },
       "methods");
+    for (const auto &entry : Utilities::split_string_list(o.model_list))
+      {
+        const auto equals = entry.find('=');
+        AssertThrow(equals != std::string::npos && equals > 0 &&
+                      equals + 1 < entry.size(),
+                    ExcMessage("--models: '" + entry +
+                               "' is not LABEL=FILE (for example "
+                               "solver=models/dcdm-default.dlm)."));
+        const std::string label = "dcdm " + entry.substr(0, equals);
+        for (const auto &m : methods)
+          AssertThrow(m.label != label,
+                      ExcMessage("--models: the label '" + label +
+                                 "' is given twice."));
+        methods.push_back(
+          {"dcdm", "none", label, true, entry.substr(equals + 1)});
+      }
 
     ResultTable                                table;
     std::map<std::string, std::vector<double>> histories;

@@ -155,7 +155,8 @@ namespace benchmark_solver_comparison
     for (unsigned int r = 0; r < table.n_rows(); ++r)
       {
         const auto method = std::get<std::string>(table.get(r, "method"));
-        if (method != "dcdm" && method != "fcg+neural")
+        // dcdm, fcg+neural, and the `dcdm LABEL` rows of --models.
+        if (method.rfind("dcdm", 0) != 0 && method != "fcg+neural")
           continue;
         const double setup = std::get<double>(table.get(r, "setup_seconds"));
         const double solve = std::get<double>(table.get(r, "solve_seconds"));

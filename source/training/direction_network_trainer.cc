@@ -78,7 +78,8 @@ namespace dealii_learned
       "after the best step along the network's direction for a right-hand "
       "side b (the network as a standalone approximate inverse). solver: "
       "the mean energy-norm error reduction per step of `Unrolled steps` "
-      "DCDM steps from zero, (|x* - x_m|_A / |x*|_A)^(1/m), for exact "
+      "DCDM steps from zero, (|x* - x_m|_A / |x*|_A)^(1/m) with m the "
+      "unrolled steps, for exact "
       "solutions x* drawn from the Ritz vectors and b = A x*; the gradient "
       "flows through the unrolled iterations, so the network learns what it "
       "must do inside the solver. About `Unrolled steps` times the cost of "
@@ -88,7 +89,7 @@ namespace dealii_learned
                       Patterns::Integer(1, 32),
                       "DCDM steps that the solver loss unrolls (each "
                       "direction A-orthogonal to the last two, as the dcdm "
-                      "solver does).");
+                      "solver's default `Kept directions`).");
     prm.declare_entry("Learning rate",
                       "0.01",
                       Patterns::Double(0.),
@@ -411,6 +412,7 @@ DEALII_LEARNED_REGISTER_TRAINER(
   dealii_learned::DirectionNetworkTrainer,
   "direction-network",
   "The direction network of the dcdm and fcg-neural solvers: multilevel "
-  "message passing on the matrix graph, trained without labels (DCDM loss) "
-  "on right-hand sides drawn from the Ritz vectors of the matrices that "
-  "the problem's refinement cycles produce.")
+  "message passing on the matrix graph, trained without labels (the "
+  "spectral DCDM loss, or the error reduction of unrolled DCDM steps) on "
+  "right-hand sides drawn from the Ritz vectors of the matrices that the "
+  "problem's refinement cycles produce.")

@@ -213,11 +213,13 @@ namespace dealii_learned
            torch::Tensor          y,
            const unsigned int     n_layers) const
     {
-      const double n     = double(v.size(0));
-      auto         sigma = (v.pow(2).sum(0, true) / n).sqrt();
-      // A zero right-hand side leaves y = 0, as in DirectionNetwork.
-      const auto nonzero = (sigma > 0).to(torch::kFloat64);
-      sigma = torch::where(sigma > 0, sigma, torch::ones_like(sigma));
+      const double n      = double(v.size(0));
+      const auto   square = v.pow(2).sum(0, true) / n;
+      // A zero right-hand side leaves y = 0, as in DirectionNetwork (and
+      // the square root is taken only where it has a finite derivative).
+      const auto nonzero = (square > 0).to(torch::kFloat64);
+      const auto sigma =
+        torch::where(square > 0, square, torch::ones_like(square)).sqrt();
       for (unsigned int k = 0; k < n_layers; ++k)
         {
           const auto residual = v - torch::matmul(M, y);
@@ -324,10 +326,10 @@ namespace dealii_learned
 
     /**
      * Mean over the batch of (|x* - x_m|_A / |x*|_A)^(1/m) after m DCDM
-     * steps from x_0 = 0, column by column: q = N(r / |r|), A-orthogonal to
-     * the last kept directions, x += (q.r / q.Aq) q. A direction without
-     * positive curvature takes no step (SolverDCDM replaces it by the
-     * residual; here it gets no gradient and adds no error reduction).
+     * steps from x_0 = 0, column by column, as SolverDCDM takes them: q =
+     * N(r / |r|), A-orthogonal to the last kept directions, x += (q.r /
+     * q.Aq) q; a direction without positive curvature is replaced by the
+     * residual (made A-orthogonal in turn).
      */
     torch::Tensor
     solver_loss(const MatrixData    &data,
@@ -341,32 +343,54 @@ namespace dealii_learned
       std::vector<Kept> kept;
       auto              x = torch::zeros_like(B);
       auto              r = B;
+      // Classical Gram-Schmidt, as SolverDCDM: the kept directions are
+      // A-orthogonal to each other, so every coefficient comes from q.
+      const auto orthogonalise = [&kept](torch::Tensor &q, torch::Tensor &Aq) {
+        std::vector<torch::Tensor> betas;
+        for (const auto &d : kept)
+          betas.push_back((q * d.Ap).sum(0, true) / d.pAp);
+        for (std::size_t j = 0; j < kept.size(); ++j)
+          {
+            q  = q - betas[j] * kept[j].p;
+            Aq = Aq - betas[j] * kept[j].Ap;
+          }
+      };
+      const auto curvature = [](const torch::Tensor &q,
+                                const torch::Tensor &Aq,
+                                const torch::Tensor &qAq) {
+        return (qAq > 1e-14 * q.norm(2, 0, true) * Aq.norm(2, 0, true))
+          .logical_and(torch::isfinite(qAq));
+      };
       for (unsigned int k = 0; k < settings.unrolled_steps; ++k)
         {
           const auto norm = r.norm(2, 0, true);
           const auto safe = torch::where(norm > 0, norm, torch::ones_like(norm));
           auto       q    = forward(data, r / safe);
           auto       Aq   = torch::matmul(data.A, q);
-          // Classical Gram-Schmidt, as SolverDCDM: the kept directions are
-          // A-orthogonal to each other, so every coefficient comes from q.
-          std::vector<torch::Tensor> betas;
-          for (const auto &d : kept)
-            betas.push_back((q * d.Ap).sum(0, true) / d.pAp);
-          for (std::size_t j = 0; j < kept.size(); ++j)
+          orthogonalise(q, Aq);
+          auto qAq    = (q * Aq).sum(0, true);
+          auto usable = curvature(q, Aq, qAq);
+          // A column without curvature (or not finite) takes the residual
+          // instead, as SolverDCDM does.
+          if (!usable.all().item<bool>())
             {
-              q  = q - betas[j] * kept[j].p;
-              Aq = Aq - betas[j] * kept[j].Ap;
+              auto q_r  = r;
+              auto Aq_r = torch::matmul(data.A, r);
+              orthogonalise(q_r, Aq_r);
+              q      = torch::where(usable, q, q_r);
+              Aq     = torch::where(usable, Aq, Aq_r);
+              qAq    = (q * Aq).sum(0, true);
+              usable = curvature(q, Aq, qAq);
             }
-          const auto qAq = (q * Aq).sum(0, true);
-          const auto usable =
-            (qAq > 1e-14 * q.norm(2, 0, true) * Aq.norm(2, 0, true))
-              .logical_and(torch::isfinite(qAq));
+          // Where even the residual has none (a zero residual: converged),
+          // the column takes no step and keeps no direction; masking q and
+          // Aq keeps anything not finite out of x and r.
+          q                = torch::where(usable, q, torch::zeros_like(q));
+          Aq               = torch::where(usable, Aq, torch::zeros_like(Aq));
           const auto qAq_s = torch::where(usable, qAq, torch::ones_like(qAq));
-          const auto alpha = torch::where(usable,
-                                          (q * r).sum(0, true) / qAq_s,
-                                          torch::zeros_like(qAq));
-          x = x + alpha * q;
-          r = r - alpha * Aq;
+          const auto alpha = (q * r).sum(0, true) / qAq_s;
+          x                = x + alpha * q;
+          r                = r - alpha * Aq;
           if (settings.kept_directions > 0)
             {
               if (kept.size() == settings.kept_directions)
@@ -455,11 +479,13 @@ namespace dealii_learned
                   settings.lanczos_steps > 1,
                 ExcMessage("Training: batch size, samples per matrix and "
                            "Lanczos steps must be positive (Lanczos > 1)."));
-    AssertThrow(settings.loss == "spectral" ||
-                  (settings.loss == "solver" && settings.unrolled_steps > 0),
+    AssertThrow(settings.loss == "spectral" || settings.loss == "solver",
                 ExcMessage("Training: the loss must be 'spectral' or "
-                           "'solver' (with at least one unrolled step), not '" +
+                           "'solver', not '" +
                            settings.loss + "'."));
+    AssertThrow(settings.loss != "solver" || settings.unrolled_steps > 0,
+                ExcMessage("Training: the solver loss needs at least one "
+                           "unrolled step."));
   }
 
 
@@ -566,13 +592,15 @@ namespace dealii_learned
     for (std::size_t i = 0; i < n; ++i)
       batch.push_back(columns[index[i]]);
     impl->optimizer->zero_grad();
-    const auto L = impl->batch_loss(m, batch);
-    L.backward();
-    impl->optimizer->step();
+    const auto   L     = impl->batch_loss(m, batch);
     const double value = L.item<double>();
+    // Checked before the step: a non-finite loss must not reach the
+    // weights.
     AssertThrow(std::isfinite(value),
                 ExcMessage("Training produced a non-finite loss; lower the "
                            "learning rate."));
+    L.backward();
+    impl->optimizer->step();
     return value;
   }
 
@@ -633,13 +661,13 @@ namespace dealii_learned
         std::vector<const Sample *> batch;
         const auto                  step = [&]() {
           impl->optimizer->zero_grad();
-          const auto L = impl->batch_loss(m, batch);
-          L.backward();
-          impl->optimizer->step();
+          const auto   L     = impl->batch_loss(m, batch);
           const double value = L.item<double>();
           AssertThrow(std::isfinite(value),
                       ExcMessage("Training produced a non-finite loss; lower "
-                                                 "the learning rate."));
+                                 "the learning rate."));
+          L.backward();
+          impl->optimizer->step();
           total += value * batch.size();
           count += batch.size();
           batch.clear();
@@ -757,7 +785,10 @@ namespace dealii_learned
                          const std::vector<double> &b,
                          const std::vector<double> &x) const
   {
-    AssertIndexRange(matrix, impl->matrices.size());
+    AssertThrow(matrix < impl->matrices.size(),
+                ExcMessage("DirectionTrainer::loss: no training matrix " +
+                           std::to_string(matrix) + " (there are " +
+                           std::to_string(impl->matrices.size()) + ")."));
     const int64_t n = impl->matrices[matrix].A.size(0);
     AssertThrow(int64_t(b.size()) == n &&
                   (impl->settings.loss != "solver" || int64_t(x.size()) == n),

@@ -277,6 +277,8 @@ namespace dealii_learned
             model.metadata["trained"]       = "online";
             model.metadata["online_swaps"]  = std::to_string(swaps);
             model.metadata["online_solves"] = std::to_string(n_solves);
+            // What trained it online (training_loss stays the offline one).
+            model.metadata["online_loss"] = "spectral";
             model.save(settings.save_model);
           }
       });

@@ -6,7 +6,9 @@
 // the same losses bit for bit, and the trained network, on a larger mesh it
 // never saw, needs fewer DCDM iterations than the untrained one. The same
 // for the solver loss (the error reduction of six unrolled DCDM steps),
-// whose unrolled iteration is checked against SolverDCDM's first six steps.
+// whose unrolled iteration is checked against SolverDCDM's first six steps
+// (with the network's directions, and with a zero network whose every step
+// falls back to the residual).
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -17,6 +19,8 @@
 
 #include <deal.II/lac/precondition.h>
 #include <deal.II/lac/solver_cg.h>
+
+#include <algorithm>
 
 #include "../tests.h"
 
@@ -164,44 +168,63 @@ main(int argc, char **argv)
 
   // What the loss unrolls is what SolverDCDM does: its first six steps from
   // zero reduce the energy-norm error by the loss's factor (to the single
-  // precision of the network's level matrices).
-  {
-    const auto                   &A = problems[0]->system_matrix;
-    TrilinosWrappers::MPI::Vector exact(problems[0]->system_rhs), x(exact);
-    exact = 0.;
-    SolverControl                       tight(1000, 1e-14, false, false);
-    SolverCG<TrilinosWrappers::MPI::Vector> cg(tight);
-    cg.solve(A, exact, problems[0]->system_rhs, PreconditionIdentity());
-    DirectionNetwork network;
-    network.initialize(A, start);
-    x = 0.;
-    SolverControl                             six(6, 0., false, false);
-    SolverDCDM<TrilinosWrappers::MPI::Vector> dcdm(six);
-    try
-      {
-        dcdm.solve(A, x, problems[0]->system_rhs, network);
-      }
-    catch (const SolverControl::NoConvergence &)
-      {}
-    TrilinosWrappers::MPI::Vector e(exact), Ae(exact);
-    e -= x;
-    A.vmult(Ae, e);
-    const double initial = A.matrix_norm_square(exact);
-    const double factor  = std::pow((e * Ae) / initial, 1. / 12.);
-    std::vector<double> b(exact.size()), xs(exact.size());
-    for (unsigned int i = 0; i < b.size(); ++i)
-      {
-        b[i]  = problems[0]->system_rhs[i];
-        xs[i] = exact[i];
-      }
-    const double unrolled = solver_trainer.loss(0, b, xs);
-    std::cout << "six DCDM steps: error factor per step " << factor
-              << ", unrolled loss " << unrolled << std::endl;
-    deallog << "unrolled loss = SolverDCDM's error reduction "
-            << (std::abs(unrolled - factor) < 1e-4 * factor && factor < 1. &&
-                factor > 0.)
-            << std::endl;
-  }
+  // precision of the network's level matrices). With a network whose output
+  // is zero every step is SolverDCDM's fallback to the residual.
+  DirectionNetworkModel zero = start;
+  for (auto *layer : {&zero.pre, &zero.post, &zero.coarse})
+    {
+      std::fill(layer->W.begin(), layer->W.end(), 0.);
+      std::fill(layer->bias.begin(), layer->bias.end(), 0.);
+      std::fill(layer->w.begin(), layer->w.end(), 0.);
+      layer->a = layer->b = 0.;
+    }
+  const std::vector<const DirectionNetworkModel *> models{&start, &zero};
+  for (const auto *model : models)
+    {
+      const auto                   &A = problems[0]->system_matrix;
+      TrilinosWrappers::MPI::Vector exact(problems[0]->system_rhs), x(exact);
+      exact = 0.;
+      SolverControl tight(1000, 1e-14, false, false);
+      SolverCG<TrilinosWrappers::MPI::Vector> cg(tight);
+      cg.solve(A, exact, problems[0]->system_rhs, PreconditionIdentity());
+      DirectionNetwork network;
+      network.initialize(A, *model);
+      x = 0.;
+      SolverControl                             six(6, 0., false, false);
+      SolverDCDM<TrilinosWrappers::MPI::Vector> dcdm(six);
+      try
+        {
+          dcdm.solve(A, x, problems[0]->system_rhs, network);
+        }
+      catch (const SolverControl::NoConvergence &)
+        {}
+      TrilinosWrappers::MPI::Vector e(exact), Ae(exact);
+      e -= x;
+      A.vmult(Ae, e);
+      const double initial = A.matrix_norm_square(exact);
+      const double factor  = std::pow((e * Ae) / initial, 1. / 12.);
+      std::vector<double> b(exact.size()), xs(exact.size());
+      for (unsigned int i = 0; i < b.size(); ++i)
+        {
+          b[i]  = problems[0]->system_rhs[i];
+          xs[i] = exact[i];
+        }
+      DirectionTrainer unroll(solver_settings, *model);
+      unroll.add_matrix(A);
+      const double unrolled = unroll.loss(0, b, xs);
+      const bool   fallback = model == &zero;
+      std::cout << "six DCDM steps" << (fallback ? " (zero network)" : "")
+                << ": error factor per step " << factor << ", unrolled loss "
+                << unrolled << ", fallback steps " << dcdm.n_fallback_steps()
+                << std::endl;
+      deallog << "unrolled loss = SolverDCDM's error reduction"
+              << (fallback ? ", every step a fallback to the residual " :
+                             " ")
+              << (std::abs(unrolled - factor) < 1e-4 * factor && factor < 1. &&
+                  factor > 0. &&
+                  dcdm.n_fallback_steps() == (fallback ? 6u : 0u))
+              << std::endl;
+    }
 
   const double solver_initial = solver_trainer.evaluate();
   std::vector<double> solver_losses;

@@ -37,7 +37,8 @@ namespace dealii_learned
     std::string loss = "spectral";
     /** DCDM steps the "solver" loss unrolls. */
     unsigned int unrolled_steps = 6;
-    /** Directions each unrolled step is A-orthogonal to (DCDM's m). */
+    /** Directions each unrolled step is A-orthogonal to (the dcdm solver's
+     *  default 'Kept directions'). */
     unsigned int kept_directions = 2;
   };
 
