@@ -87,6 +87,14 @@ namespace dealii_learned
     }
 
 
+    /** @p v as an n x 1 column (a copy). */
+    torch::Tensor
+    to_column(const std::vector<double> &v)
+    {
+      return torch::tensor(v, f64).reshape({int64_t(v.size()), 1});
+    }
+
+
     /** One level of the network's hierarchy as tensors. */
     struct Level
     {
@@ -773,8 +781,8 @@ namespace dealii_learned
   {
     AssertIndexRange(matrix, impl->matrices.size());
     torch::NoGradGuard no_grad;
-    const auto input = torch::tensor(r, f64).reshape({int64_t(r.size()), 1});
-    const auto q = impl->forward(impl->matrices[matrix], input).contiguous();
+    const auto q =
+      impl->forward(impl->matrices[matrix], to_column(r)).contiguous();
     return std::vector<double>(q.data_ptr<double>(),
                                q.data_ptr<double>() + q.numel());
   }
@@ -795,13 +803,10 @@ namespace dealii_learned
                 ExcMessage("DirectionTrainer::loss: b (and x for the solver "
                            "loss) must have the training matrix's size."));
     torch::NoGradGuard no_grad;
-    const auto         column = [n](const std::vector<double> &v) {
-      return torch::tensor(v, f64).reshape({n, 1});
-    };
     return impl
       ->loss(impl->matrices[matrix],
-             column(b),
-             x.empty() ? torch::Tensor() : column(x))
+             to_column(b),
+             x.empty() ? torch::Tensor() : to_column(x))
       .item<double>();
   }
 } // namespace dealii_learned
