@@ -71,6 +71,7 @@ namespace dealii_learned
     settings = data;
     matrices.clear();
     prolongations.clear();
+    tentative.clear();
     coarse_of.clear();
     products.clear();
     owned.clear();
@@ -209,10 +210,22 @@ namespace dealii_learned
                                   scalings.back(),
                                   aggregation.coarse_of,
                                   data.prolongation_damping,
+                                  data.prolongation_smoothing,
                                   finest ? data.prolongation_truncation : 0.,
                                   finest ? data.prolongation_max_entries : 0u);
     prolongations.push_back(
       internal::build_prolongation(fine, rows, coarse_owned));
+    if (data.keep_tentative_prolongations)
+      tentative.push_back(internal::build_prolongation(
+        fine,
+        internal::prolongation_rows(fine,
+                                    scalings.back(),
+                                    aggregation.coarse_of,
+                                    0.,
+                                    ProlongationSmoothing(),
+                                    0.,
+                                    0u),
+        coarse_owned));
     coarse_of.push_back(aggregation.coarse_of);
     lap(times.prolongation);
     return coarse_owned;
@@ -269,11 +282,21 @@ namespace dealii_learned
     systems->min_vectors.push_back(
       Utilities::MPI::min(fewest, fine.get_mpi_communicator()));
 
-    prolongations.push_back(internal::build_prolongation(
-      fine,
-      internal::system_prolongation_rows(
-        fine, basis, level.n_vectors, data.prolongation_damping),
-      basis.coarse_owned));
+    prolongations.push_back(
+      internal::build_prolongation(fine,
+                                   internal::system_prolongation_rows(
+                                     fine,
+                                     basis,
+                                     level.n_vectors,
+                                     data.prolongation_damping,
+                                     data.prolongation_smoothing),
+                                   basis.coarse_owned));
+    if (data.keep_tentative_prolongations)
+      tentative.push_back(internal::build_prolongation(
+        fine,
+        internal::system_prolongation_rows(
+          fine, basis, level.n_vectors, 0., ProlongationSmoothing()),
+        basis.coarse_owned));
     coarse_of.emplace_back();
     systems->aggregate_of_row.push_back(std::move(aggregate_of_row));
     systems->aggregates.emplace_back(aggregation.offset, aggregation.n_local);
@@ -396,7 +419,8 @@ namespace dealii_learned
                                               matrices[l],
                                               basis,
                                               systems->levels[l].n_vectors,
-                                              settings.prolongation_damping));
+                                              settings.prolongation_damping,
+                                              settings.prolongation_smoothing));
             systems->levels[l + 1] = std::move(basis.coarse);
           }
         else
@@ -406,6 +430,7 @@ namespace dealii_learned
                                         scalings[l],
                                         coarse_of[l],
                                         settings.prolongation_damping,
+                                        settings.prolongation_smoothing,
                                         0.,
                                         0));
         lap(times.prolongation);
@@ -492,6 +517,18 @@ namespace dealii_learned
   {
     AssertIndexRange(level, prolongations.size());
     return prolongations[level];
+  }
+
+
+  const TrilinosWrappers::SparseMatrix &
+  AggregationHierarchy::tentative_prolongation(const unsigned int level) const
+  {
+    AssertThrow(settings.keep_tentative_prolongations,
+                ExcMessage("AggregationHierarchy: the tentative "
+                           "prolongations were not kept; set "
+                           "AdditionalData::keep_tentative_prolongations."));
+    AssertIndexRange(level, tentative.size());
+    return tentative[level];
   }
 
 

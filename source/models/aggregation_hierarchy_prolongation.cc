@@ -22,6 +22,73 @@ namespace dealii_learned
 {
   using namespace dealii;
 
+  double
+  ProlongationSmoothing::factor(const double entry,
+                                const bool   same_aggregate,
+                                const bool   diagonal) const
+  {
+    if (hidden == 0)
+      return 1.;
+    const double f1 = same_aggregate ? 1. : 0., f2 = diagonal ? 1. : 0.;
+    double       z  = b;
+    for (unsigned int h = 0; h < hidden; ++h)
+      {
+        const double *row = W.data() + 3 * h;
+        const double  pre = row[0] * entry + row[1] * f1 + row[2] * f2 + bias[h];
+        if (pre > 0.)
+          z += w[h] * pre;
+      }
+    return 1. + std::tanh(z);
+  }
+
+
+  std::size_t
+  ProlongationSmoothing::n_parameters() const
+  {
+    return hidden == 0 ? 0 : 5 * std::size_t(hidden) + 1;
+  }
+
+
+  std::vector<double>
+  ProlongationSmoothing::flatten() const
+  {
+    std::vector<double> values;
+    if (hidden == 0)
+      return values;
+    values.insert(values.end(), W.begin(), W.end());
+    values.insert(values.end(), bias.begin(), bias.end());
+    values.insert(values.end(), w.begin(), w.end());
+    values.push_back(b);
+    return values;
+  }
+
+
+  void
+  ProlongationSmoothing::unflatten(const std::vector<double> &values,
+                                   std::size_t               &position)
+  {
+    if (hidden == 0)
+      {
+        W.clear();
+        bias.clear();
+        w.clear();
+        b = 0.;
+        return;
+      }
+    AssertThrow(position + n_parameters() <= values.size(),
+                ExcMessage("Too few values for the prolongation smoothing's "
+                           "weights."));
+    const auto take = [&](std::vector<double> &v, const std::size_t n) {
+      v.assign(values.begin() + position, values.begin() + position + n);
+      position += n;
+    };
+    take(W, 3 * std::size_t(hidden));
+    take(bias, hidden);
+    take(w, hidden);
+    b = values[position++];
+  }
+
+
   namespace internal
   {
     namespace
@@ -136,6 +203,7 @@ namespace dealii_learned
                       const TrilinosWrappers::MPI::Vector  &scaling,
                       const std::vector<Index>             &coarse_of,
                       const double                          omega,
+                      const ProlongationSmoothing          &smoothing,
                       const double                          truncation,
                       const unsigned int                    max_entries)
     {
@@ -199,11 +267,22 @@ namespace dealii_learned
                   double *entries   = nullptr;
                   int    *indices   = nullptr;
                   E.ExtractMyRowView(i, n_entries, entries, indices);
+                  const long long own = static_cast<long long>(coarse_of[i]);
+                  const long long row = E.GRID64(static_cast<int>(i));
                   for (int k = 0; k < n_entries; ++k)
                     if (column_aggregate[indices[k]] >= 0)
-                      add(row_start,
-                          column_aggregate[indices[k]],
-                          -omega * entries[k] * column_kernel[indices[k]]);
+                      {
+                        const double weight =
+                          smoothing.empty() ?
+                            omega :
+                            omega * smoothing.factor(
+                                      entries[k],
+                                      column_aggregate[indices[k]] == own,
+                                      columns.GID64(indices[k]) == row);
+                        add(row_start,
+                            column_aggregate[indices[k]],
+                            -weight * entries[k] * column_kernel[indices[k]]);
+                      }
                 }
               if (truncation > 0. || max_entries > 0)
                 truncate_row(coarse_columns,

@@ -541,7 +541,8 @@ namespace dealii_learned
     system_prolongation_rows(const TrilinosWrappers::SparseMatrix &fine,
                              const SystemBasis                    &basis,
                              const unsigned int                    k,
-                             const double                          omega)
+                             const double                          omega,
+                             const ProlongationSmoothing          &smoothing)
     {
       const Epetra_CrsMatrix &E = fine.trilinos_matrix();
       const Index             n = basis.first_coarse.size();
@@ -610,16 +611,27 @@ namespace dealii_learned
               double *entries = nullptr;
               int    *indices = nullptr;
               E.ExtractMyRowView(static_cast<int>(i), length, entries, indices);
+              const long long own =
+                basis.first_coarse[i] == numbers::invalid_dof_index ?
+                  -1 :
+                  static_cast<long long>(basis.first_coarse[i]);
+              const long long row = E.GRID64(static_cast<int>(i));
               for (int e = 0; e < length; ++e)
                 {
                   const int       c     = indices[e];
                   const long long first = std::llround((*at_columns)[0][c]);
                   if (first < 0)
                     continue;
+                  const double weight =
+                    smoothing.empty() ?
+                      omega :
+                      omega * smoothing.factor(entries[e],
+                                               first == own,
+                                               E.GCID64(c) == row);
                   add(first,
                       static_cast<unsigned int>(
                         std::llround((*at_columns)[1][c])),
-                      -omega * entries[e],
+                      -weight * entries[e],
                       [&](const unsigned int m) {
                         return (*at_columns)[2 + m][c];
                       });

@@ -94,6 +94,8 @@ namespace dealii_learned
         values.insert(values.end(), part.begin(), part.end());
       }
     values.push_back(coarse_correction_scale);
+    const auto smoothing = hierarchy.prolongation_smoothing.flatten();
+    values.insert(values.end(), smoothing.begin(), smoothing.end());
     return values;
   }
 
@@ -104,12 +106,15 @@ namespace dealii_learned
     std::size_t position = 0;
     for (SmootherWeights *s : {&pre, &post, &coarse})
       s->unflatten(values, position);
-    AssertThrow(position + 1 == values.size(),
+    const std::size_t expected =
+      position + 1 + hierarchy.prolongation_smoothing.n_parameters();
+    AssertThrow(expected == values.size(),
                 ExcMessage("The number of parameters (" +
                            std::to_string(values.size()) +
                            ") does not match the architecture (" +
-                           std::to_string(position + 1) + ")."));
-    coarse_correction_scale = values[position];
+                           std::to_string(expected) + ")."));
+    coarse_correction_scale = values[position++];
+    hierarchy.prolongation_smoothing.unflatten(values, position);
   }
 
 
@@ -133,6 +138,11 @@ namespace dealii_learned
         << hierarchy.prolongation_truncation << std::defaultfloat << '\n'
         << "prolongation_max_entries " << hierarchy.prolongation_max_entries
         << '\n'
+        << (hierarchy.prolongation_smoothing.empty() ?
+              std::string() :
+              "prolongation_hidden " +
+                std::to_string(hierarchy.prolongation_smoothing.hidden) +
+                '\n')
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
         << "coarse_layers " << coarse_layers << '\n'
@@ -192,6 +202,8 @@ namespace dealii_learned
           h.prolongation_truncation = file.number();
         else if (key == "prolongation_max_entries")
           h.prolongation_max_entries = file.count();
+        else if (key == "prolongation_hidden")
+          h.prolongation_smoothing.hidden = file.count();
         else if (key == "pre_layers")
           model.pre_layers = file.count();
         else if (key == "post_layers")
@@ -254,7 +266,11 @@ namespace dealii_learned
     // before reading (or allocating) what the file announces.
     for (SmootherWeights *s : {&model.pre, &model.post, &model.coarse})
       s->hidden = hidden;
-    const std::size_t expected = 3 * model.pre.n_parameters() + 1;
+    if (h.prolongation_smoothing.hidden > 1024)
+      file.fail("has an invalid prolongation_hidden width " +
+                std::to_string(h.prolongation_smoothing.hidden) + ".");
+    const std::size_t expected = 3 * model.pre.n_parameters() + 1 +
+                                 h.prolongation_smoothing.n_parameters();
     if (n_values != expected)
       file.fail("announces " + std::to_string(n_values) +
                 " parameters, but its architecture (hidden width " +

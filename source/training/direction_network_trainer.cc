@@ -118,6 +118,22 @@ namespace dealii_learned
                       "keeps about this many entries, the largest (more where "
                       "entries tie; the own aggregate's always), and its sum "
                       "(0: no limit). Stored in the model.");
+    prm.declare_entry(
+      "Learn prolongation",
+      "false",
+      Patterns::Bool(),
+      "Learn per-edge weights of the prolongation smoothing, "
+      "P = P_0 - (Omega .* A) P_0 with Omega_ij = omega (1 + tanh(...)) from "
+      "a small perceptron of the edge's matrix entry and two flags (same "
+      "aggregate, diagonal), jointly with the smoothers: the gradient of the "
+      "loss reaches them through the prolongations and Galerkin products, "
+      "which LibTorch rebuilds in every batch. Saved in the model; costs one "
+      "small perceptron per matrix entry in setup.");
+    prm.declare_entry("Prolongation hidden width",
+                      "8",
+                      Patterns::Integer(1, 64),
+                      "Hidden units of the learned prolongation's per-edge "
+                      "perceptron.");
     prm.declare_entry("Cycle",
                       "V",
                       Patterns::Selection("V|W|K"),
@@ -138,6 +154,8 @@ namespace dealii_learned
     settings.learning_rate       = prm.get_double("Learning rate");
     settings.loss                = prm.get("Loss");
     settings.unrolled_steps      = prm.get_integer("Unrolled steps");
+    settings.learn_prolongation  = prm.get_bool("Learn prolongation");
+    settings.prolongation_hidden = prm.get_integer("Prolongation hidden width");
     hidden_width                 = prm.get_integer("Hidden width");
     smoothing_layers             = prm.get_integer("Smoothing layers");
     cycle                        = prm.get("Cycle");
@@ -218,7 +236,11 @@ namespace dealii_learned
                       start.hierarchy.prolongation_truncation ==
                         prolongation_truncation &&
                       start.hierarchy.prolongation_max_entries ==
-                        prolongation_max_entries,
+                        prolongation_max_entries &&
+                      start.hierarchy.prolongation_smoothing.hidden ==
+                        (settings.learn_prolongation ?
+                           settings.prolongation_hidden :
+                           0u),
                     ExcMessage("The checkpoint weights '" + file +
                                "' do not belong to epoch " +
                                std::to_string(context.epochs_completed) +
@@ -346,6 +368,9 @@ namespace dealii_learned
                     settings.loss == "solver" ?
                       "solver:" + std::to_string(settings.unrolled_steps) :
                       settings.loss}};
+    if (settings.learn_prolongation)
+      data_origin["learned_prolongation"] =
+        "hidden:" + std::to_string(settings.prolongation_hidden);
   }
 
 

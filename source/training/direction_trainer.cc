@@ -9,8 +9,10 @@
 #include <dealii-learned/base/trilinos_rows.h>
 #include <dealii-learned/training/direction_trainer.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "torch_archives.h"
 
@@ -21,6 +23,7 @@ namespace dealii_learned
   namespace
   {
     const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+    const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
 
     /** A serial Trilinos matrix as a torch CSR tensor. */
     torch::Tensor
@@ -38,7 +41,6 @@ namespace dealii_learned
                                 });
           rows.push_back(cols.size());
         }
-      const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
       return torch::sparse_csr_tensor(torch::tensor(rows, i64),
                                       torch::tensor(cols, i64),
                                       torch::tensor(values, f64),
@@ -68,7 +70,6 @@ namespace dealii_learned
             }
           rows.push_back(cols.size());
         }
-      const auto i64 = torch::TensorOptions().dtype(torch::kInt64);
       return torch::sparse_csr_tensor(torch::tensor(rows, i64),
                                       torch::tensor(cols, i64),
                                       torch::tensor(values, f64),
@@ -95,14 +96,80 @@ namespace dealii_learned
     }
 
 
+    /**
+     * A sparse matrix of the forward pass: a constant CSR tensor, or
+     * rows, columns and values (whose values may carry gradients: the
+     * learned prolongation's and its Galerkin products'), applied by a
+     * gather and a scatter.
+     */
+    struct SparseOperator
+    {
+      torch::Tensor csr;
+      torch::Tensor rows, cols, values;
+      int64_t       n_rows = 0;
+
+      torch::Tensor
+      operator*(const torch::Tensor &y) const
+      {
+        if (csr.defined())
+          return torch::matmul(csr, y);
+        return torch::zeros({n_rows, y.size(1)}, f64)
+          .index_add(0, rows, values.unsqueeze(1) * y.index_select(0, cols));
+      }
+    };
+
+
     /** One level of the network's hierarchy as tensors. */
     struct Level
     {
-      torch::Tensor M;  // unit-diagonal level matrix
-      torch::Tensor P;  // prolongation to this level from the next
-      torch::Tensor PT; // its transpose
-      torch::Tensor S;  // scaling of the next level, n_{l+1} x 1
+      SparseOperator M;  // unit-diagonal level matrix
+      SparseOperator P;  // prolongation to this level from the next
+      SparseOperator PT; // its transpose
+      torch::Tensor  S;  // scaling of the next level, n_{l+1} x 1
     };
+
+
+    /**
+     * What the learned prolongation takes from the hierarchy built with
+     * the current weights (constant between refreshes), for one level but
+     * the coarsest.
+     */
+    struct LevelConstants
+    {
+      // The tentative prolongation P_0 in CSR: row pointers, columns and
+      // values, and the row of each entry.
+      torch::Tensor p0_start, p0_cols, p0_values, p0_rows;
+      // The first coarse unknown of each row's aggregate (-1: none).
+      torch::Tensor aggregate;
+      // Rows that are smoothed (their P row has entries).
+      torch::Tensor smoothed;
+      // The pattern of P: sorted keys row * n_coarse + column.
+      torch::Tensor keys, p_rows, p_cols;
+      int64_t       n_rows = 0, n_coarse = 0;
+      // Rows of P truncated to the pattern keep their full sums.
+      bool truncated = false;
+      // The scaling of the next level (its spectrum normalisation
+      // included), n_{l+1}.
+      torch::Tensor next_scaling;
+    };
+
+
+    /** The entries of a serial Trilinos matrix as (rows, cols, values). */
+    std::array<torch::Tensor, 3>
+    to_coo(const TrilinosWrappers::SparseMatrix &M)
+    {
+      std::vector<int64_t> rows, cols;
+      std::vector<double>  values;
+      for (unsigned int i = 0; i < M.m(); ++i)
+        for_each_entry_in_row(M, i, [&](const auto column, const double value) {
+          rows.push_back(i);
+          cols.push_back(column);
+          values.push_back(value);
+        });
+      return {torch::tensor(rows, i64),
+              torch::tensor(cols, i64),
+              torch::tensor(values, f64)};
+    }
 
 
     struct Sample
@@ -167,6 +234,96 @@ namespace dealii_learned
         s.b    = b.item<double>();
       }
     };
+
+
+    /** Leaves of the autograd graph for the per-edge prolongation
+     *  smoothing (ProlongationSmoothing). */
+    struct EdgeParameters
+    {
+      torch::Tensor W, bias, w, b;
+
+      explicit EdgeParameters(const ProlongationSmoothing &s)
+      {
+        assign_new(s);
+      }
+
+      void
+      assign_new(const ProlongationSmoothing &s)
+      {
+        W    = torch::tensor(s.W, f64).reshape({int64_t(s.hidden), 3});
+        bias = torch::tensor(s.bias, f64);
+        w    = torch::tensor(s.w, f64);
+        b    = torch::tensor({s.b}, f64);
+        for (auto *t : {&W, &bias, &w, &b})
+          t->set_requires_grad(true);
+      }
+
+      std::vector<torch::Tensor>
+      list() const
+      {
+        return {W, bias, w, b};
+      }
+
+      void
+      assign(const ProlongationSmoothing &s)
+      {
+        torch::NoGradGuard no_grad;
+        AssertThrow(int64_t(s.W.size()) == W.numel() &&
+                      int64_t(s.w.size()) == w.numel(),
+                    ExcMessage("DirectionTrainer: the prolongation smoothing "
+                               "to set has another width than the "
+                               "trainer's."));
+        W.copy_(torch::tensor(s.W, f64).reshape(W.sizes()));
+        bias.copy_(torch::tensor(s.bias, f64));
+        w.copy_(torch::tensor(s.w, f64));
+        b.fill_(s.b);
+      }
+
+      void
+      store(ProlongationSmoothing &s) const
+      {
+        const auto copy = [](const torch::Tensor &t) {
+          const auto c = t.detach().contiguous();
+          return std::vector<double>(c.data_ptr<double>(),
+                                     c.data_ptr<double>() + c.numel());
+        };
+        s.hidden = W.size(0);
+        s.W      = copy(W);
+        s.bias   = copy(bias);
+        s.w      = copy(w);
+        s.b      = b.item<double>();
+      }
+
+      /** The factor 1 + tanh(...) of ProlongationSmoothing::factor() for
+       *  edges with features @p F (n x 3). */
+      torch::Tensor
+      factor(const torch::Tensor &F) const
+      {
+        const auto h = torch::relu(torch::matmul(F, W.t()) + bias);
+        return 1. + torch::tanh(torch::matmul(h, w) + b);
+      }
+    };
+
+
+    /** Small random first-layer weights, the output weights zero: the
+     *  factor starts at 1 (smoothed aggregation's one omega). */
+    ProlongationSmoothing
+    initial_smoothing(const unsigned int hidden, const unsigned int seed)
+    {
+      auto generator = at::detail::createCPUGenerator(seed + 7919u);
+      const auto draw = [&](const int64_t n, const double scale) {
+        const auto t = torch::randn({n}, generator, f64) * scale;
+        return std::vector<double>(t.data_ptr<double>(),
+                                   t.data_ptr<double>() + n);
+      };
+      ProlongationSmoothing s;
+      s.hidden = hidden;
+      s.W      = draw(3 * int64_t(hidden), 1.);
+      s.bias   = draw(hidden, 0.1);
+      s.w.assign(hidden, 0.);
+      s.b = 0.;
+      return s;
+    }
   } // namespace
 
 
@@ -183,11 +340,23 @@ namespace dealii_learned
     /** Steps of train_step() so far (which matrix is next). */
     unsigned int steps = 0;
 
+    /** The learned prolongation's leaves (learn_prolongation only). */
+    std::unique_ptr<EdgeParameters> edges;
+    /** The edge weights changed since the hierarchies were built. */
+    bool stale = false;
+
     struct MatrixData
     {
       torch::Tensor      A;  // original matrix
       torch::Tensor      s0; // D^{-1/2}, n x 1
       std::vector<Level> levels;
+      // For the learned prolongation: the matrix and its structure (to
+      // rebuild the hierarchy with new weights), level 0's entries, and
+      // what the hierarchy gives per level.
+      std::shared_ptr<const TrilinosWrappers::SparseMatrix> matrix;
+      SystemStructure                                       structure;
+      std::array<torch::Tensor, 3>                          level0;
+      std::vector<LevelConstants>                           constants;
     };
     std::vector<MatrixData> matrices;
     std::vector<Sample>     samples;
@@ -208,6 +377,16 @@ namespace dealii_learned
       for (const auto *p : {&pre, &post, &coarse})
         for (const auto &t : p->list())
           parameters.push_back(t);
+      if (settings.learn_prolongation)
+        {
+          auto &smoothing = this->start.hierarchy.prolongation_smoothing;
+          if (smoothing.empty())
+            smoothing = initial_smoothing(std::max(1u, settings.prolongation_hidden),
+                                          settings.seed);
+          edges = std::make_unique<EdgeParameters>(smoothing);
+          for (const auto &t : edges->list())
+            parameters.push_back(t);
+        }
       optimizer = std::make_unique<torch::optim::Adam>(
         parameters, torch::optim::AdamOptions(settings.learning_rate));
     }
@@ -216,7 +395,7 @@ namespace dealii_learned
     /** The same layer as DirectionNetwork::smooth(), on a batch. */
     torch::Tensor
     smooth(const LayerParameters &p,
-           const torch::Tensor   &M,
+           const SparseOperator  &M,
            const torch::Tensor   &v,
            torch::Tensor          y,
            const unsigned int     n_layers) const
@@ -230,8 +409,8 @@ namespace dealii_learned
         torch::where(square > 0, square, torch::ones_like(square)).sqrt();
       for (unsigned int k = 0; k < n_layers; ++k)
         {
-          const auto residual = v - torch::matmul(M, y);
-          const auto message  = torch::matmul(M, residual);
+          const auto residual = v - M * y;
+          const auto message  = M * residual;
           const auto f0 = residual / sigma, f1 = message / sigma;
           const auto h =
             torch::relu(f0.unsqueeze(-1) * p.W.select(1, 0) +
@@ -244,28 +423,26 @@ namespace dealii_learned
 
 
     torch::Tensor
-    cycle(const MatrixData    &data,
-          const unsigned int   l,
-          const torch::Tensor &v) const
+    cycle(const std::vector<Level> &levels,
+          const unsigned int        l,
+          const torch::Tensor      &v) const
     {
-      const auto &M =
-        l < data.levels.size() ? data.levels[l].M : torch::Tensor();
-      auto y = torch::zeros_like(v);
-      if (l + 1 == data.levels.size())
-        return smooth(coarse, data.levels[l].M, v, y, start.coarse_layers);
+      const auto &M = levels[l].M;
+      auto        y = torch::zeros_like(v);
+      if (l + 1 == levels.size())
+        return smooth(coarse, M, v, y, start.coarse_layers);
       y                    = smooth(pre, M, v, y, start.pre_layers);
-      const auto &L        = data.levels[l];
-      const auto  residual = v - torch::matmul(M, y);
-      const auto  vc       = L.S * torch::matmul(L.PT, residual);
-      auto        yc       = cycle(data, l + 1, vc);
-      if (start.krylov_cycle && l + 2 < data.levels.size())
-        yc = krylov_correction(data, l + 1, vc, yc);
+      const auto &L        = levels[l];
+      const auto  residual = v - M * y;
+      const auto  vc       = L.S * (L.PT * residual);
+      auto        yc       = cycle(levels, l + 1, vc);
+      if (start.krylov_cycle && l + 2 < levels.size())
+        yc = krylov_correction(levels, l + 1, vc, yc);
       // W-cycle and beyond: more coarse cycles on the residual left.
-      else if (l + 2 < data.levels.size())
+      else if (l + 2 < levels.size())
         for (unsigned int k = 1; k < start.cycle_index; ++k)
-          yc = yc +
-               cycle(data, l + 1, vc - torch::matmul(data.levels[l + 1].M, yc));
-      y = y + coarse_correction_scale * torch::matmul(L.P, L.S * yc);
+          yc = yc + cycle(levels, l + 1, vc - levels[l + 1].M * yc);
+      y = y + coarse_correction_scale * (L.P * (L.S * yc));
       return smooth(post, M, v, y, start.post_layers);
     }
 
@@ -273,20 +450,20 @@ namespace dealii_learned
     /** The same as DirectionNetwork::krylov_correction(), column by
      *  column: two flexible CG steps on M z = v with c = B v given. */
     torch::Tensor
-    krylov_correction(const MatrixData    &data,
-                      const unsigned int   l,
-                      const torch::Tensor &v,
-                      const torch::Tensor &c) const
+    krylov_correction(const std::vector<Level> &levels,
+                      const unsigned int        l,
+                      const torch::Tensor      &v,
+                      const torch::Tensor      &c) const
     {
-      const auto &M      = data.levels[l].M;
-      const auto  t      = torch::matmul(M, c);
+      const auto &M      = levels[l].M;
+      const auto  t      = M * c;
       const auto  rho    = (c * t).sum(0, true);
       const auto  alpha1 = (c * v).sum(0, true);
       const auto  usable = (rho > 0).logical_and(torch::isfinite(rho));
       const auto  rho_s  = torch::where(usable, rho, torch::ones_like(rho));
       const auto  v2     = v - alpha1 / rho_s * t;
-      const auto  d      = cycle(data, l, v2);
-      const auto  u      = torch::matmul(M, d);
+      const auto  d      = cycle(levels, l, v2);
+      const auto  u      = M * d;
       const auto  gamma  = (d * t).sum(0, true);
       const auto  du     = (d * u).sum(0, true);
       const auto  beta   = du - gamma * gamma / rho_s;
@@ -303,9 +480,130 @@ namespace dealii_learned
 
 
     torch::Tensor
-    forward(const MatrixData &data, const torch::Tensor &r) const
+    forward(const MatrixData         &data,
+            const std::vector<Level> &levels,
+            const torch::Tensor      &r) const
     {
-      return data.s0 * cycle(data, 0, data.s0 * r);
+      return data.s0 * cycle(levels, 0, data.s0 * r);
+    }
+
+
+    /**
+     * The levels of @p data for the current weights: the constant ones of
+     * the hierarchy, or, when the prolongation smoothing is learned, the
+     * prolongations and coarse matrices computed here from the edge
+     * weights (so that gradients reach them):
+     *
+     *   P = P_0 - (Omega .* Â) P_0, truncated to the hierarchy's pattern
+     *   with the full rows' sums where the hierarchy truncates,
+     *   Â_{l+1} = S (P^T Â P) S.
+     */
+    std::vector<Level>
+    levels_of(const MatrixData &data) const
+    {
+      if (!edges)
+        return data.levels;
+      std::vector<Level> levels(data.levels.size());
+      // The current level's entries.
+      torch::Tensor rows = data.level0[0], cols = data.level0[1],
+                    values = data.level0[2];
+      const double omega   = start.hierarchy.prolongation_damping;
+      for (std::size_t l = 0; l < levels.size(); ++l)
+        {
+          const int64_t n = l == 0 ? data.A.size(0) : data.constants[l - 1].n_coarse;
+          levels[l].M = l == 0 ? data.levels[0].M :
+                                 SparseOperator{torch::Tensor(), rows, cols, values, n};
+          if (l + 1 == levels.size())
+            break;
+          const LevelConstants &K = data.constants[l];
+          // Edge weights from the edge features, on the smoothed rows.
+          const auto agg_i = K.aggregate.index_select(0, rows);
+          const auto agg_j = K.aggregate.index_select(0, cols);
+          const auto same  = (agg_i == agg_j).logical_and(agg_i >= 0);
+          const auto F     = torch::stack({values.detach(),
+                                           same.to(torch::kFloat64),
+                                           (rows == cols).to(torch::kFloat64)},
+                                          1);
+          const auto coefficient =
+            torch::where(K.smoothed.index_select(0, rows),
+                         -omega * edges->factor(F) * values,
+                         torch::zeros_like(values));
+          // Each edge (i, j) times the entries of P_0's row j.
+          const auto start_j = K.p0_start.index_select(0, cols);
+          const auto count =
+            K.p0_start.index_select(0, cols + 1) - start_j;
+          const auto edge   = torch::repeat_interleave(count);
+          const auto first  = (torch::cumsum(count, 0) - count).index_select(0, edge);
+          const auto entry  = start_j.index_select(0, edge) +
+                             torch::arange(edge.size(0), i64) - first;
+          const auto c_rows = rows.index_select(0, edge);
+          const auto c_cols = K.p0_cols.index_select(0, entry);
+          const auto c_values = coefficient.index_select(0, edge) *
+                                K.p0_values.index_select(0, entry);
+          // Into P's pattern (entries outside it were truncated).
+          const int64_t n_entries = K.keys.size(0);
+          const auto    slot_of   = [&](const torch::Tensor &key) {
+            const auto slot  = torch::searchsorted(K.keys, key);
+            const auto clamped = slot.clamp_max(std::max<int64_t>(n_entries - 1, 0));
+            const auto found = (slot < n_entries).logical_and(
+              K.keys.index_select(0, clamped) == key);
+            return std::make_pair(clamped, found);
+          };
+          const auto [own_slot, own_found] =
+            slot_of(K.p0_rows * K.n_coarse + K.p0_cols);
+          const auto [c_slot, c_found] = slot_of(c_rows * K.n_coarse + c_cols);
+          auto P_values =
+            torch::zeros({n_entries}, f64)
+              .index_add(0,
+                         own_slot,
+                         torch::where(own_found, K.p0_values,
+                                      torch::zeros_like(K.p0_values)))
+              .index_add(0,
+                         c_slot,
+                         torch::where(c_found, c_values,
+                                      torch::zeros_like(c_values)));
+          if (K.truncated)
+            {
+              const auto full = torch::zeros({n}, f64)
+                                  .index_add(0, K.p0_rows, K.p0_values)
+                                  .index_add(0, c_rows, c_values);
+              const auto kept =
+                torch::zeros({n}, f64).index_add(0, K.p_rows, P_values);
+              const auto factor =
+                torch::where(kept != 0.,
+                             full / torch::where(kept != 0., kept,
+                                                 torch::ones_like(kept)),
+                             torch::ones_like(kept));
+              P_values = P_values * factor.index_select(0, K.p_rows);
+            }
+          levels[l].P  = {torch::Tensor(), K.p_rows, K.p_cols, P_values, n};
+          levels[l].PT = {torch::Tensor(), K.p_cols, K.p_rows, P_values, K.n_coarse};
+          levels[l].S  = K.next_scaling.unsqueeze(1);
+
+          // The Galerkin product, scaled.
+          const auto M_sparse =
+            at::sparse_coo_tensor(torch::stack({rows, cols}), values, {n, n})
+              .coalesce();
+          const auto P_sparse =
+            at::sparse_coo_tensor(torch::stack({K.p_rows, K.p_cols}),
+                                  P_values,
+                                  {n, K.n_coarse})
+              .coalesce();
+          const auto PT_sparse =
+            at::sparse_coo_tensor(torch::stack({K.p_cols, K.p_rows}),
+                                  P_values,
+                                  {K.n_coarse, n})
+              .coalesce();
+          const auto G =
+            at::_sparse_mm(PT_sparse, at::_sparse_mm(M_sparse, P_sparse))
+              .coalesce();
+          const auto indices = G.indices();
+          rows               = indices[0];
+          cols               = indices[1];
+          values = G.values() * K.next_scaling.index_select(0, rows) *
+                   K.next_scaling.index_select(0, cols);
+        }
+      return levels;
     }
 
 
@@ -316,16 +614,125 @@ namespace dealii_learned
          const torch::Tensor &B,
          const torch::Tensor &X) const
     {
-      return settings.loss == "solver" ? solver_loss(data, B, X) :
-                                         spectral_loss(data, B);
+      const std::vector<Level> levels = levels_of(data);
+      return settings.loss == "solver" ? solver_loss(data, levels, B, X) :
+                                         spectral_loss(data, levels, B);
+    }
+
+
+    /**
+     * The hierarchy of @p A for the current weights, as constant levels
+     * and, when the prolongation smoothing is learned, what levels_of()
+     * takes from it.
+     */
+    void
+    build_hierarchy(MatrixData                           &data,
+                    const TrilinosWrappers::SparseMatrix &A,
+                    const SystemStructure                &structure) const
+    {
+      torch::NoGradGuard                   no_grad;
+      AggregationHierarchy::AdditionalData settings = start.hierarchy;
+      if (edges)
+        {
+          edges->store(settings.prolongation_smoothing);
+          settings.keep_tentative_prolongations = true;
+        }
+      AggregationHierarchy hierarchy;
+      hierarchy.initialize(A, settings, structure);
+      data.s0 = to_tensor(hierarchy.inverse_sqrt_diagonal(0));
+      data.levels.clear();
+      data.constants.clear();
+      for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
+        {
+          Level level;
+          level.M.csr = to_csr(hierarchy.matrix(l));
+          if (l + 1 < hierarchy.n_levels())
+            {
+              const auto &P = hierarchy.prolongation(l);
+              level.P.csr   = to_csr(P);
+              level.PT.csr  = to_csr_transpose(P);
+              level.S       = to_tensor(hierarchy.inverse_sqrt_diagonal(l + 1));
+            }
+          data.levels.push_back(level);
+        }
+      if (!edges)
+        return;
+      data.level0 = to_coo(hierarchy.matrix(0));
+      const bool scalar = structure.n_components <= 1;
+      for (unsigned int l = 0; l + 1 < hierarchy.n_levels(); ++l)
+        {
+          LevelConstants K;
+          const auto    &P0 = hierarchy.tentative_prolongation(l);
+          const auto    &P  = hierarchy.prolongation(l);
+          K.n_rows          = P0.m();
+          K.n_coarse        = P0.n();
+          std::vector<int64_t> start_of{0}, p0_cols, p0_rows, aggregate;
+          std::vector<double>  p0_values;
+          for (unsigned int i = 0; i < P0.m(); ++i)
+            {
+              int64_t first = -1;
+              for_each_entry_in_row(P0, i, [&](const auto J, const double v) {
+                p0_cols.push_back(J);
+                p0_rows.push_back(i);
+                p0_values.push_back(v);
+                first = first < 0 ? int64_t(J) : std::min<int64_t>(first, J);
+              });
+              start_of.push_back(p0_cols.size());
+              aggregate.push_back(first);
+            }
+          K.p0_start  = torch::tensor(start_of, i64);
+          K.p0_cols   = torch::tensor(p0_cols, i64);
+          K.p0_rows   = torch::tensor(p0_rows, i64);
+          K.p0_values = torch::tensor(p0_values, f64);
+          K.aggregate = torch::tensor(aggregate, i64);
+          const auto entries = to_coo(P);
+          auto       keys    = entries[0] * K.n_coarse + entries[1];
+          keys               = std::get<0>(torch::sort(keys));
+          K.keys             = keys;
+          K.p_rows           = torch::div(keys, K.n_coarse, "floor");
+          K.p_cols           = keys - K.p_rows * K.n_coarse;
+          K.smoothed =
+            torch::zeros({K.n_rows}, i64)
+              .index_add(0, K.p_rows, torch::ones_like(K.p_rows)) > 0;
+          K.truncated = scalar && l == 0 &&
+                        (settings.prolongation_truncation > 0. ||
+                         settings.prolongation_max_entries > 0);
+          K.next_scaling =
+            to_tensor(hierarchy.inverse_sqrt_diagonal(l + 1)).squeeze(1);
+          data.constants.push_back(std::move(K));
+        }
+    }
+
+
+    /** Builds every matrix's hierarchy anew with the current weights, if
+     *  they are learned and changed since. */
+    void
+    refresh_hierarchies()
+    {
+      if (!edges || !stale)
+        return;
+      for (auto &data : matrices)
+        build_hierarchy(data, *data.matrix, data.structure);
+      stale = false;
+    }
+
+
+    /** The same for matrix @p m only, before its training steps. */
+    void
+    refresh_hierarchy(const unsigned int m)
+    {
+      if (edges)
+        build_hierarchy(matrices[m], *matrices[m].matrix, matrices[m].structure);
     }
 
 
     /** Mean over the batch of | b - (q.b / q.Aq) A q |^2. */
     torch::Tensor
-    spectral_loss(const MatrixData &data, const torch::Tensor &B) const
+    spectral_loss(const MatrixData         &data,
+                  const std::vector<Level> &levels,
+                  const torch::Tensor      &B) const
     {
-      const auto Q     = forward(data, B);
+      const auto Q     = forward(data, levels, B);
       const auto AQ    = torch::matmul(data.A, Q);
       const auto alpha = (Q * B).sum(0, true) / (Q * AQ).sum(0, true);
       return (B - alpha * AQ).pow(2).sum(0).mean();
@@ -340,9 +747,10 @@ namespace dealii_learned
      * residual (made A-orthogonal in turn).
      */
     torch::Tensor
-    solver_loss(const MatrixData    &data,
-                const torch::Tensor &B,
-                const torch::Tensor &X) const
+    solver_loss(const MatrixData         &data,
+                const std::vector<Level> &levels,
+                const torch::Tensor      &B,
+                const torch::Tensor      &X) const
     {
       struct Kept
       {
@@ -373,7 +781,7 @@ namespace dealii_learned
         {
           const auto norm = r.norm(2, 0, true);
           const auto safe = torch::where(norm > 0, norm, torch::ones_like(norm));
-          auto       q    = forward(data, r / safe);
+          auto       q    = forward(data, levels, r / safe);
           auto       Aq   = torch::matmul(data.A, q);
           orthogonalise(q, Aq);
           auto qAq    = (q * Aq).sum(0, true);
@@ -507,26 +915,17 @@ namespace dealii_learned
     AssertThrow(A.locally_owned_range_indices().n_elements() == A.m(),
                 ExcMessage("DirectionTrainer: training matrices must live on "
                            "one MPI rank."));
-    torch::NoGradGuard   no_grad;
-    AggregationHierarchy hierarchy;
-    hierarchy.initialize(A, impl->start.hierarchy, structure);
-
+    torch::NoGradGuard         no_grad;
     Implementation::MatrixData data;
-    data.A  = to_csr(A);
-    data.s0 = to_tensor(hierarchy.inverse_sqrt_diagonal(0));
-    for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
+    data.A = to_csr(A);
+    if (impl->edges)
       {
-        Level level;
-        level.M = to_csr(hierarchy.matrix(l));
-        if (l + 1 < hierarchy.n_levels())
-          {
-            const auto &P = hierarchy.prolongation(l);
-            level.P       = to_csr(P);
-            level.PT      = to_csr_transpose(P);
-            level.S       = to_tensor(hierarchy.inverse_sqrt_diagonal(l + 1));
-          }
-        data.levels.push_back(level);
+        auto copy = std::make_shared<TrilinosWrappers::SparseMatrix>();
+        copy->copy_from(A);
+        data.matrix    = copy;
+        data.structure = structure;
       }
+    impl->build_hierarchy(data, A, structure);
 
     // Right-hand sides: random combinations of Ritz vectors, the lower half
     // of the spectrum weighted up, normalised.
@@ -599,6 +998,7 @@ namespace dealii_learned
     std::vector<const Sample *> batch;
     for (std::size_t i = 0; i < n; ++i)
       batch.push_back(columns[index[i]]);
+    impl->refresh_hierarchy(m);
     impl->optimizer->zero_grad();
     const auto   L     = impl->batch_loss(m, batch);
     const double value = L.item<double>();
@@ -609,6 +1009,7 @@ namespace dealii_learned
                            "learning rate."));
     L.backward();
     impl->optimizer->step();
+    impl->stale = true;
     return value;
   }
 
@@ -619,6 +1020,11 @@ namespace dealii_learned
     impl->pre.assign(model.pre);
     impl->post.assign(model.post);
     impl->coarse.assign(model.coarse);
+    if (impl->edges)
+      {
+        impl->edges->assign(model.hierarchy.prolongation_smoothing);
+        impl->stale = true;
+      }
     torch::NoGradGuard no_grad;
     impl->coarse_correction_scale.fill_(model.coarse_correction_scale);
   }
@@ -666,6 +1072,9 @@ namespace dealii_learned
     unsigned int count = 0;
     for (unsigned int m = 0; m < impl->matrices.size(); ++m)
       {
+        // The learned prolongation: aggregates, patterns and scalings of
+        // the current weights.
+        impl->refresh_hierarchy(m);
         std::vector<const Sample *> batch;
         const auto                  step = [&]() {
           impl->optimizer->zero_grad();
@@ -676,6 +1085,7 @@ namespace dealii_learned
                                  "the learning rate."));
           L.backward();
           impl->optimizer->step();
+          impl->stale = true;
           total += value * batch.size();
           count += batch.size();
           batch.clear();
@@ -748,6 +1158,7 @@ namespace dealii_learned
   double
   DirectionTrainer::evaluate() const
   {
+    impl->refresh_hierarchies();
     torch::NoGradGuard no_grad;
     double             total = 0.;
     for (unsigned int m = 0; m < impl->matrices.size(); ++m)
@@ -770,6 +1181,8 @@ namespace dealii_learned
     impl->post.store(m.post);
     impl->coarse.store(m.coarse);
     m.coarse_correction_scale = impl->coarse_correction_scale.item<double>();
+    if (impl->edges)
+      impl->edges->store(m.hierarchy.prolongation_smoothing);
     m.metadata["trained"]     = "yes";
     return m;
   }
@@ -780,9 +1193,11 @@ namespace dealii_learned
                           const std::vector<double> &r) const
   {
     AssertIndexRange(matrix, impl->matrices.size());
+    impl->refresh_hierarchies();
     torch::NoGradGuard no_grad;
-    const auto q =
-      impl->forward(impl->matrices[matrix], to_column(r)).contiguous();
+    const auto &data = impl->matrices[matrix];
+    const auto  q =
+      impl->forward(data, impl->levels_of(data), to_column(r)).contiguous();
     return std::vector<double>(q.data_ptr<double>(),
                                q.data_ptr<double>() + q.numel());
   }
@@ -802,6 +1217,7 @@ namespace dealii_learned
                   (impl->settings.loss != "solver" || int64_t(x.size()) == n),
                 ExcMessage("DirectionTrainer::loss: b (and x for the solver "
                            "loss) must have the training matrix's size."));
+    impl->refresh_hierarchies();
     torch::NoGradGuard no_grad;
     return impl
       ->loss(impl->matrices[matrix],

@@ -70,6 +70,60 @@ namespace dealii_learned
    * problems (the aggregates' Gram matrices are summed by their owner, so
    * the sums, not the decisions, may differ in rounding).
    */
+  /**
+   * Learned per-edge weights of the prolongation smoothing: smoothed
+   * aggregation with one damping omega per level,
+   * P = (I - omega Â) P_0, becomes
+   *
+   *   P_iJ = P0_iJ - sum_j omega_ij Â_ij P0_jJ,
+   *   omega_ij = omega (1 + tanh(w . relu(W f_ij + c) + b)),
+   *
+   * with the edge features f_ij = (Â_ij, [i and j in the same aggregate],
+   * [i = j]) of the level's normalised matrix. P keeps its sparsity, so a
+   * cycle costs what it costs with one omega; each weight lies in
+   * (0, 2 omega). This is the learned prolongation of Luz et al. (ICML
+   * 2020) and Greenfeld et al. (ICML 2019) carried into smoothed
+   * aggregation; the weights are trained through the solver with the
+   * direction network (Training/direction-network/Learn prolongation) and
+   * saved in its model file. The features are the matrix entry and flags
+   * of the edge only, so the hierarchy stays independent of the partition.
+   * Empty (hidden 0, the default): omega_ij = omega.
+   */
+  struct ProlongationSmoothing
+  {
+    unsigned int        hidden = 0;
+    std::vector<double> W;    // hidden x 3, row-major
+    std::vector<double> bias; // hidden
+    std::vector<double> w;    // hidden
+    double              b = 0.;
+
+    bool
+    empty() const
+    {
+      return hidden == 0;
+    }
+
+    /** 1 + tanh(...): the factor on omega of the edge with matrix entry
+     *  @p entry. */
+    double
+    factor(const double entry,
+           const bool   same_aggregate,
+           const bool   diagonal) const;
+
+    /** 5 hidden + 1, or 0 when empty. */
+    std::size_t
+    n_parameters() const;
+
+    /** Parameters in a fixed order (W, bias, w, b). */
+    std::vector<double>
+    flatten() const;
+
+    /** Reads n_parameters() values from @p position on (hidden set). */
+    void
+    unflatten(const std::vector<double> &values, std::size_t &position);
+  };
+
+
   class AggregationHierarchy
   {
   public:
@@ -166,6 +220,17 @@ namespace dealii_learned
       double system_strength_threshold = -1.;
       int    system_max_aggregate_size = -1;
       /** @} */
+
+      /** Learned per-edge prolongation smoothing (empty: one omega). */
+      ProlongationSmoothing prolongation_smoothing;
+
+      /**
+       * Keep the tentative prolongations P_0 (before smoothing) for
+       * tentative_prolongation(): the trainer of the learned smoothing
+       * rebuilds P from them. Off by default (a copy of each P's
+       * aggregate structure).
+       */
+      bool keep_tentative_prolongations = false;
     };
 
     /**
@@ -218,6 +283,16 @@ namespace dealii_learned
     /** P from level @p level + 1 to level @p level. */
     const dealii::TrilinosWrappers::SparseMatrix &
     prolongation(const unsigned int level) const;
+
+    /**
+     * The tentative prolongation P_0 from level @p level + 1 to level
+     * @p level, before smoothing and truncation (the scaled near-null
+     * space on each aggregate); only if AdditionalData::
+     * keep_tentative_prolongations was set (throws otherwise), as the
+     * last initialize() built it (reinit_values() does not update it).
+     */
+    const dealii::TrilinosWrappers::SparseMatrix &
+    tentative_prolongation(const unsigned int level) const;
 
     /**
      * The scaling that made level @p level unit-diagonal: D^{-1/2} of A on
@@ -321,6 +396,8 @@ namespace dealii_learned
     SetupTimes                                          times;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> matrices;
     std::vector<dealii::TrilinosWrappers::SparseMatrix> prolongations;
+    /** P_0 per level, if kept (keep_tentative_prolongations). */
+    std::vector<dealii::TrilinosWrappers::SparseMatrix> tentative;
     std::vector<dealii::IndexSet>                       owned;
     std::vector<dealii::TrilinosWrappers::MPI::Vector>  scalings;
     /** Per level but the coarsest: the aggregate (coarse index) of each

@@ -40,6 +40,21 @@ namespace dealii_learned
     /** Directions each unrolled step is A-orthogonal to (the dcdm solver's
      *  default 'Kept directions'). */
     unsigned int kept_directions = 2;
+    /**
+     * Learn the prolongation smoothing's per-edge weights
+     * (ProlongationSmoothing) jointly with the smoothers: the hierarchy's
+     * prolongations and Galerkin products are rebuilt in LibTorch from the
+     * weights in every batch, so the gradient of the loss reaches them.
+     * The aggregates, the patterns, the tentative prolongations and the
+     * coarse levels' scalings are taken from the hierarchy that
+     * AggregationHierarchy builds with the current weights, rebuilt before
+     * each matrix's batches of an epoch (and before train_step() on it),
+     * and before evaluate(), apply() and loss() if the weights changed.
+     */
+    bool learn_prolongation = false;
+    /** Hidden units of the per-edge perceptron, if the start model has no
+     *  prolongation smoothing yet. */
+    unsigned int prolongation_hidden = 8;
   };
 
 
