@@ -241,7 +241,7 @@ namespace dealii_learned
       std::vector<std::size_t> start(n_rows + 1, 0);
       std::vector<Index>       coarse_columns;
       std::vector<double>      values;
-      std::vector<double>      magnitudes;
+      std::vector<double>      magnitudes, weights;
       coarse_columns.reserve(6 * n_rows);
       values.reserve(6 * n_rows);
       const auto add =
@@ -267,22 +267,56 @@ namespace dealii_learned
                   double *entries   = nullptr;
                   int    *indices   = nullptr;
                   E.ExtractMyRowView(i, n_entries, entries, indices);
-                  const long long own = static_cast<long long>(coarse_of[i]);
-                  const long long row = E.GRID64(static_cast<int>(i));
-                  for (int k = 0; k < n_entries; ++k)
-                    if (column_aggregate[indices[k]] >= 0)
+                  if (smoothing.empty())
+                    for (int k = 0; k < n_entries; ++k)
                       {
-                        const double weight =
-                          smoothing.empty() ?
-                            omega :
-                            omega * smoothing.factor(
-                                      entries[k],
-                                      column_aggregate[indices[k]] == own,
-                                      columns.GID64(indices[k]) == row);
-                        add(row_start,
-                            column_aggregate[indices[k]],
-                            -weight * entries[k] * column_kernel[indices[k]]);
+                        if (column_aggregate[indices[k]] >= 0)
+                          add(row_start,
+                              column_aggregate[indices[k]],
+                              -omega * entries[k] *
+                                column_kernel[indices[k]]);
                       }
+                  else
+                    {
+                      // The learned weights (see ProlongationSmoothing):
+                      // f_ij on the off-diagonal entries, what they leave
+                      // of Â_ij k_j lumped into the diagonal, and the
+                      // row's factor g_i on all.
+                      const long long own =
+                        static_cast<long long>(coarse_of[i]);
+                      const long long row = E.GRID64(static_cast<int>(i));
+                      double row_factor = 1., lumped = 0.;
+                      weights.resize(n_entries);
+                      for (int k = 0; k < n_entries; ++k)
+                        {
+                          const bool diagonal =
+                            columns.GID64(indices[k]) == row;
+                          weights[k] = smoothing.factor(
+                            entries[k],
+                            diagonal || column_aggregate[indices[k]] == own,
+                            diagonal);
+                          if (diagonal)
+                            row_factor = weights[k];
+                          else if (column_aggregate[indices[k]] >= 0)
+                            lumped += (1. - weights[k]) * entries[k] *
+                                      column_kernel[indices[k]];
+                        }
+                      for (int k = 0; k < n_entries; ++k)
+                        if (column_aggregate[indices[k]] >= 0)
+                          {
+                            const bool diagonal =
+                              columns.GID64(indices[k]) == row;
+                            const double term =
+                              diagonal ?
+                                entries[k] * column_kernel[indices[k]] +
+                                  lumped :
+                                weights[k] * entries[k] *
+                                  column_kernel[indices[k]];
+                            add(row_start,
+                                column_aggregate[indices[k]],
+                                -omega * row_factor * term);
+                          }
+                    }
                 }
               if (truncation > 0. || max_entries > 0)
                 truncate_row(coarse_columns,

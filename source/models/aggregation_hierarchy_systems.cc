@@ -611,23 +611,23 @@ namespace dealii_learned
               double *entries = nullptr;
               int    *indices = nullptr;
               E.ExtractMyRowView(static_cast<int>(i), length, entries, indices);
-              const long long own =
-                basis.first_coarse[i] == numbers::invalid_dof_index ?
-                  -1 :
-                  static_cast<long long>(basis.first_coarse[i]);
-              const long long row = E.GRID64(static_cast<int>(i));
+              // Learned smoothing: the row's factor g_i (of its diagonal
+              // entry) only, which keeps the whole near-null space
+              // (ProlongationSmoothing).
+              double weight = omega;
+              if (!smoothing.empty())
+                {
+                  const long long row = E.GRID64(static_cast<int>(i));
+                  for (int e = 0; e < length; ++e)
+                    if (E.GCID64(indices[e]) == row)
+                      weight = omega * smoothing.factor(entries[e], true, true);
+                }
               for (int e = 0; e < length; ++e)
                 {
                   const int       c     = indices[e];
                   const long long first = std::llround((*at_columns)[0][c]);
                   if (first < 0)
                     continue;
-                  const double weight =
-                    smoothing.empty() ?
-                      omega :
-                      omega * smoothing.factor(entries[e],
-                                               first == own,
-                                               E.GCID64(c) == row);
                   add(first,
                       static_cast<unsigned int>(
                         std::llround((*at_columns)[1][c])),

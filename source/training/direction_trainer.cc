@@ -148,6 +148,8 @@ namespace dealii_learned
       int64_t       n_rows = 0, n_coarse = 0;
       // Rows of P truncated to the pattern keep their full sums.
       bool truncated = false;
+      // A scalar level (one near-kernel vector), not a system's.
+      bool scalar = true;
       // The scaling of the next level (its spectrum normalisation
       // included), n_{l+1}.
       torch::Tensor next_scaling;
@@ -524,9 +526,40 @@ namespace dealii_learned
                                            same.to(torch::kFloat64),
                                            (rows == cols).to(torch::kFloat64)},
                                           1);
+          // As ProlongationSmoothing defines them: the row factors g_i
+          // (of the diagonal entries) on all terms and, in a scalar
+          // hierarchy, the edge factors f_ij off the diagonal with what
+          // they leave lumped into the diagonal.
+          const auto f        = edges->factor(F);
+          const auto diagonal = rows == cols;
+          const auto g        = torch::ones({n}, f64).index_put(
+            {rows.masked_select(diagonal)}, f.masked_select(diagonal));
+          torch::Tensor term = values;
+          if (K.scalar)
+            {
+              const auto kernel =
+                torch::zeros({n}, f64).index_add(0, K.p0_rows, K.p0_values);
+              const auto k_j  = kernel.index_select(0, cols);
+              const auto kept = diagonal.logical_not().logical_and(agg_j >= 0);
+              const auto lumped = torch::zeros({n}, f64).index_add(
+                0,
+                rows,
+                torch::where(kept,
+                             (1. - f) * values * k_j,
+                             torch::zeros_like(values)));
+              const auto per_row =
+                torch::where(kernel > 0.,
+                             lumped / torch::where(kernel > 0.,
+                                                   kernel,
+                                                   torch::ones_like(kernel)),
+                             torch::zeros_like(kernel));
+              term = torch::where(diagonal,
+                                  values + per_row.index_select(0, rows),
+                                  f * values);
+            }
           const auto coefficient =
             torch::where(K.smoothed.index_select(0, rows),
-                         -omega * edges->factor(F) * values,
+                         -omega * g.index_select(0, rows) * term,
                          torch::zeros_like(values));
           // Each edge (i, j) times the entries of P_0's row j.
           const auto start_j = K.p0_start.index_select(0, cols);
@@ -694,6 +727,7 @@ namespace dealii_learned
           K.smoothed =
             torch::zeros({K.n_rows}, i64)
               .index_add(0, K.p_rows, torch::ones_like(K.p_rows)) > 0;
+          K.scalar    = scalar;
           K.truncated = scalar && l == 0 &&
                         (settings.prolongation_truncation > 0. ||
                          settings.prolongation_max_entries > 0);
