@@ -102,12 +102,13 @@ namespace dealii_learned
       {
         systems = std::make_shared<SystemLevels>();
         // AdditionalData's rule for negative values (see there).
-        const bool points_3d = structure.n_components >= 3;
+        const bool points_3d      = structure.n_components >= 3;
         systems->node_aggregation = data;
         systems->node_aggregation.strength_threshold =
-          data.system_strength_threshold >= 0. ? data.system_strength_threshold :
-          points_3d                            ? 0.1 :
-                                                 data.strength_threshold;
+          data.system_strength_threshold >= 0. ?
+            data.system_strength_threshold :
+          points_3d ? 0.1 :
+                      data.strength_threshold;
         const int size = data.system_max_aggregate_size >= 0 ?
                            data.system_max_aggregate_size :
                          points_3d ? 0 :
@@ -200,10 +201,11 @@ namespace dealii_learned
     coarse_owned.add_range(aggregation.offset,
                            aggregation.offset + aggregation.n_local);
 
-    // Truncation on the finest level only: it holds most of the rows
+    // Truncation mostly on the finest level: it holds most of the rows
     // and most of the Galerkin products' cost, while the coarse
     // levels' rows carry the coarse space (truncating them too cost
-    // 5 of 12 iterations on an adaptive L-shape at 141k unknowns).
+    // 5 of 12 iterations on an adaptive L-shape at 141k unknowns); the
+    // coarse levels have their own cap, for long rows only.
     const bool                       finest = matrices.size() == 1;
     const internal::ProlongationRows rows =
       internal::prolongation_rows(fine,
@@ -212,7 +214,9 @@ namespace dealii_learned
                                   data.prolongation_damping,
                                   data.prolongation_smoothing,
                                   finest ? data.prolongation_truncation : 0.,
-                                  finest ? data.prolongation_max_entries : 0u);
+                                  finest ?
+                                    data.prolongation_max_entries :
+                                    data.prolongation_coarse_max_entries);
     prolongations.push_back(
       internal::build_prolongation(fine, rows, coarse_owned));
     if (data.keep_tentative_prolongations)
@@ -282,15 +286,14 @@ namespace dealii_learned
     systems->min_vectors.push_back(
       Utilities::MPI::min(fewest, fine.get_mpi_communicator()));
 
-    prolongations.push_back(
-      internal::build_prolongation(fine,
-                                   internal::system_prolongation_rows(
-                                     fine,
-                                     basis,
-                                     level.n_vectors,
-                                     data.prolongation_damping,
-                                     data.prolongation_smoothing),
-                                   basis.coarse_owned));
+    prolongations.push_back(internal::build_prolongation(
+      fine,
+      internal::system_prolongation_rows(fine,
+                                         basis,
+                                         level.n_vectors,
+                                         data.prolongation_damping,
+                                         data.prolongation_smoothing),
+      basis.coarse_owned));
     if (data.keep_tentative_prolongations)
       tentative.push_back(internal::build_prolongation(
         fine,

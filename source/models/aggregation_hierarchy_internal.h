@@ -113,7 +113,8 @@ namespace dealii_learned
      * The aggregate and k of the columns owned by other ranks come through
      * the matrix's own importer. Decoupled rows (no aggregate) have no
      * entries. With omega = 0 this is P_0. A non-empty @p smoothing
-     * replaces omega by its per-edge weights omega_ij. Rows are truncated (truncate_row()
+     * replaces omega by its per-edge weights omega_ij. Rows are truncated
+     * (truncate_row()
      * in aggregation_hierarchy_prolongation.cc) if @p truncation > 0 or
      * @p max_entries > 0.
      */
@@ -122,9 +123,9 @@ namespace dealii_learned
                       const dealii::TrilinosWrappers::MPI::Vector  &scaling,
                       const std::vector<Index>                     &coarse_of,
                       const double                                  omega,
-                      const ProlongationSmoothing &smoothing,
-                      const double                 truncation,
-                      const unsigned int           max_entries);
+                      const ProlongationSmoothing                  &smoothing,
+                      const double                                  truncation,
+                      const unsigned int max_entries);
 
     /** The prolongation with the pattern and values of @p rows. */
     dealii::TrilinosWrappers::SparseMatrix
@@ -244,9 +245,9 @@ namespace dealii_learned
      *  (zeros too), so that reinit_values() finds the same pattern. */
     ProlongationRows
     system_prolongation_rows(const dealii::TrilinosWrappers::SparseMatrix &fine,
-                             const SystemBasis &basis,
-                             const unsigned int n_vectors,
-                             const double       omega,
+                             const SystemBasis           &basis,
+                             const unsigned int           n_vectors,
+                             const double                 omega,
                              const ProlongationSmoothing &smoothing);
   } // namespace internal
 } // namespace dealii_learned

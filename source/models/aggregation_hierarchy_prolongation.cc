@@ -30,11 +30,11 @@ namespace dealii_learned
     if (hidden == 0)
       return 1.;
     const double f1 = same_aggregate ? 1. : 0., f2 = diagonal ? 1. : 0.;
-    double       z  = b;
+    double       z = b;
     for (unsigned int h = 0; h < hidden; ++h)
       {
         const double *row = W.data() + 3 * h;
-        const double  pre = row[0] * entry + row[1] * f1 + row[2] * f2 + bias[h];
+        const double pre = row[0] * entry + row[1] * f1 + row[2] * f2 + bias[h];
         if (pre > 0.)
           z += w[h] * pre;
       }
@@ -273,8 +273,7 @@ namespace dealii_learned
                         if (column_aggregate[indices[k]] >= 0)
                           add(row_start,
                               column_aggregate[indices[k]],
-                              -omega * entries[k] *
-                                column_kernel[indices[k]]);
+                              -omega * entries[k] * column_kernel[indices[k]]);
                       }
                   else
                     {
@@ -285,7 +284,7 @@ namespace dealii_learned
                       const long long own =
                         static_cast<long long>(coarse_of[i]);
                       const long long row = E.GRID64(static_cast<int>(i));
-                      double row_factor = 1., lumped = 0.;
+                      double          row_factor = 1., lumped = 0.;
                       weights.resize(n_entries);
                       for (int k = 0; k < n_entries; ++k)
                         {

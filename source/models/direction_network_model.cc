@@ -138,11 +138,15 @@ namespace dealii_learned
         << hierarchy.prolongation_truncation << std::defaultfloat << '\n'
         << "prolongation_max_entries " << hierarchy.prolongation_max_entries
         << '\n'
+        << (hierarchy.prolongation_coarse_max_entries == 0 ?
+              std::string() :
+              "prolongation_coarse_max_entries " +
+                std::to_string(hierarchy.prolongation_coarse_max_entries) +
+                '\n')
         << (hierarchy.prolongation_smoothing.empty() ?
               std::string() :
               "prolongation_hidden " +
-                std::to_string(hierarchy.prolongation_smoothing.hidden) +
-                '\n')
+                std::to_string(hierarchy.prolongation_smoothing.hidden) + '\n')
         << "pre_layers " << pre_layers << '\n'
         << "post_layers " << post_layers << '\n'
         << "coarse_layers " << coarse_layers << '\n'
@@ -202,6 +206,8 @@ namespace dealii_learned
           h.prolongation_truncation = file.number();
         else if (key == "prolongation_max_entries")
           h.prolongation_max_entries = file.count();
+        else if (key == "prolongation_coarse_max_entries")
+          h.prolongation_coarse_max_entries = file.count();
         else if (key == "prolongation_hidden")
           h.prolongation_smoothing.hidden = file.count();
         else if (key == "pre_layers")
@@ -249,14 +255,15 @@ namespace dealii_learned
       file.fail("has a prolongation_damping outside (-2, 2).");
     if (!(h.prolongation_truncation >= 0. && h.prolongation_truncation < 1.))
       file.fail("has a prolongation_truncation outside [0, 1).");
-    if (h.prolongation_max_entries > 1000)
-      file.fail("has a prolongation_max_entries above 1000.");
+    if (h.prolongation_max_entries > 1000 ||
+        h.prolongation_coarse_max_entries > 1000)
+      file.fail("has a prolongation_max_entries or "
+                "prolongation_coarse_max_entries above 1000.");
     if (model.cycle_index < 1 || model.cycle_index > 3)
       file.fail("has a cycle_index outside [1, 3] (1: V-cycle, 2: W-cycle).");
     if (model.krylov_cycle && model.cycle_index != 2)
       file.fail("asks for a K-cycle (krylov_cycle 1) with cycle_index " +
-                std::to_string(model.cycle_index) +
-                "; the K-cycle needs 2.");
+                std::to_string(model.cycle_index) + "; the K-cycle needs 2.");
     if (model.pre_layers > 100 || model.post_layers > 100 ||
         model.coarse_layers > 1000)
       file.fail("has more layers than this network allows (pre/post at most "

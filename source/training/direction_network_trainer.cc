@@ -118,6 +118,15 @@ namespace dealii_learned
                       "keeps about this many entries, the largest (more where "
                       "entries tie; the own aggregate's always), and its sum "
                       "(0: no limit). Stored in the model.");
+    prm.declare_entry("Prolongation coarse max entries",
+                      "0",
+                      Patterns::Integer(0, 1000),
+                      "The same cap as `Prolongation max entries` for the "
+                      "coarser levels' prolongations (0: no cap). Above the "
+                      "usual row length it acts where rows are long, in 3-D "
+                      "(6: 15-20% off the Galerkin products of the 3-D "
+                      "Fichera problem, the same iterations). Stored in the "
+                      "model.");
     prm.declare_entry(
       "Learn prolongation",
       "false",
@@ -161,11 +170,14 @@ namespace dealii_learned
     cycle                        = prm.get("Cycle");
     prolongation_truncation      = prm.get_double("Prolongation truncation");
     prolongation_max_entries     = prm.get_integer("Prolongation max entries");
+    prolongation_coarse_max_entries =
+      prm.get_integer("Prolongation coarse max entries");
     contrasts.clear();
     for (const auto &c :
          Utilities::split_string_list(prm.get("Coefficient contrasts")))
       contrasts.push_back(Utilities::string_to_double(c));
-    recorded_systems = Utilities::split_string_list(prm.get("Recorded systems"));
+    recorded_systems =
+      Utilities::split_string_list(prm.get("Recorded systems"));
     builtin_problems = prm.get_bool("Built-in problems");
     AssertThrow(builtin_problems || !recorded_systems.empty(),
                 ExcMessage("Training/direction-network: `Built-in problems` "
@@ -223,6 +235,8 @@ namespace dealii_learned
     start.krylov_cycle                       = cycle == "K";
     start.hierarchy.prolongation_truncation  = prolongation_truncation;
     start.hierarchy.prolongation_max_entries = prolongation_max_entries;
+    start.hierarchy.prolongation_coarse_max_entries =
+      prolongation_coarse_max_entries;
     if (!context.checkpoint.empty())
       {
         const std::string file = context.checkpoint + ".model";
@@ -237,6 +251,8 @@ namespace dealii_learned
                         prolongation_truncation &&
                       start.hierarchy.prolongation_max_entries ==
                         prolongation_max_entries &&
+                      start.hierarchy.prolongation_coarse_max_entries ==
+                        prolongation_coarse_max_entries &&
                       start.hierarchy.prolongation_smoothing.hidden ==
                         (settings.learn_prolongation ?
                            settings.prolongation_hidden :
@@ -362,8 +378,7 @@ namespace dealii_learned
                    {"dimension", std::to_string(base.dimension)},
                    {"fe_degree", std::to_string(base.fe_degree)},
                    {"training_problems", problem_names},
-                   {"training_matrices",
-                    std::to_string(trainer->n_matrices())},
+                   {"training_matrices", std::to_string(trainer->n_matrices())},
                    {"training_loss",
                     settings.loss == "solver" ?
                       "solver:" + std::to_string(settings.unrolled_steps) :

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 
@@ -274,7 +275,8 @@ namespace dealii_learned
                       int64_t(s.w.size()) == w.numel(),
                     ExcMessage("DirectionTrainer: the prolongation smoothing "
                                "to set has another width than the "
-                               "trainer's."));
+                               "trainer's (or none: a model without learned "
+                               "prolongation weights)."));
         W.copy_(torch::tensor(s.W, f64).reshape(W.sizes()));
         bias.copy_(torch::tensor(s.bias, f64));
         w.copy_(torch::tensor(s.w, f64));
@@ -312,8 +314,8 @@ namespace dealii_learned
     ProlongationSmoothing
     initial_smoothing(const unsigned int hidden, const unsigned int seed)
     {
-      auto generator = at::detail::createCPUGenerator(seed + 7919u);
-      const auto draw = [&](const int64_t n, const double scale) {
+      auto       generator = at::detail::createCPUGenerator(seed + 7919u);
+      const auto draw      = [&](const int64_t n, const double scale) {
         const auto t = torch::randn({n}, generator, f64) * scale;
         return std::vector<double>(t.data_ptr<double>(),
                                    t.data_ptr<double>() + n);
@@ -346,6 +348,10 @@ namespace dealii_learned
     std::unique_ptr<EdgeParameters> edges;
     /** The edge weights changed since the hierarchies were built. */
     bool stale = false;
+    /** Counts the changes of the edge weights (optimizer steps and
+     *  set_weights()); each matrix records the count its hierarchy was
+     *  built with. */
+    std::uint64_t weights_version = 0;
 
     struct MatrixData
     {
@@ -359,6 +365,7 @@ namespace dealii_learned
       SystemStructure                                       structure;
       std::array<torch::Tensor, 3>                          level0;
       std::vector<LevelConstants>                           constants;
+      std::uint64_t                                         weights_version = 0;
     };
     std::vector<MatrixData> matrices;
     std::vector<Sample>     samples;
@@ -383,8 +390,9 @@ namespace dealii_learned
         {
           auto &smoothing = this->start.hierarchy.prolongation_smoothing;
           if (smoothing.empty())
-            smoothing = initial_smoothing(std::max(1u, settings.prolongation_hidden),
-                                          settings.seed);
+            smoothing =
+              initial_smoothing(std::max(1u, settings.prolongation_hidden),
+                                settings.seed);
           edges = std::make_unique<EdgeParameters>(smoothing);
           for (const auto &t : edges->list())
             parameters.push_back(t);
@@ -512,28 +520,34 @@ namespace dealii_learned
       const double omega   = start.hierarchy.prolongation_damping;
       for (std::size_t l = 0; l < levels.size(); ++l)
         {
-          const int64_t n = l == 0 ? data.A.size(0) : data.constants[l - 1].n_coarse;
-          levels[l].M = l == 0 ? data.levels[0].M :
-                                 SparseOperator{torch::Tensor(), rows, cols, values, n};
+          const int64_t n =
+            l == 0 ? data.A.size(0) : data.constants[l - 1].n_coarse;
+          levels[l].M =
+            l == 0 ? data.levels[0].M :
+                     SparseOperator{torch::Tensor(), rows, cols, values, n};
           if (l + 1 == levels.size())
             break;
           const LevelConstants &K = data.constants[l];
           // Edge weights from the edge features, on the smoothed rows.
           const auto agg_i = K.aggregate.index_select(0, rows);
           const auto agg_j = K.aggregate.index_select(0, cols);
-          const auto same  = (agg_i == agg_j).logical_and(agg_i >= 0);
-          const auto F     = torch::stack({values.detach(),
-                                           same.to(torch::kFloat64),
-                                           (rows == cols).to(torch::kFloat64)},
-                                          1);
+          // The diagonal counts as the same aggregate, as in C++ (also for
+          // a system's row whose aggregate kept no vector).
+          const auto same =
+            (agg_i == agg_j).logical_and(agg_i >= 0).logical_or(rows == cols);
+          const auto F = torch::stack({values.detach(),
+                                       same.to(torch::kFloat64),
+                                       (rows == cols).to(torch::kFloat64)},
+                                      1);
           // As ProlongationSmoothing defines them: the row factors g_i
           // (of the diagonal entries) on all terms and, in a scalar
           // hierarchy, the edge factors f_ij off the diagonal with what
           // they leave lumped into the diagonal.
           const auto f        = edges->factor(F);
           const auto diagonal = rows == cols;
-          const auto g        = torch::ones({n}, f64).index_put(
-            {rows.masked_select(diagonal)}, f.masked_select(diagonal));
+          const auto g =
+            torch::ones({n}, f64).index_put({rows.masked_select(diagonal)},
+                                            f.masked_select(diagonal));
           torch::Tensor term = values;
           if (K.scalar)
             {
@@ -563,23 +577,25 @@ namespace dealii_learned
                          torch::zeros_like(values));
           // Each edge (i, j) times the entries of P_0's row j.
           const auto start_j = K.p0_start.index_select(0, cols);
-          const auto count =
-            K.p0_start.index_select(0, cols + 1) - start_j;
-          const auto edge   = torch::repeat_interleave(count);
-          const auto first  = (torch::cumsum(count, 0) - count).index_select(0, edge);
-          const auto entry  = start_j.index_select(0, edge) +
+          const auto count   = K.p0_start.index_select(0, cols + 1) - start_j;
+          const auto edge    = torch::repeat_interleave(count);
+          const auto first =
+            (torch::cumsum(count, 0) - count).index_select(0, edge);
+          const auto entry = start_j.index_select(0, edge) +
                              torch::arange(edge.size(0), i64) - first;
-          const auto c_rows = rows.index_select(0, edge);
-          const auto c_cols = K.p0_cols.index_select(0, entry);
+          const auto c_rows   = rows.index_select(0, edge);
+          const auto c_cols   = K.p0_cols.index_select(0, entry);
           const auto c_values = coefficient.index_select(0, edge) *
                                 K.p0_values.index_select(0, entry);
           // Into P's pattern (entries outside it were truncated).
           const int64_t n_entries = K.keys.size(0);
           const auto    slot_of   = [&](const torch::Tensor &key) {
-            const auto slot  = torch::searchsorted(K.keys, key);
-            const auto clamped = slot.clamp_max(std::max<int64_t>(n_entries - 1, 0));
-            const auto found = (slot < n_entries).logical_and(
-              K.keys.index_select(0, clamped) == key);
+            const auto slot = torch::searchsorted(K.keys, key);
+            const auto clamped =
+              slot.clamp_max(std::max<int64_t>(n_entries - 1, 0));
+            const auto found =
+              (slot < n_entries)
+                .logical_and(K.keys.index_select(0, clamped) == key);
             return std::make_pair(clamped, found);
           };
           const auto [own_slot, own_found] =
@@ -589,11 +605,13 @@ namespace dealii_learned
             torch::zeros({n_entries}, f64)
               .index_add(0,
                          own_slot,
-                         torch::where(own_found, K.p0_values,
+                         torch::where(own_found,
+                                      K.p0_values,
                                       torch::zeros_like(K.p0_values)))
               .index_add(0,
                          c_slot,
-                         torch::where(c_found, c_values,
+                         torch::where(c_found,
+                                      c_values,
                                       torch::zeros_like(c_values)));
           if (K.truncated)
             {
@@ -602,16 +620,21 @@ namespace dealii_learned
                                   .index_add(0, c_rows, c_values);
               const auto kept =
                 torch::zeros({n}, f64).index_add(0, K.p_rows, P_values);
-              const auto factor =
-                torch::where(kept != 0.,
-                             full / torch::where(kept != 0., kept,
-                                                 torch::ones_like(kept)),
-                             torch::ones_like(kept));
-              P_values = P_values * factor.index_select(0, K.p_rows);
+              // row_sum_factor()'s rule: the kept entries carry the full
+              // sum only with its sign and within a factor 2 of it.
+              const auto ratio =
+                full / torch::where(kept != 0., kept, torch::ones_like(kept));
+              const auto factor = torch::where((kept * full > 0.)
+                                                 .logical_and(ratio >= 0.5)
+                                                 .logical_and(ratio <= 2.),
+                                               ratio,
+                                               torch::ones_like(kept));
+              P_values          = P_values * factor.index_select(0, K.p_rows);
             }
           levels[l].P  = {torch::Tensor(), K.p_rows, K.p_cols, P_values, n};
-          levels[l].PT = {torch::Tensor(), K.p_cols, K.p_rows, P_values, K.n_coarse};
-          levels[l].S  = K.next_scaling.unsqueeze(1);
+          levels[l].PT = {
+            torch::Tensor(), K.p_cols, K.p_rows, P_values, K.n_coarse};
+          levels[l].S = K.next_scaling.unsqueeze(1);
 
           // The Galerkin product, scaled.
           const auto M_sparse =
@@ -672,7 +695,8 @@ namespace dealii_learned
         }
       AggregationHierarchy hierarchy;
       hierarchy.initialize(A, settings, structure);
-      data.s0 = to_tensor(hierarchy.inverse_sqrt_diagonal(0));
+      data.weights_version = weights_version;
+      data.s0              = to_tensor(hierarchy.inverse_sqrt_diagonal(0));
       data.levels.clear();
       data.constants.clear();
       for (unsigned int l = 0; l < hierarchy.n_levels(); ++l)
@@ -691,7 +715,9 @@ namespace dealii_learned
       if (!edges)
         return;
       data.level0 = to_coo(hierarchy.matrix(0));
-      const bool scalar = structure.n_components <= 1;
+      // As AggregationHierarchy decides (one component with a near-null
+      // space builds the system hierarchy).
+      const bool scalar = structure.is_scalar();
       for (unsigned int l = 0; l + 1 < hierarchy.n_levels(); ++l)
         {
           LevelConstants K;
@@ -713,11 +739,11 @@ namespace dealii_learned
               start_of.push_back(p0_cols.size());
               aggregate.push_back(first);
             }
-          K.p0_start  = torch::tensor(start_of, i64);
-          K.p0_cols   = torch::tensor(p0_cols, i64);
-          K.p0_rows   = torch::tensor(p0_rows, i64);
-          K.p0_values = torch::tensor(p0_values, f64);
-          K.aggregate = torch::tensor(aggregate, i64);
+          K.p0_start         = torch::tensor(start_of, i64);
+          K.p0_cols          = torch::tensor(p0_cols, i64);
+          K.p0_rows          = torch::tensor(p0_rows, i64);
+          K.p0_values        = torch::tensor(p0_values, f64);
+          K.aggregate        = torch::tensor(aggregate, i64);
           const auto entries = to_coo(P);
           auto       keys    = entries[0] * K.n_coarse + entries[1];
           keys               = std::get<0>(torch::sort(keys));
@@ -727,10 +753,11 @@ namespace dealii_learned
           K.smoothed =
             torch::zeros({K.n_rows}, i64)
               .index_add(0, K.p_rows, torch::ones_like(K.p_rows)) > 0;
-          K.scalar    = scalar;
-          K.truncated = scalar && l == 0 &&
-                        (settings.prolongation_truncation > 0. ||
-                         settings.prolongation_max_entries > 0);
+          K.scalar = scalar;
+          K.truncated =
+            scalar && (l == 0 ? settings.prolongation_truncation > 0. ||
+                                  settings.prolongation_max_entries > 0 :
+                                settings.prolongation_coarse_max_entries > 0);
           K.next_scaling =
             to_tensor(hierarchy.inverse_sqrt_diagonal(l + 1)).squeeze(1);
           data.constants.push_back(std::move(K));
@@ -745,18 +772,20 @@ namespace dealii_learned
     {
       if (!edges || !stale)
         return;
-      for (auto &data : matrices)
-        build_hierarchy(data, *data.matrix, data.structure);
+      for (unsigned int m = 0; m < matrices.size(); ++m)
+        refresh_hierarchy(m);
       stale = false;
     }
 
 
-    /** The same for matrix @p m only, before its training steps. */
+    /** The same for matrix @p m only, before its training steps, if the
+     *  weights changed since its hierarchy was built. */
     void
     refresh_hierarchy(const unsigned int m)
     {
-      if (edges)
-        build_hierarchy(matrices[m], *matrices[m].matrix, matrices[m].structure);
+      if (!edges || matrices[m].weights_version == weights_version)
+        return;
+      build_hierarchy(matrices[m], *matrices[m].matrix, matrices[m].structure);
     }
 
 
@@ -814,9 +843,10 @@ namespace dealii_learned
       for (unsigned int k = 0; k < settings.unrolled_steps; ++k)
         {
           const auto norm = r.norm(2, 0, true);
-          const auto safe = torch::where(norm > 0, norm, torch::ones_like(norm));
-          auto       q    = forward(data, levels, r / safe);
-          auto       Aq   = torch::matmul(data.A, q);
+          const auto safe =
+            torch::where(norm > 0, norm, torch::ones_like(norm));
+          auto q  = forward(data, levels, r / safe);
+          auto Aq = torch::matmul(data.A, q);
           orthogonalise(q, Aq);
           auto qAq    = (q * Aq).sum(0, true);
           auto usable = curvature(q, Aq, qAq);
@@ -1017,17 +1047,17 @@ namespace dealii_learned
     AssertThrow(!impl->matrices.empty(),
                 ExcMessage("DirectionTrainer: no training data; add a "
                            "matrix first."));
-    const unsigned int m = impl->steps++ % impl->matrices.size();
+    const unsigned int          m = impl->steps++ % impl->matrices.size();
     std::vector<const Sample *> columns;
     for (const auto &sample : impl->samples)
       if (sample.matrix == m)
         columns.push_back(&sample);
-    const auto order = torch::randperm(int64_t(columns.size()),
-                                       impl->generator,
-                                       torch::TensorOptions().dtype(
-                                         torch::kInt64));
-    const auto        *index = order.data_ptr<int64_t>();
-    const std::size_t  n =
+    const auto order =
+      torch::randperm(int64_t(columns.size()),
+                      impl->generator,
+                      torch::TensorOptions().dtype(torch::kInt64));
+    const auto       *index = order.data_ptr<int64_t>();
+    const std::size_t n =
       std::min<std::size_t>(impl->settings.batch_size, columns.size());
     std::vector<const Sample *> batch;
     for (std::size_t i = 0; i < n; ++i)
@@ -1044,6 +1074,7 @@ namespace dealii_learned
     L.backward();
     impl->optimizer->step();
     impl->stale = true;
+    ++impl->weights_version;
     return value;
   }
 
@@ -1058,6 +1089,7 @@ namespace dealii_learned
       {
         impl->edges->assign(model.hierarchy.prolongation_smoothing);
         impl->stale = true;
+        ++impl->weights_version;
       }
     torch::NoGradGuard no_grad;
     impl->coarse_correction_scale.fill_(model.coarse_correction_scale);
@@ -1116,10 +1148,11 @@ namespace dealii_learned
           const double value = L.item<double>();
           AssertThrow(std::isfinite(value),
                       ExcMessage("Training produced a non-finite loss; lower "
-                                 "the learning rate."));
+                                                  "the learning rate."));
           L.backward();
           impl->optimizer->step();
           impl->stale = true;
+          ++impl->weights_version;
           total += value * batch.size();
           count += batch.size();
           batch.clear();
@@ -1217,7 +1250,7 @@ namespace dealii_learned
     m.coarse_correction_scale = impl->coarse_correction_scale.item<double>();
     if (impl->edges)
       impl->edges->store(m.hierarchy.prolongation_smoothing);
-    m.metadata["trained"]     = "yes";
+    m.metadata["trained"] = "yes";
     return m;
   }
 
@@ -1229,8 +1262,8 @@ namespace dealii_learned
     AssertIndexRange(matrix, impl->matrices.size());
     impl->refresh_hierarchies();
     torch::NoGradGuard no_grad;
-    const auto &data = impl->matrices[matrix];
-    const auto  q =
+    const auto        &data = impl->matrices[matrix];
+    const auto         q =
       impl->forward(data, impl->levels_of(data), to_column(r)).contiguous();
     return std::vector<double>(q.data_ptr<double>(),
                                q.data_ptr<double>() + q.numel());

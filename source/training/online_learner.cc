@@ -30,13 +30,13 @@ namespace dealii_learned
                 const unsigned int                    max_rows,
                 const unsigned int                    components)
     {
-      const IndexSet owned = A.locally_owned_range_indices();
-      types::global_dof_index n = owned.n_elements();
+      const IndexSet          owned = A.locally_owned_range_indices();
+      types::global_dof_index n     = owned.n_elements();
       if (max_rows > 0 && n > max_rows)
         n = max_rows - max_rows % components;
       DynamicSparsityPattern pattern(n, n);
-      std::vector<std::vector<std::pair<types::global_dof_index, double>>>
-        rows(n);
+      std::vector<std::vector<std::pair<types::global_dof_index, double>>> rows(
+        n);
       for (types::global_dof_index i = 0; i < n; ++i)
         for_each_entry_in_row(A,
                               owned.nth_index_in_set(i),
@@ -147,16 +147,16 @@ namespace dealii_learned
     const MPI_Comm               comm)
     : settings(settings)
     , comm(comm)
-    , trainer(std::make_unique<DirectionTrainer>(
-        training_settings(settings, comm),
-        start))
+    , trainer(
+        std::make_unique<DirectionTrainer>(training_settings(settings, comm),
+                                           start))
   {}
 
 
   double
   DirectionOnlineLearner::learned(const TrilinosWrappers::SparseMatrix &A,
-                         const SystemStructure                &structure,
-                         const double                          solve_seconds)
+                                  const SystemStructure &structure,
+                                  const double           solve_seconds)
   {
     Timer timer;
     ++n_solves;
@@ -165,9 +165,7 @@ namespace dealii_learned
     const auto   add    = [&]() {
       Timer                                data;
       const TrilinosWrappers::SparseMatrix B =
-        local_block(A,
-                    settings.max_rows,
-                    std::max(1u, structure.n_components));
+        local_block(A, settings.max_rows, std::max(1u, structure.n_components));
       if (B.m() > 1)
         {
           trainer->add_matrix(B, leading_part(structure, B.m()));
@@ -199,11 +197,10 @@ namespace dealii_learned
         // system joins the window when the window is empty or the newest
         // one has had about one pass over its samples (so that the time
         // goes to training, not only to data), else an Adam step.
-        const unsigned int steps_per_system = std::max(
-          1u, settings.samples_per_system / settings.batch_size);
+        const unsigned int steps_per_system =
+          std::max(1u, settings.samples_per_system / settings.batch_size);
         bool added = false;
-        while (before + timer.wall_time() <
-               settings.budget * solve_total)
+        while (before + timer.wall_time() < settings.budget * solve_total)
           {
             if (!added && (trainer->n_matrices() == 0 ||
                            steps_since_add >= steps_per_system))
@@ -241,15 +238,19 @@ namespace dealii_learned
   DirectionOnlineLearner::candidate()
   {
     ++checks;
-    steps_at_check                   = steps;
-    DirectionNetworkModel      mean  = trainer->model();
-    const std::vector<double>  local = mean.flatten();
-    std::vector<double>        sum(local.size());
+    steps_at_check                  = steps;
+    DirectionNetworkModel     mean  = trainer->model();
+    const std::vector<double> local = mean.flatten();
+    std::vector<double>       sum(local.size());
     Utilities::MPI::sum(local, comm, sum);
     const double n_ranks = Utilities::MPI::n_mpi_processes(comm);
     for (double &value : sum)
       value /= n_ranks;
     mean.unflatten(sum);
+    // Online training leaves the prolongation smoothing as it is: no
+    // rounding of the average may change it.
+    mean.hierarchy.prolongation_smoothing =
+      trainer->model().hierarchy.prolongation_smoothing;
     trainer->set_weights(mean);
     return mean;
   }

@@ -6,7 +6,8 @@
 // Checked, on the jump-coefficient problem (scalar, with the finest
 // prolongation truncated to about 5 entries per row as the default model
 // does) and on 2-D elasticity (a system with rigid-body modes):
-// - LibTorch's rebuild of the prolongations and Galerkin products from the
+// - LibTorch's rebuild of the prolongations and Galerkin products (with
+//   truncated rows on the finest and the coarser levels) from the
 //   edge weights is the hierarchy AggregationHierarchy builds with them, so
 //   the trainer's forward pass equals DirectionNetwork's, with the factor
 //   at 1 and with weights that move it away from 1;
@@ -52,9 +53,9 @@ make_problem(const std::string &name,
 // @p index and DirectionNetwork's (single-precision level matrices: about
 // 1e-7; a wrong prolongation differs at order one).
 double
-forward_mismatch(const DirectionTrainer               &trainer,
-                 const unsigned int                    index,
-                 const Problem<2>                     &problem)
+forward_mismatch(const DirectionTrainer &trainer,
+                 const unsigned int      index,
+                 const Problem<2>       &problem)
 {
   const auto      &A = problem.system_matrix;
   DirectionNetwork network;
@@ -94,6 +95,9 @@ main(int argc, char **argv)
 
   auto start = DirectionNetworkModel::initial(8, 5);
   start.hierarchy.prolongation_max_entries = 5;
+  // A cap short enough to cut the coarse rows of these small 2-D problems,
+  // so that the rescaled coarse rows are rebuilt in LibTorch too.
+  start.hierarchy.prolongation_coarse_max_entries = 3;
   std::vector<std::unique_ptr<Problem<2>>> problems;
   problems.push_back(make_problem("jump-coefficient", 1e4, 4));
   problems.push_back(make_problem("elasticity", 100., 3));
@@ -105,24 +109,21 @@ main(int argc, char **argv)
   deallog << "the trainer starts the edge weights at smoothed aggregation's "
              "omega (output weights 0) "
           << (initial_model.hierarchy.prolongation_smoothing.hidden == 4 &&
-              initial_model.hierarchy.prolongation_smoothing.factor(-0.3,
-                                                                    true,
-                                                                    false) ==
-                1.)
+              initial_model.hierarchy.prolongation_smoothing.factor(
+                -0.3, true, false) == 1.)
           << std::endl;
   for (unsigned int k = 0; k < problems.size(); ++k)
     deallog << problems[k]->system_matrix.m()
             << " unknowns: torch forward = network before training "
-            << (forward_mismatch(trainer, k, *problems[k]) < 1e-5)
-            << std::endl;
+            << (forward_mismatch(trainer, k, *problems[k]) < 1e-5) << std::endl;
 
   // Weights whose factors range over about (0.8, 1.8): LibTorch's prolongations
   // and Galerkin products must follow them exactly.
-  DirectionNetworkModel moved = initial_model;
-  auto &smoothing             = moved.hierarchy.prolongation_smoothing;
+  DirectionNetworkModel moved     = initial_model;
+  auto                 &smoothing = moved.hierarchy.prolongation_smoothing;
   for (unsigned int h = 0; h < smoothing.hidden; ++h)
     smoothing.w[h] = (h % 2 == 0 ? 0.8 : -0.6) / (1. + h);
-  smoothing.b = 0.1;
+  smoothing.b   = 0.1;
   double lowest = 2., highest = 0.;
   for (const double a : {-0.5, -0.2, -0.05, 0.5, 1.})
     for (const bool same : {false, true})
@@ -153,11 +154,11 @@ main(int argc, char **argv)
   // to rounding, whatever the weights (the lumped diagonal keeps Â_f k =
   // Â k; the finest level's truncated rows keep their sums).
   {
-    const auto &A = problems[0]->system_matrix;
+    const auto          &A = problems[0]->system_matrix;
     AggregationHierarchy hierarchy;
     hierarchy.initialize(A, moved.hierarchy);
-    const auto &P = hierarchy.prolongation(0);
-    const auto  k = hierarchy.near_null_space(0)[0];
+    const auto                   &P = hierarchy.prolongation(0);
+    const auto                    k = hierarchy.near_null_space(0)[0];
     TrilinosWrappers::MPI::Vector ones(P.locally_owned_domain_indices(),
                                        MPI_COMM_WORLD),
       Pk(k), row_sums(k), all(k);
@@ -197,8 +198,7 @@ main(int argc, char **argv)
   for (unsigned int k = 0; k < problems.size(); ++k)
     deallog << problems[k]->system_matrix.m()
             << " unknowns: torch forward = network after training "
-            << (forward_mismatch(trainer, k, *problems[k]) < 1e-5)
-            << std::endl;
+            << (forward_mismatch(trainer, k, *problems[k]) < 1e-5) << std::endl;
   DirectionTrainer again(settings, start);
   for (const auto &p : problems)
     again.add_matrix(p->system_matrix, p->system_structure());
@@ -232,9 +232,9 @@ main(int argc, char **argv)
           TrilinosWrappers::SparseMatrix D;
           D.copy_from(fresh.prolongation(l));
           D.add(-1., reused.prolongation(l));
-          difference =
-            std::max(difference,
-                     D.frobenius_norm() / fresh.prolongation(l).frobenius_norm());
+          difference = std::max(difference,
+                                D.frobenius_norm() /
+                                  fresh.prolongation(l).frobenius_norm());
         }
       deallog << p->system_matrix.m()
               << " unknowns: reinit_values() = initialize() with the learned "

@@ -208,6 +208,16 @@ namespace dealii_learned
       /** @} */
 
       /**
+       * The same cap as `prolongation_max_entries` for the coarser levels'
+       * prolongations (from level 2 to 1 and below; 0: no cap, the
+       * default). A cap above the rows' usual length acts only where rows
+       * are long: in 3-D, whose coarse rows reach several times as many
+       * aggregates as in 2-D, and whose Galerkin products are most of the
+       * setup. Scalar hierarchies only.
+       */
+      unsigned int prolongation_coarse_max_entries = 0;
+
+      /**
        * @name Node aggregation of a system (initialize() with a
        * SystemStructure)
        * The greedy passes on the node graph use these instead of

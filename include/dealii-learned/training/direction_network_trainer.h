@@ -72,17 +72,18 @@ namespace dealii_learned
       std::string  name;
       unsigned int dimension = 2, degree = 1, refinement = 0, cycles = 1;
     };
-    std::vector<AdditionalProblem>    additional_problems;
+    std::vector<AdditionalProblem> additional_problems;
     /** `Recorded systems` and `Built-in problems`. */
     std::vector<std::string> recorded_systems;
     bool                     builtin_problems = true;
     /** Hash of the record indexes (empty without records). */
-    std::string records_fingerprint;
-    unsigned int                      hidden_width             = 8;
-    unsigned int                      smoothing_layers         = 1;
-    std::string                       cycle                    = "V";
-    double                            prolongation_truncation  = 0.;
-    unsigned int                      prolongation_max_entries = 0;
+    std::string                       records_fingerprint;
+    unsigned int                      hidden_width                    = 8;
+    unsigned int                      smoothing_layers                = 1;
+    std::string                       cycle                           = "V";
+    double                            prolongation_truncation         = 0.;
+    unsigned int                      prolongation_max_entries        = 0;
+    unsigned int                      prolongation_coarse_max_entries = 0;
     std::unique_ptr<DirectionTrainer> trainer;
     /** Where the data came from, for the model's metadata. */
     ModelMetadata data_origin;
