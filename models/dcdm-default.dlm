@@ -14,7 +14,7 @@ post_layers 1
 coarse_layers 4
 cycle_index 1
 krylov_cycle 0
-meta configuration d8c4d14f7a6a50bb
+meta configuration 2ae0e30353c77821
 meta dimension 2
 meta epochs_completed 20
 meta fe_degree 1
