@@ -285,6 +285,7 @@ namespace dealii_learned
                         static_cast<long long>(coarse_of[i]);
                       const long long row = E.GRID64(static_cast<int>(i));
                       double          row_factor = 1., lumped = 0.;
+                      int             diagonal_entry = -1;
                       weights.resize(n_entries);
                       for (int k = 0; k < n_entries; ++k)
                         {
@@ -295,7 +296,10 @@ namespace dealii_learned
                             diagonal || column_aggregate[indices[k]] == own,
                             diagonal);
                           if (diagonal)
-                            row_factor = weights[k];
+                            {
+                              row_factor     = weights[k];
+                              diagonal_entry = k;
+                            }
                           else if (column_aggregate[indices[k]] >= 0)
                             lumped += (1. - weights[k]) * entries[k] *
                                       column_kernel[indices[k]];
@@ -303,10 +307,8 @@ namespace dealii_learned
                       for (int k = 0; k < n_entries; ++k)
                         if (column_aggregate[indices[k]] >= 0)
                           {
-                            const bool diagonal =
-                              columns.GID64(indices[k]) == row;
                             const double term =
-                              diagonal ?
+                              k == diagonal_entry ?
                                 entries[k] * column_kernel[indices[k]] +
                                   lumped :
                                 weights[k] * entries[k] *

@@ -89,6 +89,16 @@ namespace dealii_learned
     }
 
 
+    /** The values of @p t (detached) as a vector. */
+    std::vector<double>
+    values_of(const torch::Tensor &t)
+    {
+      const auto c = t.detach().contiguous();
+      return std::vector<double>(c.data_ptr<double>(),
+                                 c.data_ptr<double>() + c.numel());
+    }
+
+
     /** @p v as an n x 1 column (a copy). */
     torch::Tensor
     to_column(const std::vector<double> &v)
@@ -225,14 +235,9 @@ namespace dealii_learned
       void
       store(SmootherWeights &s) const
       {
-        const auto copy = [](const torch::Tensor &t) {
-          const auto c = t.detach().contiguous();
-          return std::vector<double>(c.data_ptr<double>(),
-                                     c.data_ptr<double>() + c.numel());
-        };
-        s.W    = copy(W);
-        s.bias = copy(bias);
-        s.w    = copy(w);
+        s.W    = values_of(W);
+        s.bias = values_of(bias);
+        s.w    = values_of(w);
         s.a    = a.item<double>();
         s.b    = b.item<double>();
       }
@@ -286,15 +291,10 @@ namespace dealii_learned
       void
       store(ProlongationSmoothing &s) const
       {
-        const auto copy = [](const torch::Tensor &t) {
-          const auto c = t.detach().contiguous();
-          return std::vector<double>(c.data_ptr<double>(),
-                                     c.data_ptr<double>() + c.numel());
-        };
         s.hidden = W.size(0);
-        s.W      = copy(W);
-        s.bias   = copy(bias);
-        s.w      = copy(w);
+        s.W      = values_of(W);
+        s.bias   = values_of(bias);
+        s.w      = values_of(w);
         s.b      = b.item<double>();
       }
 
@@ -316,9 +316,7 @@ namespace dealii_learned
     {
       auto       generator = at::detail::createCPUGenerator(seed + 7919u);
       const auto draw      = [&](const int64_t n, const double scale) {
-        const auto t = torch::randn({n}, generator, f64) * scale;
-        return std::vector<double>(t.data_ptr<double>(),
-                                   t.data_ptr<double>() + n);
+        return values_of(torch::randn({n}, generator, f64) * scale);
       };
       ProlongationSmoothing s;
       s.hidden = hidden;
@@ -346,8 +344,6 @@ namespace dealii_learned
 
     /** The learned prolongation's leaves (learn_prolongation only). */
     std::unique_ptr<EdgeParameters> edges;
-    /** The edge weights changed since the hierarchies were built. */
-    bool stale = false;
     /** Counts the changes of the edge weights (optimizer steps and
      *  set_weights()); each matrix records the count its hierarchy was
      *  built with. */
@@ -770,11 +766,8 @@ namespace dealii_learned
     void
     refresh_hierarchies()
     {
-      if (!edges || !stale)
-        return;
       for (unsigned int m = 0; m < matrices.size(); ++m)
         refresh_hierarchy(m);
-      stale = false;
     }
 
 
@@ -1073,7 +1066,6 @@ namespace dealii_learned
                            "learning rate."));
     L.backward();
     impl->optimizer->step();
-    impl->stale = true;
     ++impl->weights_version;
     return value;
   }
@@ -1088,7 +1080,6 @@ namespace dealii_learned
     if (impl->edges)
       {
         impl->edges->assign(model.hierarchy.prolongation_smoothing);
-        impl->stale = true;
         ++impl->weights_version;
       }
     torch::NoGradGuard no_grad;
@@ -1151,7 +1142,6 @@ namespace dealii_learned
                                                   "the learning rate."));
           L.backward();
           impl->optimizer->step();
-          impl->stale = true;
           ++impl->weights_version;
           total += value * batch.size();
           count += batch.size();
@@ -1263,10 +1253,7 @@ namespace dealii_learned
     impl->refresh_hierarchies();
     torch::NoGradGuard no_grad;
     const auto        &data = impl->matrices[matrix];
-    const auto         q =
-      impl->forward(data, impl->levels_of(data), to_column(r)).contiguous();
-    return std::vector<double>(q.data_ptr<double>(),
-                               q.data_ptr<double>() + q.numel());
+    return values_of(impl->forward(data, impl->levels_of(data), to_column(r)));
   }
 
 

@@ -5,7 +5,9 @@
 // iterations, on a scalar 2-D problem, a 3-D one (whose coarse rows are
 // long enough for the cap) and 2-D elasticity (a system: row factors only).
 // The weights are fixed here, far enough from 1 that they change every
-// prolongation.
+// prolongation. The prolongations are compared in double precision; the
+// iterations, which the network's single-precision kernel (AVX2 or
+// generic) may move by one, within 2 of the recorded count.
 
 #include <deal.II/base/parameter_handler.h>
 
@@ -40,7 +42,8 @@ template <int dim>
 void
 check(const std::string &name,
       const unsigned int degree,
-      const unsigned int refinement)
+      const unsigned int refinement,
+      const unsigned int expected_iterations)
 {
   ParameterHandler prm;
   ProblemParameters::declare_parameters(prm);
@@ -94,7 +97,16 @@ check(const std::string &name,
                         false);
   SolverDCDM<TrilinosWrappers::MPI::Vector> dcdm(control);
   dcdm.solve(A, x, problem->system_rhs, network);
-  deallog << "  dcdm: " << control.last_step() << " iterations" << std::endl;
+  // Within 2 of the count recorded when the test was written: the
+  // network's single-precision kernel (AVX2 or generic) may move it by
+  // one; a hierarchy that differed between partitions, or a broken one,
+  // moves it by far more. The exact count goes to the console.
+  std::cout << name << ' ' << dim << "-D: dcdm " << control.last_step()
+            << " iterations" << std::endl;
+  deallog << "  dcdm: within 2 of " << expected_iterations << " iterations "
+          << (control.last_step() + 2 >= expected_iterations &&
+              control.last_step() <= expected_iterations + 2)
+          << std::endl;
 }
 
 
@@ -103,7 +115,7 @@ main(int argc, char **argv)
 {
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   MPILogInitAll                    log;
-  check<2>("jump-coefficient", 1, 5);
-  check<3>("jump-coefficient", 1, 3);
-  check<2>("elasticity", 1, 4);
+  check<2>("jump-coefficient", 1, 5, 18);
+  check<3>("jump-coefficient", 1, 3, 14);
+  check<2>("elasticity", 1, 4, 48);
 }
