@@ -131,22 +131,26 @@ namespace
   /**
    * The network's share of a step, the same for every K: the trainer's
    * default network (2 tanh layers of 32, @p N outputs) on the inputs of
-   * the diffusion-reaction residual (x, y, one feature, 4 parameters) at
+   * the diffusion-reaction residual (x, y, one feature, 3 parameters) at
    * @p n_rows DoFs; the fastest of three runs of the forward and of the
    * backward pass, in seconds.
    */
   std::pair<double, double>
   time_network(const std::size_t n_rows, const unsigned int N)
   {
-    double              network_forward = 1e300, network_backward = 1e300;
-    auto                network = HardConstraintNetwork::make(7, 32, 2, N);
-    const torch::Tensor inputs =
-      torch::rand({static_cast<int64_t>(n_rows), 7}, torch::kFloat64);
+    double network_forward = 1e300, network_backward = 1e300;
+    HardConstraintNetwork::Architecture architecture;
+    architecture.n_features   = 1;
+    architecture.n_parameters = 3;
+    architecture.outputs      = N;
+    HardConstraintNetwork::Network network(architecture);
+    const torch::Tensor            inputs =
+      torch::rand({static_cast<int64_t>(n_rows), 6}, torch::kFloat64);
     for (unsigned int repeat = 0; repeat < 3; ++repeat)
       {
         network->zero_grad();
         Timer               clock;
-        const torch::Tensor out = network->forward(inputs);
+        const torch::Tensor out = network->forward(inputs, torch::Tensor());
         network_forward         = std::min(network_forward, clock.wall_time());
         clock.restart();
         out.backward(torch::ones_like(out));

@@ -2,8 +2,8 @@
 
 #include <deal.II/fe/fe_values.h>
 
-#include <dealii-learned/constraints/builtin_residuals.h>
 #include <dealii-learned/base/coefficients.h>
+#include <dealii-learned/constraints/builtin_residuals.h>
 
 #include <cmath>
 
@@ -83,6 +83,14 @@ namespace dealii_learned
   DiffusionReactionResidual<dim>::is_linear() const
   {
     return true;
+  }
+
+
+  template <int dim>
+  std::vector<std::string>
+  DiffusionReactionResidual<dim>::network_parameter_names() const
+  {
+    return {"contrast", "reaction", "source"};
   }
 
 

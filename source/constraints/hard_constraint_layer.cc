@@ -18,245 +18,18 @@
 #include <cstdint>
 #include <limits>
 
+#include "hard_constraint_qr.h"
+
 namespace dealii_learned
 {
   using namespace dealii;
 
-  namespace
-  {
-    /**
-     * The upper triangular factor R (c x c; rows past m zero) of the QR
-     * factorisation of the m x c row-major block @p A, by Householder
-     * reflections: R^T R = A^T A, without forming A^T A (whose condition
-     * number is the square of A's).
-     */
-    FullMatrix<double>
-    triangular_factor(std::vector<double> A,
-                      const unsigned int  m,
-                      const unsigned int  c)
-    {
-      std::vector<double> v(m);
-      for (unsigned int j = 0; j < c && j < m; ++j)
-        {
-          double norm = 0.;
-          for (unsigned int i = j; i < m; ++i)
-            norm += A[i * c + j] * A[i * c + j];
-          norm = std::sqrt(norm);
-          if (norm == 0.)
-            continue;
-          const double alpha = A[j * c + j] > 0. ? -norm : norm;
-          double       vv    = 0.;
-          for (unsigned int i = j; i < m; ++i)
-            {
-              v[i] = A[i * c + j] - (i == j ? alpha : 0.);
-              vv += v[i] * v[i];
-            }
-          if (vv == 0.)
-            continue;
-          for (unsigned int l = j; l < c; ++l)
-            {
-              double dot = 0.;
-              for (unsigned int i = j; i < m; ++i)
-                dot += v[i] * A[i * c + l];
-              const double factor = 2. * dot / vv;
-              for (unsigned int i = j; i < m; ++i)
-                A[i * c + l] -= factor * v[i];
-            }
-        }
-      FullMatrix<double> R(c, c);
-      for (unsigned int i = 0; i < std::min(m, c); ++i)
-        for (unsigned int l = i; l < c; ++l)
-          R(i, l) = A[i * c + l];
-      return R;
-    }
-
-
-    /** The triangular factor of the rows (m x c, row-major) that all ranks
-     *  hold together: each rank's factor, gathered and factored again
-     *  (the same on every rank). Collective. */
-    FullMatrix<double>
-    triangular_factor_over_ranks(const std::vector<double> &rows,
-                                 const unsigned int         c,
-                                 const MPI_Comm             comm)
-    {
-      const FullMatrix<double> local =
-        triangular_factor(rows, rows.size() / c, c);
-      std::vector<double> flat(std::size_t(c) * c);
-      for (unsigned int i = 0; i < c; ++i)
-        for (unsigned int j = 0; j < c; ++j)
-          flat[std::size_t(i) * c + j] = local(i, j);
-      std::vector<double> stacked;
-      for (const auto &part : Utilities::MPI::all_gather(comm, flat))
-        stacked.insert(stacked.end(), part.begin(), part.end());
-      return triangular_factor(stacked, stacked.size() / c, c);
-    }
-
-
-    /** Checks that the N x N upper triangular @p R is not (nearly)
-     *  singular, else an error that names the expert. */
-    void
-    check_rank(const FullMatrix<double> &R,
-               const unsigned int        expert,
-               const unsigned long long  rows)
-    {
-      const unsigned int N        = R.m();
-      double             largest  = 0.;
-      double             smallest = std::numeric_limits<double>::max();
-      for (unsigned int i = 0; i < N; ++i)
-        {
-          largest  = std::max(largest, std::abs(R(i, i)));
-          smallest = std::min(smallest, std::abs(R(i, i)));
-        }
-      AssertThrow(largest > 0. && smallest > 1e-12 * largest,
-                  ExcMessage(
-                    "Hard constraints: the least-squares system of expert " +
-                    std::to_string(expert) +
-                    " is singular (the diagonal of its triangular factor "
-                    "ranges from " +
-                    format_number(smallest) + " to " + format_number(largest) +
-                    "; " + std::to_string(rows) + " residual rows for " +
-                    std::to_string(N) +
-                    " basis fields). An expert needs at least as many "
-                    "rows as basis fields, and basis fields that are "
-                    "independent on its cells: use fewer experts or basis "
-                    "fields, more rows per expert, or a finer mesh."));
-    }
-
-
-    /** x with R x = b (R upper triangular). */
-    Vector<double>
-    back_substitute(const FullMatrix<double> &R, const Vector<double> &b)
-    {
-      const unsigned int N = R.m();
-      Vector<double>     x(N);
-      for (int i = N - 1; i >= 0; --i)
-        {
-          double sum = b(i);
-          for (unsigned int j = i + 1; j < N; ++j)
-            sum -= R(i, j) * x(j);
-          x(i) = sum / R(i, i);
-        }
-      return x;
-    }
-
-
-    /** x with R^T x = b (R upper triangular). */
-    Vector<double>
-    forward_substitute(const FullMatrix<double> &R, const Vector<double> &b)
-    {
-      const unsigned int N = R.m();
-      Vector<double>     x(N);
-      for (unsigned int i = 0; i < N; ++i)
-        {
-          double sum = b(i);
-          for (unsigned int j = 0; j < i; ++j)
-            sum -= R(j, i) * x(j);
-          x(i) = sum / R(i, i);
-        }
-      return x;
-    }
-
-
-    /**
-     * From the factor [[R, c], [0, rho]] of [M | r]: the step d that
-     * minimises ||M d + r||^2 + damping sum_j |M e_j|^2 d_j^2
-     * (Levenberg-Marquardt; Gauss-Newton for damping 0), and the N x N
-     * factor R it used (for the backward pass).
-     */
-    Vector<double>
-    least_squares_step(const FullMatrix<double> &augmented,
-                       const double              damping,
-                       const unsigned int        expert,
-                       const unsigned long long  rows,
-                       FullMatrix<double>       &R,
-                       const bool                check = true)
-    {
-      const unsigned int N = augmented.m() - 1;
-      R.reinit(N, N);
-      Vector<double> c(N);
-      for (unsigned int i = 0; i < N; ++i)
-        {
-          for (unsigned int j = i; j < N; ++j)
-            R(i, j) = augmented(i, j);
-          c(i) = augmented(i, N);
-        }
-      if (check)
-        check_rank(R, expert, rows);
-      if (damping > 0.)
-        {
-          // [R c; sqrt(damping) diag(|M e_j|) 0], triangularised again.
-          std::vector<double> stacked(2 * N * (N + 1), 0.);
-          for (unsigned int i = 0; i < N; ++i)
-            {
-              for (unsigned int j = i; j < N; ++j)
-                stacked[i * (N + 1) + j] = R(i, j);
-              stacked[i * (N + 1) + N] = c(i);
-              double column            = 0.;
-              for (unsigned int l = 0; l <= i; ++l)
-                column += R(l, i) * R(l, i);
-              stacked[(N + i) * (N + 1) + i] = std::sqrt(damping * column);
-            }
-          const FullMatrix<double> damped =
-            triangular_factor(stacked, 2 * N, N + 1);
-          FullMatrix<double> Rd(N, N);
-          for (unsigned int i = 0; i < N; ++i)
-            {
-              for (unsigned int j = i; j < N; ++j)
-                Rd(i, j) = damped(i, j);
-              c(i) = damped(i, N);
-            }
-          Vector<double> step = back_substitute(Rd, c);
-          step *= -1.;
-          return step;
-        }
-      Vector<double> step = back_substitute(R, c);
-      step *= -1.;
-      return step;
-    }
-
-
-    /** Whether the last five accepted steps lowered the residual (the
-     *  accepted values in @p history) by less than @p tolerance of it
-     *  together: a least-squares minimum approached so slowly (in
-     *  directions the basis barely determines) that going on changes
-     *  nothing measurable. (The callers also ask that the damping be no
-     *  larger than at the start, so that steps shortened by rejections do
-     *  not pass for a minimum.) */
-    /** Levenberg-Marquardt with Nielsen's damping update: whether a step
-     *  whose gain (actual over predicted decrease of ||R||^2) is @p gain
-     *  is accepted, and the damping for the next one (lowered after a
-     *  success, raised ever faster after failures, never below
-     *  @p initial_damping then). */
-    bool
-    accept_step(const double gain,
-                const double initial_damping,
-                double      &damping,
-                double      &growth)
-    {
-      if (gain > 0.)
-        {
-          damping *= std::max(1. / 3., 1. - std::pow(2. * gain - 1., 3));
-          growth = 2.;
-          return true;
-        }
-      damping = std::max(damping * growth, initial_damping);
-      growth *= 2.;
-      return false;
-    }
-
-
-    bool
-    stagnated(const std::vector<double> &history, const double tolerance)
-    {
-      const std::size_t n = history.size();
-      return n > 5 &&
-             history[n - 6] - history[n - 1] <= tolerance * history[n - 1];
-    }
-  } // namespace
+  using namespace internal::hard_constraint_qr;
 
 
   void
-  HardConstraintSettings::declare_parameters(ParameterHandler &prm)
+  HardConstraintSettings::declare_parameters(ParameterHandler &prm,
+                                             const bool        norm_from_model)
   {
     prm.declare_entry("Tolerance",
                       "1e-8",
@@ -281,6 +54,21 @@ namespace dealii_learned
                       Patterns::Integer(0),
                       "Residual rows each expert makes vanish (a sample); "
                       "0: all of its rows.");
+    prm.declare_entry(
+      "Residual norm",
+      norm_from_model ? "model" : "energy",
+      Patterns::Selection(norm_from_model ? "model|euclidean|diagonal|energy" :
+                                            "euclidean|diagonal|energy"),
+      std::string(
+        "What the experts' fits make small: euclidean: ||R||^2 (least "
+        "squares); diagonal: ||D^{-1/2} R||^2, D the diagonal of the "
+        "residual's Jacobian at the boundary values, so that rows where the "
+        "coefficient is large do not outweigh the others; energy: the "
+        "residual tested with the expert's basis fields vanishes "
+        "(Ritz-Galerkin; for a symmetric positive definite linear residual "
+        "the energy norm of the error is smallest; independent experts "
+        "only)") +
+        (norm_from_model ? "; model: as the model was trained." : "."));
   }
 
 
@@ -291,6 +79,39 @@ namespace dealii_learned
     max_iterations  = prm.get_integer("Maximum iterations");
     damping         = prm.get_double("Damping");
     rows_per_expert = prm.get_integer("Constraint rows per expert");
+    if (const std::string norm = prm.get("Residual norm"); norm != "model")
+      residual_norm = residual_norm_from_name(norm);
+  }
+
+
+  std::string
+  HardConstraintSettings::residual_norm_name(const ResidualNorm norm)
+  {
+    switch (norm)
+      {
+        case ResidualNorm::euclidean:
+          return "euclidean";
+        case ResidualNorm::diagonal:
+          return "diagonal";
+        case ResidualNorm::energy:
+          return "energy";
+      }
+    return "euclidean";
+  }
+
+
+  HardConstraintSettings::ResidualNorm
+  HardConstraintSettings::residual_norm_from_name(const std::string &name)
+  {
+    for (const auto norm : {ResidualNorm::euclidean,
+                            ResidualNorm::diagonal,
+                            ResidualNorm::energy})
+      if (residual_norm_name(norm) == name)
+        return norm;
+    AssertThrow(false,
+                ExcMessage("Hard constraints: unknown residual norm '" + name +
+                           "'; it is euclidean, diagonal or energy."));
+    return ResidualNorm::euclidean;
   }
 
 
@@ -307,6 +128,12 @@ namespace dealii_learned
     , K(experts.n_experts())
     , coupled(settings.interface_weight > 0. && experts.n_experts() > 1)
   {
+    AssertThrow(!coupled || settings.residual_norm !=
+                              HardConstraintSettings::ResidualNorm::energy,
+                ExcMessage("Hard constraints: `Residual norm = energy` "
+                           "works with independent experts only; set the "
+                           "interface weight to 0 or use the euclidean or "
+                           "diagonal norm with coupling."));
     // Each expert's rows, sampled to exactly `rows_per_expert`: the rows
     // whose hashes of (seed, DoF index) are the smallest among the
     // expert's, so the sample is the same on any number of ranks.
@@ -601,8 +428,9 @@ namespace dealii_learned
                     }
               // Into the condensed rows this expert selects.
               for (unsigned int i = 0; i < n; ++i)
-                for (const auto &[r, factor] : data.links[i])
-                  if (row_expert[r] == static_cast<int>(e))
+                for (const auto &[r, link] : data.links[i])
+                  if (const double factor = link * row_scale[r];
+                      row_expert[r] == static_cast<int>(e))
                     {
                       R[r] += factor * cell_residual(i);
                       if (with_jacobian)
@@ -646,7 +474,7 @@ namespace dealii_learned
           }
     Utilities::MPI::sum(sums, space.mpi_communicator, sums);
     squared_residuals = sums;
-    if (!with_jacobian)
+    if (!with_jacobian || factors == nullptr)
       return;
     const unsigned int  c = N + 1;
     std::vector<double> local(std::size_t(K) * c * c);
@@ -800,6 +628,25 @@ namespace dealii_learned
                 ExcMessage("Hard constraints: the residual's parameters are "
                            "not set (ResidualOperator::set_parameters())."));
 
+    // The rows' scaling (collective).
+    row_scale.assign(n, 1.);
+    if (settings.residual_norm ==
+        HardConstraintSettings::ResidualNorm::diagonal)
+      {
+        TrilinosWrappers::MPI::Vector weights;
+        residual_row_weights(residual, space, weights);
+        TrilinosWrappers::MPI::Vector ghosted(space.locally_owned,
+                                              relevant,
+                                              space.mpi_communicator);
+        ghosted = weights;
+        for (unsigned int r = 0; r < n; ++r)
+          {
+            const auto g = relevant.nth_index_in_set(r);
+            if (!constraints.is_constrained(g))
+              row_scale[r] = std::sqrt(ghosted[g]);
+          }
+      }
+
     R.assign(n, 0.);
     M.assign(std::size_t(n) * N, 0.);
     w.assign(K, Vector<double>(N));
@@ -832,11 +679,15 @@ namespace dealii_learned
     shared_rows.clear();
     penalty_matrix.clear();
     coupled_factor.reinit(0, 0);
+    galerkin_matrix.clear();
     if (coupled)
       {
         setup_interface_penalty();
         solve_coupled(linear);
       }
+    else if (settings.residual_norm ==
+             HardConstraintSettings::ResidualNorm::energy)
+      solve_galerkin(linear);
     else
       for (unsigned int iteration = 0;; ++iteration)
         {
@@ -1022,8 +873,8 @@ namespace dealii_learned
           if (low == high)
             continue;
           const unsigned int r = space.locally_relevant.index_within_set(i);
-          const double       weight =
-            settings.interface_weight * diagonal[r] * diagonal[r];
+          const double       weight = settings.interface_weight * diagonal[r] *
+                                diagonal[r] * row_scale[r] * row_scale[r];
           shared_rows.push_back({r, low, high, weight});
           const std::size_t start = P.size();
           P.resize(start + KN, 0.);
@@ -1273,6 +1124,18 @@ namespace dealii_learned
                  b_delta * (lambda[shared.low](x) - lambda[shared.high](x)));
           }
       }
+    else if (!galerkin_matrix.empty())
+      for (unsigned int k = 0; k < K; ++k)
+        {
+          // The Galerkin equations F_k = B_k^T R_k(u_k) = 0:
+          // lambda = H^-T dL/dw with H = dF/dw = B^T M.
+          for (unsigned int b = 0; b < N; ++b)
+            lambda[k](b) = dl_dw[k * N + b];
+          LAPACKFullMatrix<double> lu(N, N);
+          lu = galerkin_matrix[k];
+          lu.compute_lu_factorization();
+          lu.solve(lambda[k], true);
+        }
     else
       for (unsigned int k = 0; k < K; ++k)
         {
@@ -1303,7 +1166,21 @@ namespace dealii_learned
           }
         if (row_expert[r] < 0)
           continue;
-        const auto &l  = lambda[row_expert[r]];
+        const auto &l = lambda[row_expert[r]];
+        if (!galerkin_matrix.empty())
+          {
+            // -lambda^T dF/dB: the test functions' own share, -R_r lambda
+            // at the row (a selected row is a free DoF, B~_r = B_r), and
+            // below -(J^T B lambda) w^T through the cells.
+            double product = 0.;
+            for (unsigned int b = 0; b < N; ++b)
+              {
+                dl_dB[std::size_t(r) * N + b] -= R[r] * l(b);
+                product += basis[std::size_t(r) * N + b] * l(b);
+              }
+            rows[2 * r + 1] = product;
+            continue;
+          }
         rows[2 * r]    = R[r];
         double product = 0.;
         for (unsigned int b = 0; b < N; ++b)
@@ -1335,9 +1212,12 @@ namespace dealii_learned
           for (unsigned int i = 0; i < q; ++i)
             {
               y1[i] = y2[i] = 0.;
-              for (const auto &[r, factor] : data.links[i])
+              // (Scaled rows: R~ = S R, M~ = S M, so J^T S R~ and
+              // J^T S M~ lambda.)
+              for (const auto &[r, link] : data.links[i])
                 if (row_expert[r] == static_cast<int>(e) || row_expert[r] == -2)
                   {
+                    const double factor = link * row_scale[r];
                     y1[i] += factor * rows[2 * r];
                     y2[i] += factor * rows[2 * r + 1];
                   }

@@ -17,6 +17,8 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/constraints/residual_assembly.h>
 
+#include <cmath>
+
 namespace dealii_learned
 {
   using namespace dealii;
@@ -140,6 +142,74 @@ namespace dealii_learned
 
 
   template <int dim>
+  void
+  residual_row_weights(const ResidualOperator<dim>   &residual,
+                       const FiniteElementSpace<dim> &space,
+                       TrilinosWrappers::MPI::Vector &weights)
+  {
+    AssertThrow(residual.get_parameters().size() ==
+                  residual.parameter_names().size(),
+                ExcMessage("The residual's parameters are not set "
+                           "(ResidualOperator::set_parameters())."));
+    TrilinosWrappers::MPI::Vector boundary(space.locally_owned,
+                                           space.mpi_communicator);
+    space.constraints.distribute(boundary);
+    TrilinosWrappers::MPI::Vector u(space.locally_owned,
+                                    space.locally_relevant,
+                                    space.mpi_communicator);
+    u                                       = boundary;
+    const auto                          &fe = space.dof_handler.get_fe();
+    FEValues<dim>                        fe_values(space.mapping,
+                            fe,
+                            space.quadrature,
+                            update_values | update_gradients |
+                              update_quadrature_points | update_JxW_values);
+    const unsigned int                   n = fe.n_dofs_per_cell();
+    std::vector<types::global_dof_index> dofs(n);
+    std::vector<double>                  local(n);
+    Vector<double>                       cell_residual(n);
+    FullMatrix<double>                   cell_jacobian(n, n);
+    TrilinosWrappers::MPI::Vector        diagonal(space.locally_owned,
+                                           space.mpi_communicator);
+    for (const auto &cell : space.dof_handler.active_cell_iterators())
+      if (cell->is_locally_owned())
+        {
+          fe_values.reinit(cell);
+          cell->get_dof_indices(dofs);
+          for (unsigned int i = 0; i < n; ++i)
+            local[i] = u(dofs[i]);
+          residual.cell_residual(fe_values,
+                                 local,
+                                 cell_residual,
+                                 &cell_jacobian);
+          Vector<double> entries(n);
+          for (unsigned int i = 0; i < n; ++i)
+            entries(i) = space.constraints.is_constrained(dofs[i]) ?
+                           0. :
+                           cell_jacobian(i, i);
+          diagonal.add(dofs, entries);
+        }
+    diagonal.compress(VectorOperation::add);
+    double largest = 0.;
+    for (const auto i : space.locally_owned)
+      largest = std::max(largest, std::abs(diagonal[i]));
+    largest = Utilities::MPI::max(largest, space.mpi_communicator);
+    AssertThrow(largest > 0. && std::isfinite(largest),
+                ExcMessage("Residual norm: the residual's Jacobian has no "
+                           "finite nonzero diagonal entry at the boundary "
+                           "values; use `Residual norm = euclidean`."));
+    weights.reinit(space.locally_owned, space.mpi_communicator);
+    for (const auto i : space.locally_owned)
+      if (!space.constraints.is_constrained(i))
+        {
+          const double d = std::abs(diagonal[i]);
+          weights[i]     = 1. / (d > 1e-12 * largest ? d : largest);
+        }
+    weights.compress(VectorOperation::insert);
+  }
+
+
+  template <int dim>
   NewtonReport
   solve_residual(const ResidualOperator<dim>   &residual,
                  const FiniteElementSpace<dim> &space,
@@ -223,6 +293,14 @@ namespace dealii_learned
                     TrilinosWrappers::MPI::Vector &,
                     TrilinosWrappers::SparseMatrix *,
                     const CellSelector<3> &);
+  template void
+  residual_row_weights(const ResidualOperator<2> &,
+                       const FiniteElementSpace<2> &,
+                       TrilinosWrappers::MPI::Vector &);
+  template void
+  residual_row_weights(const ResidualOperator<3> &,
+                       const FiniteElementSpace<3> &,
+                       TrilinosWrappers::MPI::Vector &);
   template NewtonReport
   solve_residual(const ResidualOperator<2> &,
                  const FiniteElementSpace<2> &,

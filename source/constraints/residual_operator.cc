@@ -87,6 +87,14 @@ namespace dealii_learned
 
   template <int dim>
   std::vector<std::string>
+  ResidualOperator<dim>::network_parameter_names() const
+  {
+    return parameter_names();
+  }
+
+
+  template <int dim>
+  std::vector<std::string>
   ResidualOperator<dim>::feature_names() const
   {
     return {};

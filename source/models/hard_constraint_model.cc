@@ -6,29 +6,29 @@
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/constraints/residual_operator.h>
 #include <dealii-learned/models/hard_constraint_model.h>
+#include <dealii-learned/models/hard_constraint_network.h>
 
 #include <cmath>
 #include <fstream>
-
-#include <dealii-learned/models/hard_constraint_network.h>
 
 namespace dealii_learned
 {
   using namespace dealii;
 
   const char *const HardConstraintModel::format =
-    "dealii-learned-hard-constraint 1";
+    "dealii-learned-hard-constraint 2";
 
 
   struct HardConstraintModel::Implementation
   {
-    std::string                        filename;
-    std::map<std::string, std::string> metadata;
-    std::string                        residual, method;
-    unsigned int                       outputs = 0, experts = 1;
-    double                             interface_weight = 0.;
-    std::vector<std::string>           parameters, features;
-    mutable torch::nn::Sequential      network{nullptr};
+    std::string                            filename;
+    std::map<std::string, std::string>     metadata;
+    std::string                            residual, method;
+    unsigned int                           outputs = 0, experts = 1;
+    double                                 interface_weight = 0.;
+    std::string                            residual_norm;
+    std::vector<std::string>               parameters, features;
+    mutable HardConstraintNetwork::Network network{nullptr};
 
     [[noreturn]] void
     fail(const std::string &what) const
@@ -98,7 +98,9 @@ namespace dealii_learned
       }
     if (s.get("format") != format)
       s.fail("its format is '" + s.get("format") + "', this library reads '" +
-             format + "'.");
+             format +
+             "' (format 1 gave a random field's seed to the "
+             "network as a number). Train it again.");
     s.residual = s.get("residual");
     s.method   = s.get("method");
     if (s.method != "soft" && s.method != "hard" && s.method != "moe")
@@ -109,13 +111,32 @@ namespace dealii_learned
         !parse_double(s.metadata.at("interface_weight"), s.interface_weight))
       s.fail("meta.interface_weight = '" + s.metadata.at("interface_weight") +
              "' is not a number.");
-    s.parameters = Utilities::split_string_list(s.get("parameters"), ',');
-    s.features   = Utilities::split_string_list(s.metadata["features"], ',');
-    s.network =
-      HardConstraintNetwork::make(2 + s.features.size() + s.parameters.size(),
-                                  s.get_count("hidden_width"),
-                                  s.get_count("hidden_layers"),
-                                  s.outputs);
+    s.parameters    = Utilities::split_string_list(s.get("parameters"), ',');
+    s.features      = Utilities::split_string_list(s.metadata["features"], ',');
+    s.residual_norm = s.get("residual_norm");
+    if (s.residual_norm != "euclidean" && s.residual_norm != "diagonal" &&
+        s.residual_norm != "energy")
+      s.fail("meta.residual_norm = '" + s.residual_norm +
+             "' is not euclidean, diagonal or energy.");
+    HardConstraintNetwork::Architecture architecture;
+    architecture.n_features    = s.features.size();
+    architecture.n_parameters  = s.parameters.size();
+    architecture.width         = s.get_count("hidden_width");
+    architecture.layers        = s.get_count("hidden_layers");
+    architecture.outputs       = s.outputs;
+    const std::string &sensors = s.get("sensors");
+    if (sensors != "0")
+      {
+        architecture.sensors = s.get_count("sensors");
+        architecture.latent  = s.get_count("field_code_size");
+        if (architecture.sensors % 4 != 0 || s.features.empty())
+          s.fail("meta.sensors = " + sensors +
+                 " needs point features and a multiple of 4.");
+      }
+    const std::string &steps = s.get("smoothing_steps");
+    if (steps != "0")
+      architecture.smoothing_steps = s.get_count("smoothing_steps");
+    s.network = HardConstraintNetwork::Network(architecture);
     try
       {
         s.network->load(archive);
@@ -175,21 +196,40 @@ namespace dealii_learned
   }
 
 
+  const std::string &
+  HardConstraintModel::residual_norm() const
+  {
+    return impl->residual_norm;
+  }
+
+
+  std::vector<double>
+  HardConstraintModel::smoothing_weights() const
+  {
+    const torch::Tensor w = impl->network->smoothing.contiguous();
+    return std::vector<double>(w.data_ptr<double>(),
+                               w.data_ptr<double>() + w.numel());
+  }
+
+
   std::vector<double>
   HardConstraintModel::evaluate(const std::vector<Point<2>> &points,
                                 const ResidualOperator<2>   &residual) const
   {
     const auto &s = *impl;
-    if (residual.parameter_names() != s.parameters ||
+    if (residual.network_parameter_names() != s.parameters ||
         residual.feature_names() != s.features)
       s.fail("it takes the parameters (" + join(s.parameters, ", ") +
              ") and point features (" + join(s.features, ", ") +
              "), the residual gives (" +
-             join(residual.parameter_names(), ", ") + ") and (" +
+             join(residual.network_parameter_names(), ", ") + ") and (" +
              join(residual.feature_names(), ", ") + ").");
     torch::NoGradGuard  no_grad;
     const torch::Tensor out =
-      s.network->forward(HardConstraintNetwork::inputs(points, residual))
+      s.network
+        ->forward(HardConstraintNetwork::inputs(points, residual),
+                  HardConstraintNetwork::sensor_inputs(
+                    residual, s.network->architecture.sensors))
         .contiguous();
     return std::vector<double>(out.data_ptr<double>(),
                                out.data_ptr<double>() + out.numel());

@@ -10,6 +10,7 @@
 #include <deal.II/lac/trilinos_vector.h>
 
 #include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/basis_smoother.h>
 #include <dealii-learned/constraints/expert_partition.h>
 #include <dealii-learned/constraints/residual_assembly.h>
 #include <dealii-learned/constraints/residual_operator.h>
@@ -56,7 +57,7 @@ namespace dealii_learned
                       "Interface coupling of the experts "
                       "(HardConstraintSettings::interface_weight); -1: the "
                       "model's.");
-    HardConstraintSettings::declare_parameters(prm);
+    HardConstraintSettings::declare_parameters(prm, true);
     prm.declare_entry("Replace field",
                       "true",
                       Patterns::Bool(),
@@ -88,6 +89,8 @@ namespace dealii_learned
     const double weight = prm.get_double("Interface weight");
     settings.interface_weight =
       weight < 0. ? model->interface_weight() : weight;
+    settings.residual_norm =
+      HardConstraintSettings::residual_norm_from_name(model->residual_norm());
     settings.parse_parameters(prm);
     replace = prm.get_bool("Replace field");
     AssertThrow(prm.get("Residual") == model->residual_name(),
@@ -162,7 +165,7 @@ namespace dealii_learned
           found         = found && it != points.end();
           Point<2> x;
           if (it != points.end())
-            for (unsigned int d = 0; d < std::min(dim, 2); ++d)
+            for (int d = 0; d < std::min(dim, 2); ++d)
               x[d] = it->second[d];
           rows.push_back(x);
         }
@@ -172,6 +175,18 @@ namespace dealii_learned
                              "must have support points (FE_Q)."));
       if constexpr (dim == 2)
         B = model->evaluate(rows, *residual);
+      if (const auto omega = model->smoothing_weights(); !omega.empty())
+        {
+          // The network's fields pass through the smoothing steps with
+          // the host's operator, as in training.
+          BasisSmoother<dim>  smoother(*residual, space);
+          std::vector<double> smoothed(B.size());
+          smoother.forward(B.data(),
+                           model->n_outputs(),
+                           omega,
+                           smoothed.data());
+          B.swap(smoothed);
+        }
       bool finite = true;
       for (const double value : B)
         finite = finite && std::isfinite(value);

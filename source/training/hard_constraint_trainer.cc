@@ -13,9 +13,14 @@
 #include <deal.II/grid/grid_generator.h>
 
 #include <deal.II/lac/affine_constraints.h>
+#include <deal.II/lac/solver_cg.h>
+#include <deal.II/lac/solver_control.h>
+#include <deal.II/lac/trilinos_precondition.h>
+#include <deal.II/lac/trilinos_sparse_matrix.h>
 
 #include <dealii-learned/base/utilities.h>
 #include <dealii-learned/constraints/hard_constraint_torch.h>
+#include <dealii-learned/models/hard_constraint_network.h>
 #include <dealii-learned/training/hard_constraint_trainer.h>
 
 #include <cstdio>
@@ -24,7 +29,6 @@
 #include <random>
 #include <sstream>
 
-#include <dealii-learned/models/hard_constraint_network.h>
 #include "torch_archives.h"
 
 namespace dealii_learned
@@ -41,6 +45,9 @@ namespace dealii_learned
     unsigned int                         n_basis       = 16;
     unsigned int                         width         = 32;
     unsigned int                         layers        = 2;
+    unsigned int                         sensors       = 0;
+    unsigned int                         latent        = 16;
+    unsigned int                         smoothing     = 0;
     double                               learning_rate = 1e-3;
     unsigned int                         samples       = 8;
     unsigned int                         validation    = 4;
@@ -66,7 +73,15 @@ namespace dealii_learned
     std::vector<Point<2>>                                    points;
 
     // The network and its training.
-    mutable torch::nn::Sequential              network{nullptr};
+    mutable HardConstraintNetwork::Network network{nullptr};
+    /** The current draw's metric of the loss (`Residual norm`): the row
+     *  weights (diagonal), or the Jacobian at the boundary values and its
+     *  AMG (energy). */
+    mutable TrilinosWrappers::MPI::Vector      row_weights;
+    mutable TrilinosWrappers::SparseMatrix     jacobian;
+    mutable TrilinosWrappers::PreconditionAMG  amg;
+    mutable ResidualMetric                     metric;
+    mutable std::unique_ptr<BasisSmoother<2>>  smoother;
     std::unique_ptr<torch::optim::Adam>        optimizer;
     unsigned int                               seed   = 1;
     unsigned int                               epochs = 0;
@@ -89,11 +104,19 @@ namespace dealii_learned
       return p;
     }
 
-    /** The network's inputs at every relevant DoF for the current p. */
+    /** The network's output at every relevant DoF for the current p. */
     torch::Tensor
-    inputs() const
+    basis() const
     {
-      return HardConstraintNetwork::inputs(points, *residual);
+      torch::Tensor B =
+        network->forward(HardConstraintNetwork::inputs(points, *residual),
+                         HardConstraintNetwork::sensor_inputs(*residual,
+                                                              sensors));
+      if (smoothing == 0)
+        return B;
+      // The operator of the current p.
+      smoother = std::make_unique<BasisSmoother<2>>(*residual, *space);
+      return smooth_basis(*smoother, B, network->smoothing);
     }
 
     /** The field the network predicts for the current p (locally owned
@@ -101,26 +124,85 @@ namespace dealii_learned
     torch::Tensor
     field() const
     {
-      const torch::Tensor out = network->forward(inputs());
+      const torch::Tensor out = basis();
       if (method == "soft")
         return out.squeeze(1);
       return apply_hard_constraints(*layer, out);
     }
 
-    /** ||R(u)||^2 / ||R(u_0)||^2 for the current p. */
+    /** The metric W of the loss R^T W R for the current p: nullptr
+     *  (euclidean), D^-1 (diagonal) or J(u_0)^-1 (energy: for a linear
+     *  symmetric positive definite residual the loss is the energy norm
+     *  of the error, ||u - u_h||_J^2). */
+    const ResidualMetric *
+    loss_metric() const
+    {
+      using Norm = HardConstraintSettings::ResidualNorm;
+      if (layer_settings.residual_norm == Norm::diagonal)
+        {
+          residual_row_weights(*residual, *space, row_weights);
+          metric = [this](const TrilinosWrappers::MPI::Vector &r,
+                          TrilinosWrappers::MPI::Vector       &y) {
+            y = r;
+            y.scale(row_weights);
+          };
+          return &metric;
+        }
+      if (layer_settings.residual_norm == Norm::energy)
+        {
+          TrilinosWrappers::MPI::Vector boundary(owned, comm), R0;
+          constraints.distribute(boundary);
+          TrilinosWrappers::MPI::Vector u0(owned, relevant, comm);
+          u0 = boundary;
+          reinit_jacobian(*space, jacobian);
+          assemble_residual(*residual, *space, u0, R0, &jacobian);
+          amg.initialize(jacobian);
+          metric = [this](const TrilinosWrappers::MPI::Vector &r,
+                          TrilinosWrappers::MPI::Vector       &y) {
+            y = 0.;
+            SolverControl control(1000, 1e-10 * r.l2_norm(), false, false);
+            SolverCG<TrilinosWrappers::MPI::Vector> cg(control);
+            try
+              {
+                cg.solve(jacobian, y, r, amg);
+              }
+            catch (const SolverControl::NoConvergence &e)
+              {
+                AssertThrow(false,
+                            ExcMessage(
+                              "Training/hard-constraint: `Residual norm = "
+                              "energy` solves with the residual's Jacobian "
+                              "at the boundary values, and CG did not "
+                              "converge (residual " +
+                              format_number(e.last_residual) + " after " +
+                              std::to_string(e.last_step) +
+                              " steps): is the residual symmetric positive "
+                              "definite? Use the euclidean or diagonal "
+                              "norm."));
+              }
+          };
+          return &metric;
+        }
+      return nullptr;
+    }
+
+    /** ||R(u)||_W^2 / ||R(u_0)||_W^2 for the current p (W: loss_metric()).
+     */
     torch::Tensor
     relative_loss(const torch::Tensor &u) const
     {
-      double reference = 0.;
+      const ResidualMetric *weights   = loss_metric();
+      double                reference = 0.;
       {
         torch::NoGradGuard no_grad;
         reference =
           weak_residual_loss(*residual,
                              *space,
-                             torch::zeros({u.size(0)}, torch::kFloat64))
+                             torch::zeros({u.size(0)}, torch::kFloat64),
+                             weights)
             .item<double>();
       }
-      return weak_residual_loss(*residual, *space, u) /
+      return weak_residual_loss(*residual, *space, u, weights) /
              std::max(reference, 1e-300);
     }
   };
@@ -155,6 +237,28 @@ namespace dealii_learned
                       "N, the network's outputs for hard and moe.");
     prm.declare_entry("Hidden width", "32", Patterns::Integer(1, 4096), "");
     prm.declare_entry("Hidden layers", "2", Patterns::Integer(1, 64), "");
+    prm.declare_entry("Sensors per direction",
+                      "0",
+                      Patterns::Integer(0, 256),
+                      "The encoder's view of the problem's fields: the "
+                      "residual's point features on a grid of this many "
+                      "points per direction of [-1, 1]^2 (a multiple of 4), "
+                      "encoded into `Field code size` numbers every point's "
+                      "network input includes; 0: no encoder, the network "
+                      "sees the fields only at the point.");
+    prm.declare_entry("Basis smoothing steps",
+                      "0",
+                      Patterns::Integer(0, 1000),
+                      "Message passing with the problem's own operator: "
+                      "damped Jacobi steps with the residual's Jacobian at "
+                      "the boundary values applied to the network's basis "
+                      "fields before the layer, with learned weights "
+                      "(2/3 at the start; BasisSmoother). Needs a positive "
+                      "diagonal.");
+    prm.declare_entry("Field code size",
+                      "16",
+                      Patterns::Integer(1, 1024),
+                      "The encoder's output z (with sensors).");
     prm.declare_entry("Learning rate", "1e-3", Patterns::Double(0.), "Adam's.");
     prm.declare_entry("Samples per epoch",
                       "8",
@@ -198,6 +302,9 @@ namespace dealii_learned
     s.n_basis       = prm.get_integer("Basis fields");
     s.width         = prm.get_integer("Hidden width");
     s.layers        = prm.get_integer("Hidden layers");
+    s.sensors       = prm.get_integer("Sensors per direction");
+    s.latent        = prm.get_integer("Field code size");
+    s.smoothing     = prm.get_integer("Basis smoothing steps");
     s.learning_rate = prm.get_double("Learning rate");
     s.samples       = prm.get_integer("Samples per epoch");
     s.validation    = prm.get_integer("Validation samples");
@@ -207,6 +314,17 @@ namespace dealii_learned
     s.data_weight      = prm.get_double("Data weight");
     s.residual         = ResidualOperators::create<2>(prm, "");
     s.residual_name    = prm.get("Residual");
+    AssertThrow(s.sensors % 4 == 0,
+                ExcMessage("Training/hard-constraint: `Sensors per "
+                           "direction` must be a multiple of 4 (the encoder "
+                           "pools twice by 2), not " +
+                           std::to_string(s.sensors) + "."));
+    AssertThrow(s.sensors == 0 || !s.residual->feature_names().empty(),
+                ExcMessage("Training/hard-constraint: the residual '" +
+                           s.residual_name +
+                           "' has no point features for the encoder's "
+                           "sensors to see; set `Sensors per direction = "
+                           "0`."));
   }
 
 
@@ -262,12 +380,17 @@ namespace dealii_learned
       }
 
     // The network.
-    s.network =
-      HardConstraintNetwork::make(HardConstraintNetwork::n_inputs(*s.residual),
-                                  s.width,
-                                  s.layers,
-                                  s.method == "soft" ? 1 : s.n_basis);
-    s.optimizer = std::make_unique<torch::optim::Adam>(
+    HardConstraintNetwork::Architecture architecture;
+    architecture.n_features      = s.residual->feature_names().size();
+    architecture.n_parameters    = s.residual->network_parameter_names().size();
+    architecture.width           = s.width;
+    architecture.layers          = s.layers;
+    architecture.outputs         = s.method == "soft" ? 1 : s.n_basis;
+    architecture.sensors         = s.sensors;
+    architecture.latent          = s.latent;
+    architecture.smoothing_steps = s.smoothing;
+    s.network                    = HardConstraintNetwork::Network(architecture);
+    s.optimizer                  = std::make_unique<torch::optim::Adam>(
       s.network->parameters(), torch::optim::AdamOptions(s.learning_rate));
     s.epochs = 0;
     if (!context.checkpoint.empty())
@@ -401,7 +524,7 @@ namespace dealii_learned
     torch::serialize::OutputArchive archive;
     s.network->save(archive);
     ModelMetadata all   = metadata;
-    all["format"]       = "dealii-learned-hard-constraint 1";
+    all["format"]       = "dealii-learned-hard-constraint 2";
     all["method"]       = s.method;
     all["experts"]      = std::to_string(s.method == "moe" ? s.n_experts : 1);
     all["basis_fields"] = std::to_string(s.n_basis);
@@ -409,8 +532,13 @@ namespace dealii_learned
     all["residual"]         = s.residual_name;
     all["hidden_width"]     = std::to_string(s.width);
     all["hidden_layers"]    = std::to_string(s.layers);
-    all["parameters"]       = join(s.residual->parameter_names(), ",");
-    all["features"]         = join(s.residual->feature_names(), ",");
+    all["parameters"]       = join(s.residual->network_parameter_names(), ",");
+    all["sensors"]          = std::to_string(s.sensors);
+    all["field_code_size"]  = std::to_string(s.latent);
+    all["smoothing_steps"]  = std::to_string(s.smoothing);
+    all["residual_norm"]    = HardConstraintSettings::residual_norm_name(
+      s.layer_settings.residual_norm);
+    all["features"] = join(s.residual->feature_names(), ",");
     all["validation_relative_l2_error"] = format_number(s.error, 6);
     for (const auto &[key, value] : all)
       archive.write("meta." + key, c10::IValue(value));

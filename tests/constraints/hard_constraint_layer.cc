@@ -46,17 +46,6 @@
 using namespace dealii;
 using namespace dealii_learned;
 
-/** L = sum_i h_i u_i with fixed weights h by global DoF index. */
-double
-loss(const TrilinosWrappers::MPI::Vector &u, TrilinosWrappers::MPI::Vector &h)
-{
-  h.reinit(u);
-  for (const auto i : u.locally_owned_elements())
-    h[i] = std::sin(0.37 * i + 0.1);
-  h.compress(VectorOperation::insert);
-  return h * u;
-}
-
 void
 check_global_least_squares()
 {
@@ -184,33 +173,15 @@ check_experts(const std::string         &name,
   // dL/dB against central differences at a few entries.
   std::vector<double> gradient(layer.n_rows() * N);
   layer.backward(h, gradient.data());
-  const double eps   = 1e-6;
-  bool         agree = true;
-  for (const auto [dof, b] :
-       std::vector<std::pair<types::global_dof_index, unsigned int>>{
-         {3, 0}, {40, 2}, {77, N - 1}, {101, 5}})
-    {
-      const auto   global = s.dof_handler.n_dofs() > dof ? dof : 0;
-      const bool   here   = s.relevant.is_element(global);
-      const auto   r      = here ? s.relevant.index_within_set(global) : 0;
-      const double analytic =
-        Utilities::MPI::sum(here ? gradient[r * N + b] : 0., MPI_COMM_WORLD);
-      double value[2];
-      for (const int sign : {0, 1})
-        {
-          auto perturbed = B;
-          if (here)
-            perturbed[r * N + b] += (sign == 0 ? eps : -eps);
-          TrilinosWrappers::MPI::Vector v;
-          HardConstraintLayer<2> again(*s.residual, space, experts, settings);
-          again.forward(perturbed.data(), N, v);
-          value[sign] = h * v;
-        }
-      const double numeric = (value[0] - value[1]) / (2. * eps);
-      const double error =
-        std::abs(numeric - analytic) / std::max(std::abs(numeric), 1e-8);
-      agree = agree && error < 1e-5;
-    }
+  const bool agree =
+    layer_gradient_agrees(s,
+                          experts,
+                          settings,
+                          B,
+                          N,
+                          gradient,
+                          h,
+                          {{3, 0}, {40, 2}, {77, N - 1}, {101, 5}});
   deallog << "  dL/dB against central differences, 4 entries, to 1e-5: "
           << agree << std::endl;
 }
@@ -272,35 +243,15 @@ check_coupling(const std::string &name, const std::vector<double> &p)
           const double        value = loss(u, h);
           std::vector<double> gradient(layer.n_rows() * N);
           layer.backward(h, gradient.data());
-          const double eps   = 1e-6;
-          bool         agree = true;
-          for (const auto [dof, b] :
-               std::vector<std::pair<types::global_dof_index, unsigned int>>{
-                 {3, 0}, {40, 2}, {77, N - 1}, {101, 5}, {60, 3}})
-            {
-              const bool   here = s.relevant.is_element(dof);
-              const auto   r    = here ? s.relevant.index_within_set(dof) : 0;
-              const double analytic =
-                Utilities::MPI::sum(here ? gradient[r * N + b] : 0.,
-                                    MPI_COMM_WORLD);
-              double values[2];
-              for (const int sign : {0, 1})
-                {
-                  auto perturbed = B;
-                  if (here)
-                    perturbed[r * N + b] += (sign == 0 ? eps : -eps);
-                  TrilinosWrappers::MPI::Vector v;
-                  HardConstraintLayer<2>        again(*s.residual,
-                                               space,
-                                               experts,
-                                               settings);
-                  again.forward(perturbed.data(), N, v);
-                  values[sign] = h * v;
-                }
-              const double numeric = (values[0] - values[1]) / (2. * eps);
-              agree                = agree && std::abs(numeric - analytic) <
-                                 1e-5 * std::max(std::abs(numeric), 1e-8);
-            }
+          const bool agree = layer_gradient_agrees(
+            s,
+            experts,
+            settings,
+            B,
+            N,
+            gradient,
+            h,
+            {{3, 0}, {40, 2}, {77, N - 1}, {101, 5}, {60, 3}});
           deallog << ", L = h.u " << format_number(value, 6)
                   << ", dL/dB against central differences to 1e-5: " << agree;
         }

@@ -17,11 +17,14 @@
 
 #include <deal.II/lac/affine_constraints.h>
 
+#include <dealii-learned/constraints/hard_constraint_layer.h>
 #include <dealii-learned/constraints/residual_assembly.h>
 
 #include <cmath>
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 using namespace dealii;
 using namespace dealii_learned;
@@ -100,3 +103,60 @@ struct Setup
   std::unique_ptr<ResidualOperator<2>>        residual;
   std::map<types::global_dof_index, Point<2>> points;
 };
+
+
+/** L = sum_i h_i u_i with fixed weights h by global DoF index. */
+inline double
+loss(const TrilinosWrappers::MPI::Vector &u, TrilinosWrappers::MPI::Vector &h)
+{
+  h.reinit(u);
+  for (const auto i : u.locally_owned_elements())
+    h[i] = std::sin(0.37 * i + 0.1);
+  h.compress(VectorOperation::insert);
+  return h * u;
+}
+
+
+/** Whether the layer's dL/dB (@p gradient, this rank's copy; summed over
+ *  the ranks here) for L = h . u matches central differences of forward()
+ *  (step 1e-6) at the entries (DoF, column) @p entries, to @p tolerance
+ *  relative. */
+inline bool
+layer_gradient_agrees(
+  const Setup                                                         &s,
+  const ExpertPartition<2>                                            &experts,
+  const HardConstraintSettings                                        &settings,
+  const std::vector<double>                                           &B,
+  const unsigned int                                                   N,
+  const std::vector<double>                                           &gradient,
+  const TrilinosWrappers::MPI::Vector                                 &h,
+  const std::vector<std::pair<types::global_dof_index, unsigned int>> &entries,
+  const double tolerance = 1e-5)
+{
+  const auto   space = s.space();
+  const double eps   = 1e-6;
+  bool         agree = true;
+  for (const auto &[dof, b] : entries)
+    {
+      const auto   global = s.dof_handler.n_dofs() > dof ? dof : 0;
+      const bool   here   = s.relevant.is_element(global);
+      const auto   r      = here ? s.relevant.index_within_set(global) : 0;
+      const double analytic =
+        Utilities::MPI::sum(here ? gradient[r * N + b] : 0., MPI_COMM_WORLD);
+      double value[2];
+      for (const int sign : {0, 1})
+        {
+          auto perturbed = B;
+          if (here)
+            perturbed[r * N + b] += (sign == 0 ? eps : -eps);
+          TrilinosWrappers::MPI::Vector v;
+          HardConstraintLayer<2> again(*s.residual, space, experts, settings);
+          again.forward(perturbed.data(), N, v);
+          value[sign] = h * v;
+        }
+      const double numeric = (value[0] - value[1]) / (2. * eps);
+      agree                = agree && std::abs(numeric - analytic) <
+                         tolerance * std::max(std::abs(numeric), 1e-8);
+    }
+  return agree;
+}

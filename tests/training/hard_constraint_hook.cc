@@ -1,15 +1,17 @@
 // The hard-constraint postprocessor as a host program uses it: a small
-// moe model (four coupled experts, the diffusion-reaction residual with the
+// `hard` model (one expert, the energy norm, learned smoothing steps with
+// the problem's operator; the diffusion-reaction residual with the
 // checkerboard coefficient) is trained through `dealii-learned train`
 // (in-process), then a host with its own distributed mesh (hanging nodes,
 // boundary values in its AffineConstraints) lists `hard-constraint` in its
 // Postprocessors section and hands its finite element solution to it.
-// Recorded: the statistics (error against the host's solution, residual,
-// largest expert residual, interface jump, experts), that the field was
-// replaced, and that `Replace field = false` leaves it. Then bad input,
-// each an error that names the problem: no model file, a file that is not
-// a model, a model for another residual, a host that does not give a
-// parameter, more experts than cells, and a 3-D host.
+// Recorded: a bound on the error against the host's solution that a
+// trained model meets and a broken one does not; that the field was
+// replaced, and that `Replace field = false`
+// leaves it; the same model with four coupled experts set by the hook.
+// Then bad input, each an error that names the problem: no model file, a
+// file that is not a model, a model for another residual, a host that does
+// not give a parameter, more experts than cells, and a 3-D host.
 
 #include <deal.II/base/parameter_handler.h>
 #include <deal.II/base/quadrature_lib.h>
@@ -44,21 +46,26 @@
 using namespace dealii;
 using namespace dealii_learned;
 
+/** Trains a `hard` model (one expert, the energy norm, eight learned
+ *  smoothing steps) for the checkerboard coefficient for @p epochs epochs
+ *  into @p file. (On the training mesh its validation loss, the squared
+ *  relative energy norm of the error, falls from 0.34 to 0.054.) */
 void
-train()
+train(const std::string &file, const unsigned int epochs)
 {
   std::ofstream("train.prm") << "subsection Training\n"
                                 "  set Model = hard-constraint\n"
-                                "  set Model file = hook.dlh\n"
-                                "  set Epochs = 30\n"
-                                "  set Resume = false\n"
+                                "  set Model file = "
+                             << file << "\n  set Epochs = " << epochs
+                             << "\n  set Resume = false\n"
                                 "  subsection hard-constraint\n"
-                                "    set Method = moe\n"
-                                "    set Experts = 4\n"
-                                "    set Interface weight = 10\n"
+                                "    set Method = hard\n"
+                                "    set Residual norm = energy\n"
+                                "    set Basis smoothing steps = 8\n"
                                 "    set Basis fields = 8\n"
                                 "    set Hidden width = 16\n"
                                 "    set Hidden layers = 1\n"
+                                "    set Learning rate = 0.003\n"
                                 "    set Samples per epoch = 4\n"
                                 "    set Validation samples = 1\n"
                                 "    set Global refinement = 4\n"
@@ -77,7 +84,7 @@ train()
 /** The host: its mesh, constraints, solution; runs the postprocessors
  *  its parameter text lists. */
 template <int dim>
-void
+std::map<std::string, double>
 host(const std::string                                 &postprocessor_prm,
      const std::vector<std::pair<std::string, double>> &parameters)
 {
@@ -141,34 +148,13 @@ host(const std::string                                 &postprocessor_prm,
                             relevant};
   context.parameters = parameters;
   TrilinosWrappers::MPI::Vector field(solution);
-  // The statistics against the values measured when the test was written,
-  // within bounds that hold for other LibTorch kernels (the training's
-  // rounding moves the trained weights slightly) but not for a broken
-  // layer or hook: the errors to 5% of their value, the interface jump
-  // (from the coupling, near 6e-5) below 1e-3, the experts exactly.
-  const std::map<std::string, std::pair<double, double>> expected = {
-    {"relative_l2_error", {0.927, 0.05}},
-    {"relative_residual", {0.899, 0.05}},
-    {"max_expert_residual", {1.01, 0.05}},
-    {"experts", {4., 0.}}};
+  std::map<std::string, double> statistics;
   for (auto &[name, postprocessor] : postprocessors)
     for (const auto &[key, value] : postprocessor->execute(context, field))
-      if (key == "interface_jump")
-        deallog << "  " << key << " below 1e-3 " << (value < 1e-3)
-                << std::endl;
-      else if (expected.count(key) != 0)
-        {
-          const auto &[recorded, tolerance] = expected.at(key);
-          deallog << "  " << key << " " << recorded << " within "
-                  << 100. * tolerance << "% "
-                  << (std::abs(value - recorded) <= tolerance * recorded)
-                  << std::endl;
-        }
-      else if (key.find("seconds") == std::string::npos)
-        deallog << "  " << key << " (not checked) " << format_number(value, 3)
-                << std::endl;
+      statistics[key] = value;
   field -= solution;
-  deallog << "  field replaced: " << (field.l2_norm() > 0.) << std::endl;
+  statistics["field replaced"] = field.l2_norm() > 0.;
+  return statistics;
 }
 
 std::string
@@ -195,14 +181,37 @@ main(int argc, char **argv)
 {
   Utilities::MPI::MPI_InitFinalize mpi(argc, argv, 1);
   initlog();
-  train();
+  train("hook.dlh", 30);
   const std::vector<std::pair<std::string, double>> parameters = {
     {"contrast", 10.}, {"reaction", 1.}, {"source", 1.}, {"seed", 0.}};
 
-  deallog << "moe model on the host's mesh, four coupled experts:" << std::endl;
-  host<2>(section(""), parameters);
-  deallog << "Replace field = false:" << std::endl;
-  host<2>(section("    set Replace field = false\n"), parameters);
+  // On the host's mesh (adaptive, hanging nodes; the model never saw it)
+  // the trained model is within 15% of the host's solution (measured:
+  // 10.5%; the least-squares fit of the previous design gave 93% on this
+  // problem, a broken layer, smoother or network near 100% or more).
+  const auto trained = host<2>(section(""), parameters);
+  deallog << "hard model on the host's mesh: error below 15% "
+          << (trained.at("relative_l2_error") < 0.15) << ", experts "
+          << trained.at("experts") << ", field replaced "
+          << trained.at("field replaced") << std::endl;
+  const auto kept =
+    host<2>(section("    set Replace field = false\n"), parameters);
+  deallog << "Replace field = false: field replaced "
+          << kept.at("field replaced") << std::endl;
+
+  // The same model with four coupled experts, the least-squares fit (the
+  // hook's settings override the model's): the coupling keeps the
+  // experts' fields together (jump measured 9e-5), and the field stays
+  // close (31% measured: a basis trained for the energy norm, fitted in
+  // the euclidean one).
+  const auto coupled =
+    host<2>(section("    set Experts = 4\n    set Interface weight = 10\n"
+                    "    set Residual norm = euclidean\n"),
+            parameters);
+  deallog << "four coupled experts: interface jump below 1e-3 "
+          << (coupled.at("interface_jump") < 1e-3) << ", experts "
+          << coupled.at("experts") << ", error below 40% "
+          << (coupled.at("relative_l2_error") < 0.4) << std::endl;
 
   expect_exception("no model file",
                    [&]() { host<2>(section("", "missing.dlh"), parameters); });

@@ -1,9 +1,10 @@
 // The hard-constraint trainer through `dealii-learned train` (in-process):
 // a small network for the diffusion-reaction residual, trained without
-// data on ||R(u)||^2 for parameters drawn online, with each method (soft:
+// data on the energy norm of R(u) (the trainer's default) for parameters
+// drawn online, with four learned smoothing steps, with each method (soft:
 // the residual as the loss; hard: the layer with one expert; moe: four
-// experts). Recorded: the validation loss falls from the untrained network
-// to the trained one (soft, hard), the model file is written, and a moe run
+// experts). Recorded: bounds on the validation loss of the untrained and
+// the trained network (soft, hard), the model file is written, and a moe run
 // stopped after one epoch and resumed writes the same model file as an
 // uninterrupted one.
 
@@ -46,6 +47,7 @@ train(const std::string &method,
        "    set Samples per epoch = 3\n"
        "    set Validation samples = 2\n"
        "    set Global refinement = 3\n"
+       "    set Basis smoothing steps = 4\n"
        "    set Residual = diffusion-reaction\n"
        "  end\n"
        "end\n";
@@ -98,8 +100,18 @@ main(int argc, char **argv)
       if (method == "moe")
         deallog << method << ": validation loss finite: "
                 << (std::isfinite(after) && std::isfinite(before));
+      else if (method == "soft")
+        // (The energy norm of the error relative to u_0's, squared:
+        // measured 77.5 -> 8.0; an untrained network is far worse than
+        // u_0, a trained one must at least fall by five.)
+        deallog << method << ": validation loss falls by a factor 5: "
+                << (after < before / 5.);
       else
-        deallog << method << ": validation loss falls: " << (after < before);
+        // (Measured 0.056 -> 0.051: the Galerkin fit on the smoothed
+        // fields is good before training on 81 DoFs; a broken layer or
+        // smoother gives a loss near 1 or above.)
+        deallog << method << ": validation loss falls and is below 0.1: "
+                << (after < before && after < 0.1);
       deallog << ", model file written: "
               << (std::filesystem::file_size(method + ".dlh") > 0) << std::endl;
     }

@@ -30,6 +30,10 @@ namespace dealii_learned
     bool
     is_linear() const override;
 
+    /** All but the seed (the coefficient field is a point feature). */
+    std::vector<std::string>
+    network_parameter_names() const override;
+
     std::vector<std::string>
     feature_names() const override;
 

@@ -56,12 +56,52 @@ namespace dealii_learned
      * blocks only between neighbouring experts.
      */
     double interface_weight = 0.;
+    /** What an expert's fit makes small (`Residual norm`). */
+    enum class ResidualNorm
+    {
+      /** ||R||^2 over the expert's rows (least squares). */
+      euclidean,
+      /**
+       * ||D^{-1/2} R||^2 (residual_row_weights(): D the Jacobian's diagonal
+       * at the boundary values). Without it, rows where a coefficient is
+       * 100 times larger weigh 100 times more in every fit, while the
+       * field's error is mostly where the coefficient is small. Interface
+       * penalty rows are scaled alike.
+       */
+      diagonal,
+      /**
+       * The energy norm: B_k^T R_k(u_k) = 0, the residual tested with the
+       * expert's own basis fields (Ritz-Galerkin on the basis; N equations
+       * for N weights, Newton's method when R is nonlinear). For a
+       * symmetric positive definite linear R this minimises ||R||_{J^-1} =
+       * ||u - u_h||_J, the energy norm of the error, over the basis: a
+       * least-squares fit of R weighs the error's smooth part by the
+       * square of J's small eigenvalues and so leaves most of it. Not with
+       * interface coupling.
+       */
+      energy
+    };
+    ResidualNorm residual_norm = ResidualNorm::euclidean;
 
-    /** Declares `Tolerance`, `Maximum iterations`, `Damping` and
-     *  `Constraint rows per expert` (the experts' solves, as a trainer
-     *  or a hook exposes them). */
+    /** The name of @p norm in parameter files and model files. */
+    static std::string
+    residual_norm_name(const ResidualNorm norm);
+
+    /** The norm called @p name (euclidean, diagonal or energy); an error
+     *  that names @p name otherwise. */
+    static ResidualNorm
+    residual_norm_from_name(const std::string &name);
+
+    /** Declares `Tolerance`, `Maximum iterations`, `Damping`,
+     *  `Constraint rows per expert` and `Residual norm` (the experts'
+     *  solves, as a trainer or a hook exposes them). With
+     *  @p norm_from_model (a hook that loads a trained model),
+     *  `Residual norm` also takes `model`, its default: the norm the model
+     *  was trained with, which the caller sets before parse_parameters().
+     */
     static void
-    declare_parameters(dealii::ParameterHandler &prm);
+    declare_parameters(dealii::ParameterHandler &prm,
+                       const bool                norm_from_model = false);
 
     /** Reads what declare_parameters() declared. */
     void
@@ -79,11 +119,12 @@ namespace dealii_learned
    * and its weights minimise ||R_{S_k}(u_k)||^2 over its rows S_k
    * (ExpertPartition::rows(), sampled to `rows_per_expert`), by
    * Gauss-Newton with Levenberg-Marquardt damping (one step for a linear
-   * residual). A row of S_k depends on u_k alone, so the experts are
-   * independent; all of them advance in one assembly pass over the cells
-   * per iteration, as concurrent tasks within a rank (deal.II's
-   * MultithreadInfo sets how many threads), and their least-squares
-   * systems are reduced over the MPI ranks.
+   * residual); or, with HardConstraintSettings::ResidualNorm::energy, its
+   * weights solve B_k^T R_{S_k}(u_k) = 0 (Newton's method). A row of S_k
+   * depends on u_k alone, so the experts are independent; all of them advance
+   * in one assembly pass over the cells per iteration, as concurrent tasks
+   * within a rank (deal.II's MultithreadInfo sets how many threads), and their
+   * least-squares systems are reduced over the MPI ranks.
    *
    * Stitching: a free DoF takes the value of the lowest-numbered expert
    * whose cells reach it (its own value elsewhere), constrained DoFs
@@ -101,7 +142,13 @@ namespace dealii_learned
    *   dL/dB  += dL/du_k w_k^T - (J^T R) lambda_k^T - (J^T M_k lambda_k) w_k^T,
    *
    * exact for linear residuals and at a zero residual (Gauss-Newton
-   * otherwise).
+   * otherwise). With the energy norm (Galerkin equations B_k^T R_k = 0,
+   * H_k = B_k^T M_k) it is exact for any residual:
+   *
+   *   lambda_k = H_k^-T dL/dw_k,
+   *   dL/dB  += dL/du_k w_k^T - R lambda_k^T - (J^T B_k lambda_k) w_k^T.
+   *
+   * A diagonal residual norm scales R, M and J's rows alike.
    *
    * B holds one row per locally relevant DoF, in the order of the space's
    * locally relevant IndexSet (index_within_set()), row-major; each rank
@@ -206,6 +253,13 @@ namespace dealii_learned
     void
     solve_coupled(const bool linear);
 
+    /** forward() with ResidualNorm::energy: Newton's method on every
+     *  expert's B_k^T R_k(u_k) = 0 at once (one assembly pass per
+     *  iteration); keeps each expert's matrix B_k^T M_k at the solution
+     *  for backward(). */
+    void
+    solve_galerkin(const bool linear);
+
     /** The penalty rows' weights beta J_ii^2 at the shared free DoFs
      *  (shared_rows) and their triangular factor R_P (K N x K N, the same
      *  on every rank). */
@@ -261,13 +315,18 @@ namespace dealii_learned
                      dealii::LinearAlgebra::distributed::Vector<double>>
       buffers;
 
-    unsigned int                            N = 0;
-    std::vector<double>                     basis;  // B~, relevant rows
-    std::vector<double>                     offset; // z, relevant rows
-    std::vector<dealii::Vector<double>>     w;
+    unsigned int                        N = 0;
+    std::vector<double>                 basis;  // B~, relevant rows
+    std::vector<double>                 offset; // z, relevant rows
+    std::vector<dealii::Vector<double>> w;
+    /** Per relevant row, the factor its residual row is scaled by (1, or
+     *  |J_ii|^{-1/2} with ResidualNorm::diagonal). */
+    std::vector<double>                     row_scale;
     std::vector<double>                     R;          // relevant rows
     std::vector<double>                     M;          // relevant rows x N
     std::vector<dealii::FullMatrix<double>> triangular; // R, R^T R = M^T M
+    /** With ResidualNorm::energy: H_k = B_k^T M_k at the solution. */
+    std::vector<dealii::FullMatrix<double>> galerkin_matrix;
     std::vector<ExpertReport>               expert_reports;
     /** A locally owned free DoF reached by two experts, with interface
      *  coupling: its relevant row, the experts, beta J_ii^2. */

@@ -13,6 +13,7 @@
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
 
+#include <dealii-learned/constraints/basis_smoother.h>
 #include <dealii-learned/constraints/hard_constraint_layer.h>
 #include <dealii-learned/constraints/residual_assembly.h>
 
@@ -20,6 +21,18 @@
 
 namespace dealii_learned
 {
+  /**
+   * A symmetric positive (semi)definite metric W on residual vectors: y =
+   * W r (both locally owned), so that ||R||_W^2 = R^T W R. For example
+   * the row weights of residual_row_weights(), or the inverse of the
+   * residual's Jacobian (the energy norm of the error, for a linear
+   * symmetric positive definite residual).
+   */
+  using ResidualMetric =
+    std::function<void(const dealii::TrilinosWrappers::MPI::Vector &r,
+                       dealii::TrilinosWrappers::MPI::Vector       &y)>;
+
+
   /** Copies a float64 tensor of the locally owned entries into @p v. */
   inline void
   tensor_to_vector(const torch::Tensor                   &t,
@@ -116,6 +129,61 @@ namespace dealii_learned
 
 
     template <int dim>
+    class BasisSmoothingFunction
+      : public torch::autograd::Function<BasisSmoothingFunction<dim>>
+    {
+    public:
+      static torch::Tensor
+      forward(torch::autograd::AutogradContext *ctx,
+              const torch::Tensor              &B,
+              const torch::Tensor              &omega,
+              const std::int64_t                smoother_address)
+      {
+        auto *smoother =
+          reinterpret_cast<BasisSmoother<dim> *>(smoother_address);
+        const auto basis = B.contiguous();
+        AssertThrow(
+          basis.scalar_type() == torch::kFloat64 && basis.dim() == 2 &&
+            basis.size(0) == static_cast<int64_t>(smoother->n_rows()) &&
+            omega.scalar_type() == torch::kFloat64 && omega.dim() == 1,
+          dealii::ExcMessage(
+            "Basis smoothing: the basis must be a float64 tensor "
+            "with one row per locally relevant DoF (" +
+            std::to_string(smoother->n_rows()) +
+            ") and the step weights a float64 vector."));
+        const auto w      = omega.contiguous();
+        auto       result = torch::empty_like(basis);
+        smoother->forward(basis.data_ptr<double>(),
+                          basis.size(1),
+                          std::vector<double>(w.data_ptr<double>(),
+                                              w.data_ptr<double>() + w.numel()),
+                          result.data_ptr<double>(),
+                          true);
+        ctx->saved_data["smoother"] = smoother_address;
+        ctx->saved_data["steps"]    = w.numel();
+        return result;
+      }
+
+      static torch::autograd::variable_list
+      backward(torch::autograd::AutogradContext *ctx,
+               torch::autograd::variable_list    grad)
+      {
+        auto *smoother = reinterpret_cast<BasisSmoother<dim> *>(
+          ctx->saved_data["smoother"].toInt());
+        const auto          g     = grad[0].to(torch::kFloat64).contiguous();
+        auto                dl_dB = torch::empty_like(g);
+        std::vector<double> dl_domega;
+        smoother->backward(g.data_ptr<double>(),
+                           dl_dB.data_ptr<double>(),
+                           dl_domega);
+        return {dl_dB,
+                torch::tensor(dl_domega, torch::kFloat64),
+                torch::Tensor()};
+      }
+    };
+
+
+    template <int dim>
     class ResidualLossFunction
       : public torch::autograd::Function<ResidualLossFunction<dim>>
     {
@@ -124,7 +192,8 @@ namespace dealii_learned
       forward(torch::autograd::AutogradContext *ctx,
               const torch::Tensor              &u,
               const std::int64_t                residual_address,
-              const std::int64_t                space_address)
+              const std::int64_t                space_address,
+              const std::int64_t                metric_address)
       {
         const auto &residual =
           *reinterpret_cast<const ResidualOperator<dim> *>(residual_address);
@@ -143,16 +212,22 @@ namespace dealii_learned
         reinit_jacobian(space, J);
         assemble_residual(residual, space, ghosted, R, &J);
         // d ||R||^2 / du = 2 J^T R on the free entries (the constrained
-        // ones are set by the constraints, not by u).
+        // ones are set by the constraints, not by u); with a metric W,
+        // ||R||_W^2 = R^T W R and 2 J^T W R (W fixed).
+        dealii::TrilinosWrappers::MPI::Vector weighted(R);
+        if (metric_address != 0)
+          (*reinterpret_cast<const ResidualMetric *>(metric_address))(R,
+                                                                      weighted);
+        const double                          value = R * weighted;
         dealii::TrilinosWrappers::MPI::Vector gradient(R);
-        J.Tvmult(gradient, R);
+        J.Tvmult(gradient, weighted);
         gradient *= 2.;
         for (const auto i : space.locally_owned)
           if (space.constraints.is_constrained(i))
             gradient[i] = 0.;
         gradient.compress(dealii::VectorOperation::insert);
         ctx->saved_data["gradient"] = vector_to_tensor(gradient);
-        return torch::full({}, R.norm_sqr(), torch::kFloat64);
+        return torch::full({}, value, torch::kFloat64);
       }
 
       static torch::autograd::variable_list
@@ -160,7 +235,10 @@ namespace dealii_learned
                torch::autograd::variable_list    grad)
       {
         const auto gradient = ctx->saved_data["gradient"].toTensor();
-        return {gradient * grad[0], torch::Tensor(), torch::Tensor()};
+        return {gradient * grad[0],
+                torch::Tensor(),
+                torch::Tensor(),
+                torch::Tensor()};
       }
     };
   } // namespace internal
@@ -184,21 +262,41 @@ namespace dealii_learned
 
 
   /**
+   * The basis @p B (float64, [smoother.n_rows(), N]) after damped Jacobi
+   * steps with the weights @p omega (float64, one per step), as a
+   * differentiable LibTorch operation (BasisSmoother; dL/domega is the
+   * total over all ranks). @p smoother must outlive the graph.
+   */
+  template <int dim>
+  torch::Tensor
+  smooth_basis(BasisSmoother<dim>  &smoother,
+               const torch::Tensor &B,
+               const torch::Tensor &omega)
+  {
+    return internal::BasisSmoothingFunction<dim>::apply(
+      B, omega, reinterpret_cast<std::int64_t>(&smoother));
+  }
+
+
+  /**
    * ||R(u)||^2, the squared weak residual of the field whose locally owned
    * DoFs are @p u (the constraints set the others), summed over all MPI
    * ranks, as a differentiable LibTorch scalar: the loss of the `soft`
-   * method and the unsupervised loss of training. @p residual and @p space
-   * must outlive the graph.
+   * method and the unsupervised loss of training. With @p metric, R^T W R
+   * instead (W held fixed in the gradient 2 J^T W R). @p residual, @p space
+   * and @p metric must outlive the graph.
    */
   template <int dim>
   torch::Tensor
   weak_residual_loss(const ResidualOperator<dim>   &residual,
                      const FiniteElementSpace<dim> &space,
-                     const torch::Tensor           &u)
+                     const torch::Tensor           &u,
+                     const ResidualMetric          *metric = nullptr)
   {
     return internal::ResidualLossFunction<dim>::apply(
       u,
       reinterpret_cast<std::int64_t>(&residual),
-      reinterpret_cast<std::int64_t>(&space));
+      reinterpret_cast<std::int64_t>(&space),
+      reinterpret_cast<std::int64_t>(metric));
   }
 } // namespace dealii_learned

@@ -81,6 +81,23 @@ namespace dealii_learned
                     dealii::TrilinosWrappers::SparseMatrix      *jacobian,
                     const CellSelector<dim>                     &cells = {});
 
+  /**
+   * The weights of the diagonally scaled residual ||D^{-1/2} R||^2: 1 /
+   * |J_ii| per free DoF, J_ii the free DoF's own diagonal entry of the
+   * residual's Jacobian at the boundary values (u = 0 on the free DoFs, the
+   * constraints distributed), summed over all cells; 0 on constrained DoFs.
+   * A diagonal below 1e-12 of the largest one takes the largest one (a row
+   * the Jacobian does not reach keeps the scale of the others). Such rows
+   * all weigh a unit change of their own DoF alike, so a coefficient 100
+   * times larger in part of the domain no longer makes those rows 100 times
+   * heavier. @p weights is locally owned; collective.
+   */
+  template <int dim>
+  void
+  residual_row_weights(const ResidualOperator<dim>           &residual,
+                       const FiniteElementSpace<dim>         &space,
+                       dealii::TrilinosWrappers::MPI::Vector &weights);
+
   /** What solve_residual() did. */
   struct NewtonReport
   {

@@ -83,6 +83,13 @@ namespace dealii_learned
     virtual double
     boundary_value(const dealii::Point<dim> &p) const;
 
+    /** The parameters a network is given as numbers: by default all of
+     *  them. A parameter that only labels a draw (a random field's seed)
+     *  is left out; the network sees what it does through
+     *  point_features(). */
+    virtual std::vector<std::string>
+    network_parameter_names() const;
+
     /** Names of point_features(), in order. */
     virtual std::vector<std::string>
     feature_names() const;

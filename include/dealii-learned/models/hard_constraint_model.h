@@ -16,9 +16,11 @@ namespace dealii_learned
    * A neural solver trained by `dealii-learned train` with
    * `Training/Model = hard-constraint`: a LibTorch archive holding the
    * network's weights and its description as `meta.*` strings (format
-   * `dealii-learned-hard-constraint 1`, the residual it was trained for,
+   * `dealii-learned-hard-constraint 2`, the residual it was trained for,
    * the method, the number of experts and basis fields, the interface
-   * weight, the names of its parameter and feature inputs).
+   * weight, the residual norm, the names of its parameter and feature
+   * inputs, the encoder's sensors and field code size; the network is
+   * HardConstraintNetwork::Network).
    *
    * Reading checks the format, that the description is complete, and that
    * the weights fit the architecture it describes; each failure is an
@@ -54,9 +56,19 @@ namespace dealii_learned
     unsigned int
     n_experts() const;
 
+    /** The residual norm it was trained with: euclidean, diagonal or
+     *  energy (HardConstraintSettings::residual_norm_from_name()). */
+    const std::string &
+    residual_norm() const;
+
     /** The interface weight it was trained with. */
     double
     interface_weight() const;
+
+    /** The weights of the basis smoothing steps that follow the network
+     *  (BasisSmoother; empty: none). */
+    std::vector<double>
+    smoothing_weights() const;
 
     /**
      * The network at @p points for @p residual's current parameters:

@@ -1,0 +1,138 @@
+// The hard-constraint layer's experts in the energy norm
+// (HardConstraintSettings::ResidualNorm::energy): B_k^T R_k(u_k) = 0.
+
+#include <deal.II/base/mpi.h>
+
+#include <deal.II/lac/lapack_full_matrix.h>
+
+#include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/hard_constraint_layer.h>
+
+#include <cmath>
+
+#include "hard_constraint_qr.h"
+
+namespace dealii_learned
+{
+  using namespace dealii;
+  using namespace internal::hard_constraint_qr;
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::solve_galerkin(const bool linear)
+  {
+    const MPI_Comm      comm  = space.mpi_communicator;
+    const std::size_t   width = std::size_t(N) * N + N;
+    std::vector<double> squared, initial(K, 0.), previous(K, 0.), alpha(K, 1.);
+    std::vector<bool>   done(K, false);
+    std::vector<Vector<double>> previous_w(K, Vector<double>(N)),
+      step(K, Vector<double>(N));
+    std::vector<std::vector<double>> history(K);
+    galerkin_matrix.assign(K, FullMatrix<double>(N, N));
+    for (unsigned int iteration = 0;; ++iteration)
+      {
+        for (unsigned int k = 0; k < K; ++k)
+          active[k] = !done[k];
+        assemble(true, squared, nullptr);
+        // Per expert H = B^T M and g = B^T R over its rows, the rows of
+        // all ranks summed in one reduction.
+        std::vector<double> sums(K * width, 0.);
+        for (unsigned int k = 0; k < K; ++k)
+          if (active[k])
+            {
+              double *H = &sums[k * width];
+              double *g = H + std::size_t(N) * N;
+              for (const unsigned int r : owned_rows_of[k])
+                {
+                  const double *b = &basis[std::size_t(r) * N];
+                  const double *m = &M[std::size_t(r) * N];
+                  for (unsigned int i = 0; i < N; ++i)
+                    {
+                      g[i] += b[i] * R[r];
+                      for (unsigned int j = 0; j < N; ++j)
+                        H[i * N + j] += b[i] * m[j];
+                    }
+                }
+            }
+        Utilities::MPI::sum(sums, comm, sums);
+
+        bool all_done = true;
+        for (unsigned int k = 0; k < K; ++k)
+          {
+            if (done[k])
+              continue;
+            auto              &report = expert_reports[k];
+            const double      *H      = &sums[k * width];
+            Vector<double>     g(H + std::size_t(N) * N, H + width);
+            const double       norm = g.l2_norm();
+            FullMatrix<double> matrix(N, N);
+            for (unsigned int i = 0; i < N; ++i)
+              for (unsigned int j = 0; j < N; ++j)
+                matrix(i, j) = H[i * N + j];
+            if (iteration == 0)
+              {
+                initial[k]              = norm;
+                report.initial_residual = std::sqrt(squared[k]);
+              }
+            else if (!linear && norm > previous[k])
+              {
+                // Newton's step made the Galerkin residual larger: half
+                // of it, from the same weights.
+                alpha[k] /= 2.;
+                if (alpha[k] < 1e-6)
+                  {
+                    done[k] = true;
+                    continue;
+                  }
+                w[k] = previous_w[k];
+                w[k].add(alpha[k], step[k]);
+                all_done = false;
+                continue;
+              }
+            previous[k] = norm;
+            history[k].push_back(norm);
+            report.residual    = std::sqrt(squared[k]);
+            report.iterations  = iteration;
+            galerkin_matrix[k] = matrix;
+            // (The QR factor's diagonal says whether H is singular, with
+            // the error that names the expert.)
+            check_rank(triangular_factor(
+                         std::vector<double>(H, H + std::size_t(N) * N), N, N),
+                       k,
+                       report.rows);
+            if (norm <= settings.tolerance * initial[k] ||
+                stagnated(history[k], settings.tolerance) ||
+                (linear && iteration >= 2))
+              {
+                report.converged = true;
+                done[k]          = true;
+                continue;
+              }
+            if (iteration >= settings.max_iterations)
+              {
+                done[k] = true;
+                continue;
+              }
+            LAPACKFullMatrix<double> lu(N, N);
+            lu = matrix;
+            lu.compute_lu_factorization();
+            step[k] = g;
+            lu.solve(step[k]);
+            step[k] *= -1.;
+            alpha[k]      = linear ? 1. : std::min(1., 2. * alpha[k]);
+            previous_w[k] = w[k];
+            w[k].add(alpha[k], step[k]);
+            all_done = false;
+          }
+        if (all_done)
+          break;
+      }
+  }
+
+
+  template void
+  HardConstraintLayer<2>::solve_galerkin(const bool);
+  template void
+  HardConstraintLayer<3>::solve_galerkin(const bool);
+} // namespace dealii_learned
