@@ -16,23 +16,26 @@ foreach(residual diffusion-reaction nonlinear-diffusion)
     endif()
   endforeach()
 endforeach()
-# The accuracy part: every residual trained with soft and hard (moe rows
-# are there too; an moe training whose experts do not converge is a row
-# with trained = false, reported on screen).
+# The accuracy part: every residual trained with soft, hard, moe and coupled
+# moe (the quick list), with the trivial row; soft and hard train.
 file(READ "${OUTPUT}/accuracy.json" accuracy)
 foreach(residual "diffusion-reaction \\(jump\\)" "diffusion-reaction \\(random\\)"
     nonlinear-diffusion diffusion-sorption)
-  foreach(method soft hard "moe K=4" "moe K=4 coupled" "moe K=8" "moe K=8 coupled")
+  foreach(method "u = u_0 \\(trivial\\)" soft "hard N=16" "moe K=4 N=16"
+      "moe K=4 N=16 coupled least squares")
     if(NOT accuracy MATCHES "\"residual\": \"${residual}\",[^}]*\"method\": \"${method}\"")
       message(FATAL_ERROR "accuracy.json has no row of ${residual} with ${method}")
     endif()
   endforeach()
-  foreach(method soft hard)
+  foreach(method soft "hard N=16")
     if(NOT accuracy MATCHES "\"residual\": \"${residual}\",[^}]*\"method\": \"${method}\",[^}]*\"trained\": true")
       message(FATAL_ERROR "${residual} with ${method} did not train")
     endif()
   endforeach()
 endforeach()
+if(NOT accuracy MATCHES "\"residual\": \"diffusion-sorption\",[^}]*\"u_old_error\"")
+  message(FATAL_ERROR "accuracy.json has no u = u_old baseline for diffusion-sorption")
+endif()
 # Coupled rows of the cost part.
 foreach(residual diffusion-reaction nonlinear-diffusion)
   if(NOT rows MATCHES "\"residual\": \"${residual}\",[^}]*\"experts\": 4, \"coupled\": true,[^}]*\"converged\": true")

@@ -349,6 +349,22 @@ namespace dealii_learned
 
 
   template <int dim>
+  bool
+  DiffusionSorptionResidual<dim>::has_previous_state() const
+  {
+    return true;
+  }
+
+
+  template <int dim>
+  double
+  DiffusionSorptionResidual<dim>::previous_state(const Point<dim> &p) const
+  {
+    return previous(p);
+  }
+
+
+  template <int dim>
   double
   DiffusionSorptionResidual<dim>::previous(const Point<dim> &p) const
   {

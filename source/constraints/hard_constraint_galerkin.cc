@@ -92,15 +92,35 @@ namespace dealii_learned
               }
             previous[k] = norm;
             history[k].push_back(norm);
-            report.residual    = std::sqrt(squared[k]);
-            report.iterations  = iteration;
-            galerkin_matrix[k] = matrix;
-            // (The QR factor's diagonal says whether H is singular, with
-            // the error that names the expert.)
-            check_rank(triangular_factor(
-                         std::vector<double>(H, H + std::size_t(N) * N), N, N),
-                       k,
-                       report.rows);
+            report.residual   = std::sqrt(squared[k]);
+            report.iterations = iteration;
+            // The pseudo-inverse of H (singular values below 1e-12 of the
+            // largest dropped): basis fields that are (nearly) dependent
+            // on the expert's rows leave the field u = B w unique, only w
+            // is not; the step takes the smallest w.
+            AssertThrow(matrix.frobenius_norm() > 0. &&
+                          std::isfinite(matrix.frobenius_norm()),
+                        ExcMessage("Hard constraints: the Galerkin matrix "
+                                   "of expert " +
+                                   std::to_string(k) +
+                                   " is zero or not finite (" +
+                                   std::to_string(report.rows) +
+                                   " rows): its basis fields vanish on its "
+                                   "rows."));
+            // H = U S V^T, H^+ = V S^+ U^T.
+            LAPACKFullMatrix<double> svd(N, N);
+            svd = matrix;
+            svd.compute_svd();
+            const auto  &U       = svd.get_svd_u();
+            const auto  &Vt      = svd.get_svd_vt();
+            const double largest = svd.singular_value(0);
+            galerkin_matrix[k].reinit(N, N);
+            for (unsigned int l = 0; l < N; ++l)
+              if (const double sigma = svd.singular_value(l);
+                  sigma > 1e-12 * largest)
+                for (unsigned int i = 0; i < N; ++i)
+                  for (unsigned int j = 0; j < N; ++j)
+                    galerkin_matrix[k](i, j) += Vt(l, i) * U(j, l) / sigma;
             if (norm <= settings.tolerance * initial[k] ||
                 stagnated(history[k], settings.tolerance) ||
                 (linear && iteration >= 2))
@@ -114,11 +134,7 @@ namespace dealii_learned
                 done[k] = true;
                 continue;
               }
-            LAPACKFullMatrix<double> lu(N, N);
-            lu = matrix;
-            lu.compute_lu_factorization();
-            step[k] = g;
-            lu.solve(step[k]);
+            galerkin_matrix[k].vmult(step[k], g);
             step[k] *= -1.;
             alpha[k]      = linear ? 1. : std::min(1., 2. * alpha[k]);
             previous_w[k] = w[k];

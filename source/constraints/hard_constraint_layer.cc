@@ -1129,12 +1129,11 @@ namespace dealii_learned
         {
           // The Galerkin equations F_k = B_k^T R_k(u_k) = 0:
           // lambda = H^-T dL/dw with H = dF/dw = B^T M.
+          // (galerkin_matrix holds H's pseudo-inverse.)
+          Vector<double> g(N);
           for (unsigned int b = 0; b < N; ++b)
-            lambda[k](b) = dl_dw[k * N + b];
-          LAPACKFullMatrix<double> lu(N, N);
-          lu = galerkin_matrix[k];
-          lu.compute_lu_factorization();
-          lu.solve(lambda[k], true);
+            g(b) = dl_dw[k * N + b];
+          galerkin_matrix[k].Tvmult(lambda[k], g);
         }
     else
       for (unsigned int k = 0; k < K; ++k)

@@ -86,6 +86,25 @@ namespace dealii_learned
 
 
   template <int dim>
+  bool
+  ResidualOperator<dim>::has_previous_state() const
+  {
+    return false;
+  }
+
+
+  template <int dim>
+  double
+  ResidualOperator<dim>::previous_state(const Point<dim> &) const
+  {
+    AssertThrow(false,
+                ExcMessage("This residual is not a time step: it has no "
+                           "previous state."));
+    return 0.;
+  }
+
+
+  template <int dim>
   std::vector<std::string>
   ResidualOperator<dim>::network_parameter_names() const
   {

@@ -88,7 +88,46 @@ namespace dealii_learned
     std::vector<std::vector<double>>           validation_draws;
     std::vector<TrilinosWrappers::MPI::Vector> references;
     mutable double                             error = 0.;
-    std::ostream                              *out   = nullptr;
+    /** At the last evaluate(), over the validation draws: the relative L2
+     *  error of the best field the basis holds (each expert's free DoFs
+     *  fitted to the finite element solution by least squares; -1 for
+     *  soft), and of u = u_old (-1 unless the residual is a time step). */
+    mutable double projection_error = -1., previous_error = -1.;
+
+    /** The relative L2 error of the L2 projection of @p reference onto the
+     *  basis @p B: each expert's free DoFs (those it gives the stitched
+     *  field) fitted by least squares, the constrained ones from the
+     *  constraints. */
+    double
+    projection(const torch::Tensor                 &B,
+               const TrilinosWrappers::MPI::Vector &reference) const
+    {
+      TrilinosWrappers::MPI::Vector     projected(reference);
+      const unsigned int                K = experts->n_experts();
+      std::vector<std::vector<int64_t>> rows(K);
+      for (const auto i : owned)
+        if (!constraints.is_constrained(i))
+          rows[experts->experts_of_row(i).first].push_back(
+            relevant.index_within_set(i));
+      const torch::Tensor target = vector_to_tensor(reference);
+      for (unsigned int k = 0; k < K; ++k)
+        if (!rows[k].empty())
+          {
+            const auto index = torch::tensor(rows[k]);
+            const auto A     = B.index_select(0, index);
+            const auto b     = target.index_select(0, index).unsqueeze(1);
+            const auto x     = std::get<0>(torch::linalg_lstsq(A, b));
+            const auto p     = torch::mm(A, x).squeeze(1).contiguous();
+            for (std::size_t r = 0; r < rows[k].size(); ++r)
+              projected[relevant.nth_index_in_set(rows[k][r])] =
+                p.data_ptr<double>()[r];
+          }
+      projected.compress(VectorOperation::insert);
+      constraints.distribute(projected);
+      projected -= reference;
+      return projected.l2_norm() / reference.l2_norm();
+    }
+    std::ostream *out = nullptr;
 
     /** p drawn uniformly in the residual's ranges, from (seed, epoch,
      *  sample) alone. */
@@ -469,22 +508,42 @@ namespace dealii_learned
   double
   HardConstraintTrainer::evaluate() const
   {
-    const auto &s    = *impl;
-    double      loss = 0., error = 0.;
+    const auto  &s    = *impl;
+    double       loss = 0., error = 0., projection = 0., previous = 0.;
+    const double n = s.validation_draws.size();
     for (unsigned int v = 0; v < s.validation_draws.size(); ++v)
       {
         s.residual->set_parameters(s.validation_draws[v]);
         torch::NoGradGuard            no_grad;
-        const torch::Tensor           u = s.field();
+        const torch::Tensor           B = s.basis();
+        const torch::Tensor           u = s.method == "soft" ?
+                                            B.squeeze(1) :
+                                            apply_hard_constraints(*s.layer, B);
         TrilinosWrappers::MPI::Vector field(s.owned, s.comm);
         tensor_to_vector(u, field);
         s.constraints.distribute(field);
         loss += s.relative_loss(vector_to_tensor(field)).item<double>();
         field -= s.references[v];
         error += field.l2_norm() / s.references[v].l2_norm();
+        if (s.method != "soft")
+          projection += s.projection(B, s.references[v]);
+        if (s.residual->has_previous_state())
+          {
+            TrilinosWrappers::MPI::Vector old(s.owned, s.comm);
+            for (const auto i : s.owned)
+              if (!s.constraints.is_constrained(i))
+                old[i] = s.residual->previous_state(
+                  s.points[s.relevant.index_within_set(i)]);
+            old.compress(VectorOperation::insert);
+            s.constraints.distribute(old);
+            old -= s.references[v];
+            previous += old.l2_norm() / s.references[v].l2_norm();
+          }
       }
-    s.error = error / s.validation_draws.size();
-    return loss / s.validation_draws.size();
+    s.error            = error / n;
+    s.projection_error = s.method == "soft" ? -1. : projection / n;
+    s.previous_error   = s.residual->has_previous_state() ? previous / n : -1.;
+    return loss / n;
   }
 
 
@@ -544,9 +603,18 @@ namespace dealii_learned
       archive.write("meta." + key, c10::IValue(value));
     save_archive_atomically(archive, filename);
     if (s.out != nullptr)
-      *s.out << "Relative L2 error against the finite element solutions of "
-             << s.validation_draws.size()
-             << " validation draws: " << format_number(s.error) << std::endl;
+      {
+        *s.out << "Relative L2 error against the finite element solutions of "
+               << s.validation_draws.size()
+               << " validation draws: " << format_number(s.error) << std::endl;
+        if (s.projection_error >= 0.)
+          *s.out << "The best field the basis holds (L2 projection of the "
+                    "finite element solutions): "
+                 << format_number(s.projection_error) << std::endl;
+        if (s.previous_error >= 0.)
+          *s.out << "The previous state as the prediction (u = u_old): "
+                 << format_number(s.previous_error) << std::endl;
+      }
   }
 } // namespace dealii_learned
 

@@ -136,6 +136,13 @@ namespace dealii_learned
     bool
     is_linear() const override;
 
+    bool
+    has_previous_state() const override;
+
+    /** previous(). */
+    double
+    previous_state(const dealii::Point<dim> &p) const override;
+
     std::vector<std::string>
     feature_names() const override;
 

@@ -145,7 +145,8 @@ namespace dealii_learned
    * otherwise). With the energy norm (Galerkin equations B_k^T R_k = 0,
    * H_k = B_k^T M_k) it is exact for any residual:
    *
-   *   lambda_k = H_k^-T dL/dw_k,
+   *   lambda_k = H_k^-T dL/dw_k (H's pseudo-inverse when the basis is
+   *              (nearly) dependent on the expert's rows),
    *   dL/dB  += dL/du_k w_k^T - R lambda_k^T - (J^T B_k lambda_k) w_k^T.
    *
    * A diagonal residual norm scales R, M and J's rows alike.
@@ -325,7 +326,8 @@ namespace dealii_learned
     std::vector<double>                     R;          // relevant rows
     std::vector<double>                     M;          // relevant rows x N
     std::vector<dealii::FullMatrix<double>> triangular; // R, R^T R = M^T M
-    /** With ResidualNorm::energy: H_k = B_k^T M_k at the solution. */
+    /** With ResidualNorm::energy: the pseudo-inverse of H_k = B_k^T M_k
+     *  at the solution. */
     std::vector<dealii::FullMatrix<double>> galerkin_matrix;
     std::vector<ExpertReport>               expert_reports;
     /** A locally owned free DoF reached by two experts, with interface

@@ -90,6 +90,16 @@ namespace dealii_learned
     virtual std::vector<std::string>
     network_parameter_names() const;
 
+    /** Whether R is one step of a time discretisation whose previous
+     *  state previous_state() gives: then u = u_old is the trivial
+     *  prediction any learned one must beat. */
+    virtual bool
+    has_previous_state() const;
+
+    /** The previous time step's field at @p p (has_previous_state()). */
+    virtual double
+    previous_state(const dealii::Point<dim> &p) const;
+
     /** Names of point_features(), in order. */
     virtual std::vector<std::string>
     feature_names() const;
