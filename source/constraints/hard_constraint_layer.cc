@@ -3,7 +3,6 @@
 #include <deal.II/base/parallel.h>
 #include <deal.II/base/quadrature.h>
 
-#include <deal.II/fe/fe_values.h>
 #include <deal.II/fe/mapping.h>
 
 #include <deal.II/lac/affine_constraints.h>
@@ -388,16 +387,12 @@ namespace dealii_learned
     // MultithreadInfo allows): an expert's cells add only to its own rows,
     // so experts never write to the same place.
     const auto work = [&](const unsigned int first, const unsigned int last) {
-      const auto         &fe = space.dof_handler.get_fe();
-      FEValues<dim>       fe_values(space.mapping,
-                              fe,
-                              space.quadrature,
-                              update_values | update_gradients |
-                                update_quadrature_points | update_JxW_values);
-      const unsigned int  n = fe.n_dofs_per_cell();
-      std::vector<double> u(n);
-      Vector<double>      cell_residual(n);
-      FullMatrix<double>  cell_jacobian(n, n), cell_M(n, N);
+      ResidualCellScratch<dim>  scratch(space);
+      const unsigned int        n             = scratch.values.size();
+      std::vector<double>      &u             = scratch.values;
+      const Vector<double>     &cell_residual = scratch.residual;
+      const FullMatrix<double> &cell_jacobian = scratch.jacobian;
+      FullMatrix<double>        cell_M(n, N);
       for (unsigned int e = first; e < last; ++e)
         if (active[e])
           for (const unsigned int index : cells_of[e])
@@ -411,11 +406,7 @@ namespace dealii_learned
                     value += basis[r * N + b] * w[e][b];
                   u[j] = value;
                 }
-              fe_values.reinit(data.cell);
-              residual.cell_residual(fe_values,
-                                     u,
-                                     cell_residual,
-                                     with_jacobian ? &cell_jacobian : nullptr);
+              scratch.evaluate(residual, data.cell, with_jacobian);
               if (with_jacobian)
                 for (unsigned int i = 0; i < n; ++i)
                   for (unsigned int b = 0; b < N; ++b)
@@ -837,26 +828,17 @@ namespace dealii_learned
     // J_ii at w = 0 (the boundary values), summed over all cells.
     std::vector<double> diagonal(n, 0.);
     {
-      const auto         &fe = space.dof_handler.get_fe();
-      FEValues<dim>       fe_values(space.mapping,
-                              fe,
-                              space.quadrature,
-                              update_values | update_gradients |
-                                update_quadrature_points | update_JxW_values);
-      const unsigned int  q = fe.n_dofs_per_cell();
-      std::vector<double> u(q);
-      Vector<double>      cell_residual(q);
-      FullMatrix<double>  cell_jacobian(q, q);
+      ResidualCellScratch<dim> scratch(space);
+      const unsigned int       q = scratch.values.size();
       for (const auto &data : cell_data)
         {
           for (unsigned int j = 0; j < q; ++j)
-            u[j] = offset[data.rows[j]];
-          fe_values.reinit(data.cell);
-          residual.cell_residual(fe_values, u, cell_residual, &cell_jacobian);
+            scratch.values[j] = offset[data.rows[j]];
+          scratch.evaluate(residual, data.cell, true);
           for (unsigned int j = 0; j < q; ++j)
             if (data.links[j].size() == 1 &&
                 data.links[j][0].first == data.rows[j])
-              diagonal[data.rows[j]] += cell_jacobian(j, j);
+              diagonal[data.rows[j]] += scratch.jacobian(j, j);
         }
     }
     exchange_rows(diagonal, 1, true);
@@ -1191,17 +1173,12 @@ namespace dealii_learned
 
     // The implicit term, cell by cell with each cell's expert:
     // -(J^T R) lambda^T - (J^T M lambda) w^T.
-    const auto         &fe = space.dof_handler.get_fe();
-    FEValues<dim>       fe_values(space.mapping,
-                            fe,
-                            space.quadrature,
-                            update_values | update_gradients |
-                              update_quadrature_points | update_JxW_values);
-    const unsigned int  q = fe.n_dofs_per_cell();
-    std::vector<double> u(q), y1(q), y2(q);
-    Vector<double>      cell_residual(q);
-    FullMatrix<double>  cell_jacobian(q, q);
-    std::vector<double> contribution(N);
+    ResidualCellScratch<dim>  scratch(space);
+    const unsigned int        q = scratch.values.size();
+    std::vector<double>      &u = scratch.values;
+    std::vector<double>       y1(q), y2(q);
+    const FullMatrix<double> &cell_jacobian = scratch.jacobian;
+    std::vector<double>       contribution(N);
     for (const auto &data : cell_data)
       if (data.reaches_selected)
         {
@@ -1229,8 +1206,7 @@ namespace dealii_learned
                 value += basis[r * N + b] * w[e][b];
               u[j] = value;
             }
-          fe_values.reinit(data.cell);
-          residual.cell_residual(fe_values, u, cell_residual, &cell_jacobian);
+          scratch.evaluate(residual, data.cell, true);
           for (unsigned int j = 0; j < q; ++j)
             {
               double a = 0., c = 0.;

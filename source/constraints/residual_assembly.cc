@@ -85,6 +85,45 @@ namespace dealii_learned
 
 
   template <int dim>
+  ResidualCellScratch<dim>::ResidualCellScratch(
+    const FiniteElementSpace<dim> &space)
+    : values(space.dof_handler.get_fe().n_dofs_per_cell())
+    , residual(values.size())
+    , jacobian(values.size(), values.size())
+    , fe_values(std::make_unique<FEValues<dim>>(space.mapping,
+                                                space.dof_handler.get_fe(),
+                                                space.quadrature,
+                                                update_values |
+                                                  update_gradients |
+                                                  update_quadrature_points |
+                                                  update_JxW_values))
+  {}
+
+
+  template <int dim>
+  ResidualCellScratch<dim>::~ResidualCellScratch() = default;
+
+
+  template <int dim>
+  void
+  ResidualCellScratch<dim>::evaluate(
+    const ResidualOperator<dim>                          &operator_,
+    const typename DoFHandler<dim>::active_cell_iterator &cell,
+    const bool                                            with_jacobian)
+  {
+    fe_values->reinit(cell);
+    operator_.cell_residual(*fe_values,
+                            values,
+                            residual,
+                            with_jacobian ? &jacobian : nullptr);
+  }
+
+
+  template class ResidualCellScratch<2>;
+  template class ResidualCellScratch<3>;
+
+
+  template <int dim>
   void
   assemble_residual(const ResidualOperator<dim>         &residual,
                     const FiniteElementSpace<dim>       &space,
@@ -97,17 +136,9 @@ namespace dealii_learned
                   residual.parameter_names().size(),
                 ExcMessage("The residual's parameters are not set "
                            "(ResidualOperator::set_parameters())."));
-    const auto                          &fe = space.dof_handler.get_fe();
-    FEValues<dim>                        fe_values(space.mapping,
-                            fe,
-                            space.quadrature,
-                            update_values | update_gradients |
-                              update_quadrature_points | update_JxW_values);
-    const unsigned int                   n = fe.n_dofs_per_cell();
+    ResidualCellScratch<dim>             scratch(space);
+    const unsigned int                   n = scratch.values.size();
     std::vector<types::global_dof_index> dofs(n);
-    std::vector<double>                  local(n);
-    Vector<double>                       cell_residual(n);
-    FullMatrix<double>                   cell_jacobian(n, n);
 
     result.reinit(space.locally_owned, space.mpi_communicator);
     if (jacobian != nullptr)
@@ -115,23 +146,18 @@ namespace dealii_learned
     for (const auto &cell : space.dof_handler.active_cell_iterators())
       if (cell->is_locally_owned() && (!cells || cells(cell)))
         {
-          fe_values.reinit(cell);
           cell->get_dof_indices(dofs);
           for (unsigned int i = 0; i < n; ++i)
-            local[i] = u(dofs[i]);
-          residual.cell_residual(fe_values,
-                                 local,
-                                 cell_residual,
-                                 jacobian != nullptr ? &cell_jacobian :
-                                                       nullptr);
+            scratch.values[i] = u(dofs[i]);
+          scratch.evaluate(residual, cell, jacobian != nullptr);
           // Vector alone: the constraints act as homogeneous ones (u
           // already holds the boundary values), moving a constrained
           // DoF's row to its parents.
-          space.constraints.distribute_local_to_global(cell_residual,
+          space.constraints.distribute_local_to_global(scratch.residual,
                                                        dofs,
                                                        result);
           if (jacobian != nullptr)
-            space.constraints.distribute_local_to_global(cell_jacobian,
+            space.constraints.distribute_local_to_global(scratch.jacobian,
                                                          dofs,
                                                          *jacobian);
         }
@@ -157,36 +183,24 @@ namespace dealii_learned
     TrilinosWrappers::MPI::Vector u(space.locally_owned,
                                     space.locally_relevant,
                                     space.mpi_communicator);
-    u                                       = boundary;
-    const auto                          &fe = space.dof_handler.get_fe();
-    FEValues<dim>                        fe_values(space.mapping,
-                            fe,
-                            space.quadrature,
-                            update_values | update_gradients |
-                              update_quadrature_points | update_JxW_values);
-    const unsigned int                   n = fe.n_dofs_per_cell();
+    u = boundary;
+    ResidualCellScratch<dim>             scratch(space);
+    const unsigned int                   n = scratch.values.size();
     std::vector<types::global_dof_index> dofs(n);
-    std::vector<double>                  local(n);
-    Vector<double>                       cell_residual(n);
-    FullMatrix<double>                   cell_jacobian(n, n);
     TrilinosWrappers::MPI::Vector        diagonal(space.locally_owned,
                                            space.mpi_communicator);
+    Vector<double>                       entries(n);
     for (const auto &cell : space.dof_handler.active_cell_iterators())
       if (cell->is_locally_owned())
         {
-          fe_values.reinit(cell);
           cell->get_dof_indices(dofs);
           for (unsigned int i = 0; i < n; ++i)
-            local[i] = u(dofs[i]);
-          residual.cell_residual(fe_values,
-                                 local,
-                                 cell_residual,
-                                 &cell_jacobian);
-          Vector<double> entries(n);
+            scratch.values[i] = u(dofs[i]);
+          scratch.evaluate(residual, cell, true);
           for (unsigned int i = 0; i < n; ++i)
             entries(i) = space.constraints.is_constrained(dofs[i]) ?
                            0. :
-                           cell_jacobian(i, i);
+                           scratch.jacobian(i, i);
           diagonal.add(dofs, entries);
         }
     diagonal.compress(VectorOperation::add);

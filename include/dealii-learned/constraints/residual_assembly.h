@@ -5,12 +5,16 @@
 
 #include <deal.II/dofs/dof_handler.h>
 
+#include <deal.II/lac/full_matrix.h>
 #include <deal.II/lac/trilinos_sparse_matrix.h>
 #include <deal.II/lac/trilinos_vector.h>
+#include <deal.II/lac/vector.h>
 
 #include <dealii-learned/constraints/residual_operator.h>
 
 #include <functional>
+#include <memory>
+#include <vector>
 
 DEAL_II_NAMESPACE_OPEN
 template <int dim, int spacedim>
@@ -35,6 +39,34 @@ namespace dealii_learned
     const dealii::IndexSet                  &locally_owned;
     const dealii::IndexSet                  &locally_relevant;
     MPI_Comm                                 mpi_communicator;
+  };
+
+  /**
+   * What evaluating a residual on one cell needs, set up once (per thread):
+   * the FEValues of the space (values, gradients, quadrature points, JxW),
+   * the cell's DoF values and the cell residual and Jacobian.
+   */
+  template <int dim>
+  class ResidualCellScratch
+  {
+  public:
+    explicit ResidualCellScratch(const FiniteElementSpace<dim> &space);
+    ~ResidualCellScratch();
+
+    /** The cell residual (and, with @p with_jacobian, its Jacobian) of
+     *  @p residual on @p cell at the DoF values in `values`. */
+    void
+    evaluate(const ResidualOperator<dim> &residual,
+             const typename dealii::DoFHandler<dim>::active_cell_iterator &cell,
+             const bool with_jacobian);
+
+    /** The cell's DoF values (set before evaluate()). */
+    std::vector<double>        values;
+    dealii::Vector<double>     residual;
+    dealii::FullMatrix<double> jacobian;
+
+  private:
+    std::unique_ptr<dealii::FEValues<dim, dim>> fe_values;
   };
 
   /** Selects cells (for an expert's part of the residual); empty: all
