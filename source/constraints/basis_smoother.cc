@@ -42,7 +42,8 @@ namespace dealii_learned
                 ExcMessage("Basis smoothing: the residual's Jacobian at the "
                            "boundary values has a diagonal entry that is not "
                            "positive; damped Jacobi needs a positive "
-                           "diagonal. Set `Basis smoothing steps = 0`."));
+                           "diagonal. Train with `Basis smoothing steps = "
+                           "0` (a model trained with smoothing needs it)."));
   }
 
 
@@ -137,9 +138,13 @@ namespace dealii_learned
         }
         // Step k backwards: g_k = g_{k+1} - omega_k J^T D^-1 g_{k+1},
         // dL/domega_k = -g_{k+1} . D^-1 J B_k.
+        // (This rank's share of dL/domega: its owned entries; summed
+        // over the ranks it is the total, like the network's other
+        // parameters under data parallelism.)
         for (int k = static_cast<int>(omegas.size()) - 1; k >= 0; --k)
           {
-            dl_domega[k] -= g * history[k][b];
+            for (const auto i : space.locally_owned)
+              dl_domega[k] -= g[i] * history[k][b][i];
             s = g;
             s.scale(inverse_diagonal);
             jacobian.Tvmult(t, s);

@@ -25,7 +25,7 @@ namespace dealii_learned
     const MPI_Comm      comm  = space.mpi_communicator;
     const std::size_t   width = std::size_t(N) * N + N;
     std::vector<double> squared, initial(K, 0.), previous(K, 0.), alpha(K, 1.);
-    std::vector<bool>   done(K, false);
+    std::vector<bool>   done(K, false), stalled(K, false);
     std::vector<Vector<double>> previous_w(K, Vector<double>(N)),
       step(K, Vector<double>(N));
     std::vector<std::vector<double>> history(K);
@@ -82,7 +82,8 @@ namespace dealii_learned
                 alpha[k] /= 2.;
                 if (alpha[k] < 1e-6)
                   {
-                    done[k] = true;
+                    done[k]    = true;
+                    stalled[k] = true;
                     continue;
                   }
                 w[k] = previous_w[k];
@@ -95,18 +96,21 @@ namespace dealii_learned
             report.residual   = std::sqrt(squared[k]);
             report.iterations = iteration;
             // The pseudo-inverse of H (singular values below 1e-12 of the
-            // largest dropped): basis fields that are (nearly) dependent
-            // on the expert's rows leave the field u = B w unique, only w
-            // is not; the step takes the smallest w.
-            AssertThrow(matrix.frobenius_norm() > 0. &&
+            // largest dropped). With one expert on all rows of a symmetric
+            // positive definite R, H = B^T J B and basis fields that are
+            // (nearly) dependent leave the field u = B w unique, only w is
+            // not: the step takes the smallest w. Otherwise (several
+            // experts, sampled rows: Petrov-Galerkin) a singular H leaves
+            // the field undetermined, an error as for least squares.
+            AssertThrow(report.rows > 0 && matrix.frobenius_norm() > 0. &&
                           std::isfinite(matrix.frobenius_norm()),
                         ExcMessage("Hard constraints: the Galerkin matrix "
                                    "of expert " +
                                    std::to_string(k) +
                                    " is zero or not finite (" +
                                    std::to_string(report.rows) +
-                                   " rows): its basis fields vanish on its "
-                                   "rows."));
+                                   " rows): it has no rows, or its basis "
+                                   "fields vanish on them."));
             // H = U S V^T, H^+ = V S^+ U^T.
             LAPACKFullMatrix<double> svd(N, N);
             svd = matrix;
@@ -115,14 +119,29 @@ namespace dealii_learned
             const auto  &Vt      = svd.get_svd_vt();
             const double largest = svd.singular_value(0);
             galerkin_matrix[k].reinit(N, N);
+            unsigned int rank = 0;
+            for (unsigned int l = 0; l < N; ++l)
+              rank += svd.singular_value(l) > 1e-12 * largest ? 1 : 0;
+            AssertThrow(
+              rank == N || (K == 1 && settings.rows_per_expert == 0),
+              ExcMessage(
+                "Hard constraints: the Galerkin matrix of expert " +
+                std::to_string(k) + " has rank " + std::to_string(rank) +
+                " of " + std::to_string(N) + " (" +
+                std::to_string(report.rows) +
+                " rows): an expert needs at least as many rows as basis "
+                "fields, and basis fields that are independent on its "
+                "cells. Use fewer experts or basis fields, more rows per "
+                "expert, or a finer mesh."));
             for (unsigned int l = 0; l < N; ++l)
               if (const double sigma = svd.singular_value(l);
                   sigma > 1e-12 * largest)
                 for (unsigned int i = 0; i < N; ++i)
                   for (unsigned int j = 0; j < N; ++j)
                     galerkin_matrix[k](i, j) += Vt(l, i) * U(j, l) / sigma;
+            // (Stagnation counts only at full Newton steps.)
             if (norm <= settings.tolerance * initial[k] ||
-                stagnated(history[k], settings.tolerance) ||
+                (stagnated(history[k], settings.tolerance) && alpha[k] >= 1.) ||
                 (linear && iteration >= 2))
               {
                 report.converged = true;
@@ -144,6 +163,25 @@ namespace dealii_learned
         if (all_done)
           break;
       }
+    std::vector<std::string> failed;
+    for (unsigned int k = 0; k < K; ++k)
+      if (!expert_reports[k].converged)
+        failed.push_back(
+          "expert " + std::to_string(k) +
+          (stalled[k] ? " (no shortened Newton step lowers "
+                        "||B^T R|| any more" :
+                        " (not within the iteration limit") +
+          ", ||R|| " + format_number(expert_reports[k].residual) + " from " +
+          format_number(expert_reports[k].initial_residual) + ")");
+    AssertThrow(failed.empty(),
+                ExcMessage("Hard constraints: the Galerkin equations "
+                           "B^T R = 0 of " +
+                           join(failed, ", ") +
+                           " did not converge to the tolerance " +
+                           format_number(settings.tolerance) + " in " +
+                           std::to_string(settings.max_iterations) +
+                           " iterations. Raise 'Maximum iterations' or the "
+                           "tolerance, or use `Residual norm = euclidean`."));
   }
 
 

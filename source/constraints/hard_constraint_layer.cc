@@ -64,9 +64,10 @@ namespace dealii_learned
         "residual's Jacobian at the boundary values, so that rows where the "
         "coefficient is large do not outweigh the others; energy: the "
         "residual tested with the expert's basis fields vanishes "
-        "(Ritz-Galerkin; for a symmetric positive definite linear residual "
-        "the energy norm of the error is smallest; independent experts "
-        "only)") +
+        "(Ritz-Galerkin for one expert on all rows: for a symmetric "
+        "positive definite linear residual the energy norm of the error is "
+        "smallest; independent experts only). A trainer's loss uses the "
+        "same norm (energy: R^T J(u_0)^-1 R, J(u_0) symmetric)") +
         (norm_from_model ? "; model: as the model was trained." : "."));
   }
 

@@ -193,8 +193,28 @@ namespace dealii_learned
           constraints.distribute(boundary);
           TrilinosWrappers::MPI::Vector u0(owned, relevant, comm);
           u0 = boundary;
+          amg.clear();
           reinit_jacobian(*space, jacobian);
           assemble_residual(*residual, *space, u0, R0, &jacobian);
+          // W = J^-1 is a metric only if J is symmetric (a random vector's
+          // J v against J^T v).
+          {
+            TrilinosWrappers::MPI::Vector v(owned, comm), Jv(v), JTv(v);
+            for (const auto i : owned)
+              v[i] = std::sin(1.7 * i + 0.3);
+            v.compress(VectorOperation::insert);
+            jacobian.vmult(Jv, v);
+            jacobian.Tvmult(JTv, v);
+            const double size = Jv.l2_norm();
+            Jv -= JTv;
+            AssertThrow(Jv.l2_norm() <= 1e-10 * size,
+                        ExcMessage("Training/hard-constraint: `Residual norm = "
+                                   "energy` needs a symmetric Jacobian of the "
+                                   "residual at the boundary values, and this "
+                                   "one is not (relative asymmetry " +
+                                   format_number(Jv.l2_norm() / size) +
+                                   "). Use the euclidean or diagonal norm."));
+          }
           amg.initialize(jacobian);
           metric = [this](const TrilinosWrappers::MPI::Vector &r,
                           TrilinosWrappers::MPI::Vector       &y) {
@@ -622,6 +642,7 @@ DEALII_LEARNED_REGISTER_TRAINER(
   dealii_learned::HardConstraintTrainer,
   "hard-constraint",
   "A neural solver for a weak residual (Residual), trained without data on "
-  "||R(u)||^2 through the hard-constraint layer (hard: one expert; moe: "
-  "several) or with the residual as a soft loss, for PDE parameters drawn "
-  "online; the finite element solutions of fixed draws give its error.")
+  "the residual in the layer's norm (energy by default) through the "
+  "hard-constraint layer (hard: one expert; moe: several) or with the "
+  "residual as a soft loss, for PDE parameters drawn online; the finite "
+  "element solutions of fixed draws give its error.")

@@ -12,13 +12,13 @@
 
 #include <deal.II/base/parameter_handler.h>
 
+#include <deal.II/lac/precondition.h>
+#include <deal.II/lac/solver_cg.h>
+
 #include <dealii-learned/models/direction_network.h>
 #include <dealii-learned/problems/problem.h>
 #include <dealii-learned/solvers/solver_dcdm.h>
 #include <dealii-learned/training/direction_trainer.h>
-
-#include <deal.II/lac/precondition.h>
-#include <deal.II/lac/solver_cg.h>
 
 #include <algorithm>
 
@@ -184,7 +184,7 @@ main(int argc, char **argv)
       const auto                   &A = problems[0]->system_matrix;
       TrilinosWrappers::MPI::Vector exact(problems[0]->system_rhs), x(exact);
       exact = 0.;
-      SolverControl tight(1000, 1e-14, false, false);
+      SolverControl                           tight(1000, 1e-14, false, false);
       SolverCG<TrilinosWrappers::MPI::Vector> cg(tight);
       cg.solve(A, exact, problems[0]->system_rhs, PreconditionIdentity());
       DirectionNetwork network;
@@ -201,8 +201,8 @@ main(int argc, char **argv)
       TrilinosWrappers::MPI::Vector e(exact), Ae(exact);
       e -= x;
       A.vmult(Ae, e);
-      const double initial = A.matrix_norm_square(exact);
-      const double factor  = std::pow((e * Ae) / initial, 1. / 12.);
+      const double        initial = A.matrix_norm_square(exact);
+      const double        factor  = std::pow((e * Ae) / initial, 1. / 12.);
       std::vector<double> b(exact.size()), xs(exact.size());
       for (unsigned int i = 0; i < b.size(); ++i)
         {
@@ -218,15 +218,14 @@ main(int argc, char **argv)
                 << unrolled << ", fallback steps " << dcdm.n_fallback_steps()
                 << std::endl;
       deallog << "unrolled loss = SolverDCDM's error reduction"
-              << (fallback ? ", every step a fallback to the residual " :
-                             " ")
+              << (fallback ? ", every step a fallback to the residual " : " ")
               << (std::abs(unrolled - factor) < 1e-4 * factor && factor < 1. &&
                   factor > 0. &&
                   dcdm.n_fallback_steps() == (fallback ? 6u : 0u))
               << std::endl;
     }
 
-  const double solver_initial = solver_trainer.evaluate();
+  const double        solver_initial = solver_trainer.evaluate();
   std::vector<double> solver_losses;
   for (unsigned int e = 0; e < 4; ++e)
     solver_losses.push_back(solver_trainer.train_epoch());

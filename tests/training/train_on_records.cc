@@ -51,20 +51,19 @@ train(const std::string &model_file,
       const std::string &builtin,
       const unsigned int epochs_per_run = 0)
 {
-  std::ofstream("train.prm") << "subsection Training\n"
-                                "  set Model file = "
-                             << model_file
-                             << "\n  set Epochs = 3\n  set Epochs per run = "
-                             << epochs_per_run
-                             << "\n  subsection direction-network\n"
-                                "    set Built-in problems = "
-                             << builtin
-                             << "\n    set Recorded systems = "
-                             << (builtin == "true" ? "" : "records")
-                             << "\n    set Samples per matrix = 8\n"
-                                "    set Lanczos steps = 20\n"
-                                "  end\n"
-                                "end\n";
+  std::ofstream("train.prm")
+    << "subsection Training\n"
+       "  set Model file = "
+    << model_file
+    << "\n  set Epochs = 3\n  set Epochs per run = " << epochs_per_run
+    << "\n  subsection direction-network\n"
+       "    set Built-in problems = "
+    << builtin
+    << "\n    set Recorded systems = " << (builtin == "true" ? "" : "records")
+    << "\n    set Samples per matrix = 8\n"
+       "    set Lanczos steps = 20\n"
+       "  end\n"
+       "end\n";
   ParameterHandler prm;
   Driver::read_parameters("train.prm", prm);
   std::ostringstream out;

@@ -28,9 +28,10 @@ namespace dealii_learned
    * rank's owned row); the result holds every relevant row (ghosts from
    * their owners), so the same fields come out on any number of ranks.
    * backward() gives dL/dB_0 (on the owned rows; 0 on ghosts, which the
-   * forward pass does not read) and dL/domega from dL/dB (this rank's copy
-   * of each relevant row, as HardConstraintLayer::backward() gives it:
-   * the copies are summed into their owners first). Collective.
+   * forward pass does not read) and this rank's share of dL/domega from
+   * dL/dB (this rank's copy of each relevant row, as
+   * HardConstraintLayer::backward() gives it: the copies are summed into
+   * their owners first). Collective.
    */
   template <int dim>
   class BasisSmoother
@@ -51,8 +52,9 @@ namespace dealii_learned
             double                    *result,
             const bool                 keep = false);
 
-    /** dL/dB_0 (@p dl_dB0) and dL/domega (@p dl_domega, the same on every
-     *  rank) from @p dl_dB at the last forward() with keep. */
+    /** dL/dB_0 (@p dl_dB0) and dL/domega (@p dl_domega, this rank's
+     *  share: summed over the ranks it is the total) from @p dl_dB at the
+     *  last forward() with keep. */
     void
     backward(const double        *dl_dB,
              double              *dl_dB0,
@@ -61,6 +63,13 @@ namespace dealii_learned
     /** Rows of B: the locally relevant DoFs. */
     unsigned int
     n_rows() const;
+
+    /** The space it works on. */
+    const FiniteElementSpace<dim> &
+    get_space() const
+    {
+      return space;
+    }
 
   private:
     /** Column @p b of the row-major @p B (relevant rows) into @p v

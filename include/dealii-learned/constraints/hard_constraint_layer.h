@@ -71,16 +71,21 @@ namespace dealii_learned
       diagonal,
       /**
        * The energy norm: B_k^T R_k(u_k) = 0, the residual tested with the
-       * expert's own basis fields (Ritz-Galerkin on the basis; N equations
-       * for N weights, Newton's method when R is nonlinear). For a
-       * symmetric positive definite linear R this minimises ||R||_{J^-1} =
-       * ||u - u_h||_J, the energy norm of the error, over the basis: a
-       * least-squares fit of R weighs the error's smooth part by the
-       * square of J's small eigenvalues and so leaves most of it. Not with
-       * interface coupling.
+       * expert's own basis fields (N equations for N weights, Newton's
+       * method when R is nonlinear). For one expert on all rows and a
+       * symmetric positive definite linear R this is Ritz-Galerkin on the
+       * basis: it minimises ||R||_{J^-1} = ||u - u_h||_J, the energy norm
+       * of the error, over the basis, where a least-squares fit of R
+       * weighs the error's smooth part by the square of J's small
+       * eigenvalues and so leaves most of it. With several experts or
+       * sampled rows the trial field reaches rows the test functions do
+       * not (Petrov-Galerkin), and an expert's system must be regular.
+       * Not with interface coupling.
        */
       energy
     };
+    /** (The parameter `Residual norm` defaults to energy, what training
+     *  is measured to need; this struct to least squares.) */
     ResidualNorm residual_norm = ResidualNorm::euclidean;
 
     /** The name of @p norm in parameter files and model files. */

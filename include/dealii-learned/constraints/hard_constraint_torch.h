@@ -142,15 +142,18 @@ namespace dealii_learned
         auto *smoother =
           reinterpret_cast<BasisSmoother<dim> *>(smoother_address);
         const auto basis = B.contiguous();
-        AssertThrow(
+        // (Decided on every rank, like the layer's check.)
+        const bool fits =
           basis.scalar_type() == torch::kFloat64 && basis.dim() == 2 &&
-            basis.size(0) == static_cast<int64_t>(smoother->n_rows()) &&
-            omega.scalar_type() == torch::kFloat64 && omega.dim() == 1,
-          dealii::ExcMessage(
-            "Basis smoothing: the basis must be a float64 tensor "
-            "with one row per locally relevant DoF (" +
-            std::to_string(smoother->n_rows()) +
-            ") and the step weights a float64 vector."));
+          basis.size(0) == static_cast<int64_t>(smoother->n_rows()) &&
+          omega.scalar_type() == torch::kFloat64 && omega.dim() == 1;
+        AssertThrow(dealii::Utilities::MPI::min(
+                      fits ? 1 : 0, smoother->get_space().mpi_communicator) > 0,
+                    dealii::ExcMessage(
+                      "Basis smoothing: the basis must be a float64 tensor "
+                      "with one row per locally relevant DoF (" +
+                      std::to_string(smoother->n_rows()) +
+                      ") and the step weights a float64 vector."));
         const auto w      = omega.contiguous();
         auto       result = torch::empty_like(basis);
         smoother->forward(basis.data_ptr<double>(),
@@ -264,8 +267,9 @@ namespace dealii_learned
   /**
    * The basis @p B (float64, [smoother.n_rows(), N]) after damped Jacobi
    * steps with the weights @p omega (float64, one per step), as a
-   * differentiable LibTorch operation (BasisSmoother; dL/domega is the
-   * total over all ranks). @p smoother must outlive the graph.
+   * differentiable LibTorch operation (BasisSmoother; each rank's dL/domega
+   * is its share, to be summed over the ranks like the network's other
+   * parameters). @p smoother must outlive the graph.
    */
   template <int dim>
   torch::Tensor

@@ -12,15 +12,22 @@ namespace dealii_learned
    * `Training/Model = hard-constraint`: a neural solver trained through the
    * hard-constraint layer (or with the residual as a soft loss).
    *
-   * A tanh MLP maps (x, y, the residual's point features, the PDE
-   * parameters p scaled to [-1, 1]) at every DoF's support point to N
-   * basis fields; `Method` says what becomes of them:
+   * The network (HardConstraintNetwork::Network) maps (x, y, the
+   * residual's point features, its network parameters scaled to [-1, 1])
+   * at every DoF's support point, optionally with a code of the fields at
+   * `Sensors per direction`^2 sensors, to N basis fields, which then pass
+   * through `Basis smoothing steps` learned damped Jacobi steps with the
+   * problem's operator (BasisSmoother); `Method` says what becomes of them:
    *  - `soft`: one output, the field itself (boundary values and hanging
-   *    nodes set by the constraints), the loss ||R(u)||^2;
+   *    nodes set by the constraints);
    *  - `hard`: the layer with one expert;
    *  - `moe`: the layer with `Experts` z-order experts.
-   * The loss of a sample is ||R(u; p)||^2 / ||R(u_0; p)||^2 (u_0: the
-   * boundary values alone), unsupervised, for p drawn uniformly in the
+   * The loss of a sample is ||R(u; p)||_W^2 / ||R(u_0; p)||_W^2 (u_0: the
+   * boundary values alone) in the `Residual norm` the layer's experts use
+   * too: W = I (euclidean), D^-1 (diagonal) or J(u_0)^-1 (energy: for a
+   * linear symmetric positive definite residual the squared energy norm of
+   * the error relative to u_0's; J(u_0) must be symmetric). Unsupervised,
+   * for p drawn uniformly in the
    * residual's ranges (`Samples per epoch` draws per epoch, from the seed
    * and the epoch alone). Fixed validation draws, with their finite element
    * solutions computed when training starts, give evaluate() and the
