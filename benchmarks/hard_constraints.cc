@@ -47,7 +47,11 @@
  * <dir>/accuracy.json, row by row as they finish.
  *
  *   benchmark_hard_constraints [--quick] [--part cost|accuracy|all]
+ *                              [--refinements L,...] [--experts K,...]
  *                              [--json FILE] [--output DIR]
+ *
+ * --refinements and --experts replace the cost part's meshes (global
+ * refinements of [-1, 1]^2) and numbers of experts.
  *
  * --quick: small meshes and 3 epochs (a smoke test, used in CTest). Build
  * in Release; the experts run as concurrent tasks on the threads deal.II
@@ -569,7 +573,28 @@ namespace
   {
     bool        quick = false;
     std::string json, dir = "hard-constraints-results", part = "all";
+    /** The cost part's meshes and numbers of experts (empty: the
+     *  defaults). */
+    std::vector<unsigned int> refinements, experts;
   };
+
+
+  /** "a,b,c" as numbers, or nothing for anything else. */
+  std::optional<std::vector<unsigned int>>
+  parse_list(const std::string &text)
+  {
+    std::vector<unsigned int> values;
+    for (const auto &item : Utilities::split_string_list(text, ','))
+      {
+        if (item.empty() ||
+            item.find_first_not_of("0123456789") != std::string::npos)
+          return std::nullopt;
+        values.push_back(std::stoi(item));
+      }
+    if (values.empty())
+      return std::nullopt;
+    return values;
+  }
 
 
   /** The options, or none (after the usage) for an unknown argument. */
@@ -586,6 +611,10 @@ namespace
           options.json = argv[++i];
         else if (a == "--output" && i + 1 < argc)
           options.dir = argv[++i];
+        else if ((a == "--refinements" || a == "--experts") && i + 1 < argc &&
+                 parse_list(argv[i + 1]))
+          (a == "--refinements" ? options.refinements : options.experts) =
+            *parse_list(argv[++i]);
         else if (a == "--part" && i + 1 < argc &&
                  (std::string(argv[i + 1]) == "cost" ||
                   std::string(argv[i + 1]) == "accuracy" ||
@@ -594,8 +623,9 @@ namespace
         else
           {
             std::cerr << "Usage: " << argv[0]
-                      << " [--quick] [--part cost|accuracy|all] [--json FILE] "
-                         "[--output DIR]\n";
+                      << " [--quick] [--part cost|accuracy|all] "
+                         "[--refinements L,...] [--experts K,...] [--json "
+                         "FILE] [--output DIR]\n";
             return std::nullopt;
           }
       }
@@ -609,11 +639,13 @@ namespace
   run_cost_study(const Options &options)
   {
     const std::vector<unsigned int> refinements =
-      options.quick ? std::vector<unsigned int>{4, 5} :
-                      std::vector<unsigned int>{6, 8, 9};
+      !options.refinements.empty() ? options.refinements :
+      options.quick                ? std::vector<unsigned int>{4, 5} :
+                                     std::vector<unsigned int>{6, 8, 9};
     const std::vector<unsigned int> experts =
-      options.quick ? std::vector<unsigned int>{1, 4} :
-                      std::vector<unsigned int>{1, 2, 4, 8, 16};
+      !options.experts.empty() ? options.experts :
+      options.quick            ? std::vector<unsigned int>{1, 4} :
+                                 std::vector<unsigned int>{1, 2, 4, 8, 16};
     ResultTable table;
     Timer       timer;
     for (const auto &[name, p] :

@@ -34,7 +34,12 @@ namespace dealii_learned
       {
         for (unsigned int k = 0; k < K; ++k)
           active[k] = !done[k];
-        assemble(true, squared, nullptr);
+        // (A linear residual is assembled once: R(w) = R(0) + M w, the
+        // rows updated by update_linear() after every step.)
+        if (iteration == 0 || !linear)
+          assemble(true, squared, nullptr);
+        else
+          squared = squared_residuals();
         // Per expert H = B^T M and g = B^T R over its rows, the rows of
         // all ranks summed in one reduction.
         std::vector<double> sums(K * width, 0.);
@@ -157,7 +162,10 @@ namespace dealii_learned
             step[k] *= -1.;
             alpha[k]      = linear ? 1. : std::min(1., 2. * alpha[k]);
             previous_w[k] = w[k];
-            w[k].add(alpha[k], step[k]);
+            if (linear)
+              update_linear(k, step[k]);
+            else
+              w[k].add(alpha[k], step[k]);
             all_done = false;
           }
         if (all_done)

@@ -499,6 +499,81 @@ namespace dealii_learned
 
   template <int dim>
   void
+  HardConstraintLayer<dim>::update_linear(const unsigned int    k,
+                                          const Vector<double> &d)
+  {
+    w[k] += d;
+    for (const auto *rows : {&owned_rows_of[k], &ghost_rows_of[k]})
+      for (const unsigned int r : *rows)
+        {
+          double change = 0.;
+          for (unsigned int b = 0; b < N; ++b)
+            change += M[std::size_t(r) * N + b] * d(b);
+          R[r] += change;
+        }
+  }
+
+
+  template <int dim>
+  std::vector<double>
+  HardConstraintLayer<dim>::squared_residuals() const
+  {
+    std::vector<double> sums(K, 0.);
+    for (unsigned int k = 0; k < K; ++k)
+      for (const unsigned int r : owned_rows_of[k])
+        sums[k] += R[r] * R[r];
+    Utilities::MPI::sum(sums, space.mpi_communicator, sums);
+    return sums;
+  }
+
+
+  template <int dim>
+  void
+  HardConstraintLayer<dim>::solve_linear()
+  {
+    std::vector<double>             squared;
+    std::vector<FullMatrix<double>> factors(K);
+    active.assign(K, true);
+    assemble(true, squared, &factors);
+    // The solve from the factor [[R_M, c], [0, rho]] of [M | R(0)] (an
+    // expert whose rows do not determine its weights is an error here).
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        expert_reports[k].initial_residual = std::sqrt(squared[k]);
+        const Vector<double> step          = least_squares_step(
+          factors[k], 0., k, expert_reports[k].rows, triangular[k]);
+        update_linear(k, step);
+      }
+    // One refinement step against the round-off of the solve (corrected
+    // semi-normal equations): R_M^T R_M d = -M^T R(w).
+    std::vector<double> products(std::size_t(K) * N, 0.);
+    for (unsigned int k = 0; k < K; ++k)
+      for (const unsigned int r : owned_rows_of[k])
+        for (unsigned int b = 0; b < N; ++b)
+          products[k * N + b] += M[std::size_t(r) * N + b] * R[r];
+    Utilities::MPI::sum(products, space.mpi_communicator, products);
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        Vector<double> g(N);
+        for (unsigned int b = 0; b < N; ++b)
+          g(b) = products[k * N + b];
+        Vector<double> d =
+          back_substitute(triangular[k], forward_substitute(triangular[k], g));
+        d *= -1.;
+        update_linear(k, d);
+      }
+    squared = squared_residuals();
+    for (unsigned int k = 0; k < K; ++k)
+      {
+        expert_reports[k].residual   = std::sqrt(squared[k]);
+        expert_reports[k].iterations = 1;
+        expert_reports[k].converged  = true;
+      }
+  }
+
+
+  template <int dim>
+  void
   HardConstraintLayer<dim>::forward(const double                  *B,
                                     const unsigned int             n_basis,
                                     TrilinosWrappers::MPI::Vector &u)
@@ -621,6 +696,8 @@ namespace dealii_learned
     else if (settings.residual_norm ==
              HardConstraintSettings::ResidualNorm::energy)
       solve_galerkin(linear);
+    else if (linear)
+      solve_linear();
     else
       for (unsigned int iteration = 0;; ++iteration)
         {

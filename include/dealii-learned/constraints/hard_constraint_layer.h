@@ -259,6 +259,23 @@ namespace dealii_learned
     void
     solve_coupled(const bool linear);
 
+    /** forward() for a linear residual without coupling (least squares,
+     *  scaled or not): one assembly pass gives R(0), M and the factor of
+     *  [M | R(0)]; as R(w) = R(0) + M w, the solve and one refinement step
+     *  follow without assembling again. */
+    void
+    solve_linear();
+
+    /** Adds M @p d to expert @p k's rows of R (owned and ghost) and @p d
+     *  to its weights: R(w + d) = R(w) + M d for a linear residual. */
+    void
+    update_linear(const unsigned int k, const dealii::Vector<double> &d);
+
+    /** Per expert, ||R||^2 over its locally owned rows, summed over the
+     *  ranks. */
+    std::vector<double>
+    squared_residuals() const;
+
     /** forward() with ResidualNorm::energy: Newton's method on every
      *  expert's B_k^T R_k(u_k) = 0 at once (one assembly pass per
      *  iteration); keeps each expert's matrix B_k^T M_k at the solution
