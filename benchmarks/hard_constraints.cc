@@ -585,12 +585,10 @@ namespace
   {
     std::vector<unsigned int> values;
     for (const auto &item : Utilities::split_string_list(text, ','))
-      {
-        if (item.empty() ||
-            item.find_first_not_of("0123456789") != std::string::npos)
-          return std::nullopt;
-        values.push_back(std::stoi(item));
-      }
+      if (unsigned int value; parse_unsigned(item, value))
+        values.push_back(value);
+      else
+        return std::nullopt;
     if (values.empty())
       return std::nullopt;
     return values;
@@ -611,10 +609,15 @@ namespace
           options.json = argv[++i];
         else if (a == "--output" && i + 1 < argc)
           options.dir = argv[++i];
-        else if ((a == "--refinements" || a == "--experts") && i + 1 < argc &&
-                 parse_list(argv[i + 1]))
-          (a == "--refinements" ? options.refinements : options.experts) =
-            *parse_list(argv[++i]);
+        else if (const auto list =
+                   (a == "--refinements" || a == "--experts") && i + 1 < argc ?
+                     parse_list(argv[i + 1]) :
+                     std::nullopt)
+          {
+            (a == "--refinements" ? options.refinements : options.experts) =
+              *list;
+            ++i;
+          }
         else if (a == "--part" && i + 1 < argc &&
                  (std::string(argv[i + 1]) == "cost" ||
                   std::string(argv[i + 1]) == "accuracy" ||

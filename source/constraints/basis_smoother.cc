@@ -120,22 +120,17 @@ namespace dealii_learned
     std::fill(dl_dB0, dl_dB0 + std::size_t(n_rows()) * N, 0.);
     dl_domega.assign(omegas.size(), 0.);
     TrilinosWrappers::MPI::Vector g(space.locally_owned, comm), t(g), s(g);
+    std::vector<types::global_dof_index> indices(relevant.begin(),
+                                                 relevant.end());
+    std::vector<double>                  values(indices.size());
     for (unsigned int b = 0; b < N; ++b)
       {
         // The copies of every relevant row summed into its owner.
         g = 0.;
-        {
-          std::vector<types::global_dof_index> indices;
-          std::vector<double>                  values;
-          unsigned int                         r = 0;
-          for (const auto i : relevant)
-            {
-              indices.push_back(i);
-              values.push_back(dl_dB[std::size_t(r++) * N + b]);
-            }
-          g.add(indices, values);
-          g.compress(VectorOperation::add);
-        }
+        for (std::size_t r = 0; r < values.size(); ++r)
+          values[r] = dl_dB[r * N + b];
+        g.add(indices, values);
+        g.compress(VectorOperation::add);
         // Step k backwards: g_k = g_{k+1} - omega_k J^T D^-1 g_{k+1},
         // dL/domega_k = -g_{k+1} . D^-1 J B_k.
         // (This rank's share of dL/domega: its owned entries; summed

@@ -353,7 +353,7 @@ namespace dealii_learned
   template <int dim>
   void
   HardConstraintLayer<dim>::assemble(const bool           with_jacobian,
-                                     std::vector<double> &squared_residuals,
+                                     std::vector<double> &squared,
                                      std::vector<FullMatrix<double>> *factors)
   {
     // The rows of the experts still iterating start from 0; a finished
@@ -451,22 +451,24 @@ namespace dealii_learned
     // Per expert: ||R||^2 over its locally owned rows, and with the
     // Jacobian the triangular factor of [M | R] over all ranks (a QR of
     // each rank's rows, then of the ranks' factors stacked).
-    std::vector<double>              sums(K, 0.);
-    std::vector<std::vector<double>> blocks(with_jacobian ? K : 0);
+    // (Without factors to make, as for the Galerkin experts, no blocks.)
+    const bool          factor = with_jacobian && factors != nullptr;
+    std::vector<double> sums(K, 0.);
+    std::vector<std::vector<double>> blocks(factor ? K : 0);
     for (unsigned int k = 0; k < K; ++k)
       if (active[k])
         for (const unsigned int r : owned_rows_of[k])
           {
             sums[k] += R[r] * R[r];
-            if (with_jacobian)
+            if (factor)
               {
                 blocks[k].insert(blocks[k].end(), &M[r * N], &M[r * N] + N);
                 blocks[k].push_back(R[r]);
               }
           }
     Utilities::MPI::sum(sums, space.mpi_communicator, sums);
-    squared_residuals = sums;
-    if (!with_jacobian || factors == nullptr)
+    squared = sums;
+    if (!factor)
       return;
     const unsigned int  c = N + 1;
     std::vector<double> local(std::size_t(K) * c * c);
@@ -533,7 +535,6 @@ namespace dealii_learned
   {
     std::vector<double>             squared;
     std::vector<FullMatrix<double>> factors(K);
-    active.assign(K, true);
     assemble(true, squared, &factors);
     // The solve from the factor [[R_M, c], [0, rho]] of [M | R(0)] (an
     // expert whose rows do not determine its weights is an error here).
@@ -672,9 +673,8 @@ namespace dealii_learned
       return std::sqrt(sum);
     };
     std::vector<Vector<double>> previous_w(K, Vector<double>(N));
-    std::vector<double>         previous_residual(K, 0.),
-      damping(K, linear ? 0. : settings.damping), predicted(K, 0.),
-      growth(K, 2.);
+    std::vector<double> previous_residual(K, 0.), damping(K, settings.damping),
+      predicted(K, 0.), growth(K, 2.);
     std::vector<bool>                done(K, false);
     std::vector<std::vector<double>> history(K);
     for (auto &report : expert_reports)
@@ -714,7 +714,7 @@ namespace dealii_learned
               bool         retry  = false;
               if (iteration == 0)
                 report.initial_residual = norm;
-              else if (!linear)
+              else
                 {
                   // Levenberg-Marquardt with Nielsen's damping update: the
                   // gain is the decrease of ||R||^2 over the decrease the
@@ -749,8 +749,7 @@ namespace dealii_learned
                   if (norm <= settings.tolerance * report.initial_residual ||
                       reducible(factors[k]) <= settings.tolerance * norm ||
                       (stagnated(history[k], settings.tolerance) &&
-                       damping[k] <= settings.damping) ||
-                      (linear && iteration >= 2))
+                       damping[k] <= settings.damping))
                     {
                       // The factor at the solution, for backward().
                       least_squares_step(

@@ -4,6 +4,7 @@
 #include <deal.II/base/utilities.h>
 
 #include <dealii-learned/base/utilities.h>
+#include <dealii-learned/constraints/hard_constraint_layer.h>
 #include <dealii-learned/constraints/residual_operator.h>
 #include <dealii-learned/models/hard_constraint_model.h>
 #include <dealii-learned/models/hard_constraint_network.h>
@@ -114,10 +115,15 @@ namespace dealii_learned
     s.parameters    = Utilities::split_string_list(s.get("parameters"), ',');
     s.features      = Utilities::split_string_list(s.metadata["features"], ',');
     s.residual_norm = s.get("residual_norm");
-    if (s.residual_norm != "euclidean" && s.residual_norm != "diagonal" &&
-        s.residual_norm != "energy")
-      s.fail("meta.residual_norm = '" + s.residual_norm +
-             "' is not euclidean, diagonal or energy.");
+    try
+      {
+        HardConstraintSettings::residual_norm_from_name(s.residual_norm);
+      }
+    catch (const std::exception &)
+      {
+        s.fail("meta.residual_norm = '" + s.residual_norm +
+               "' is not euclidean, diagonal or energy.");
+      }
     HardConstraintNetwork::Architecture architecture;
     architecture.n_features    = s.features.size();
     architecture.n_parameters  = s.parameters.size();

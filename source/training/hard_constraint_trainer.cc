@@ -163,10 +163,16 @@ namespace dealii_learned
     torch::Tensor
     field() const
     {
-      const torch::Tensor out = basis();
+      return field(basis());
+    }
+
+    /** The field of the basis (or, for soft, the network's output) @p B. */
+    torch::Tensor
+    field(const torch::Tensor &B) const
+    {
       if (method == "soft")
-        return out.squeeze(1);
-      return apply_hard_constraints(*layer, out);
+        return B.squeeze(1);
+      return apply_hard_constraints(*layer, B);
     }
 
     /** The metric W of the loss R^T W R for the current p: nullptr
@@ -536,9 +542,7 @@ namespace dealii_learned
         s.residual->set_parameters(s.validation_draws[v]);
         torch::NoGradGuard            no_grad;
         const torch::Tensor           B = s.basis();
-        const torch::Tensor           u = s.method == "soft" ?
-                                            B.squeeze(1) :
-                                            apply_hard_constraints(*s.layer, B);
+        const torch::Tensor           u = s.field(B);
         TrilinosWrappers::MPI::Vector field(s.owned, s.comm);
         tensor_to_vector(u, field);
         s.constraints.distribute(field);

@@ -242,7 +242,7 @@ namespace dealii_learned
      *  solved without squaring M's condition number. */
     void
     assemble(const bool                               with_jacobian,
-             std::vector<double>                     &squared_residuals,
+             std::vector<double>                     &squared,
              std::vector<dealii::FullMatrix<double>> *factors);
 
     /** With @p sum, adds the contributions to rows owned by other ranks

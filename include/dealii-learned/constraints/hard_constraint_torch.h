@@ -163,7 +163,6 @@ namespace dealii_learned
                           result.data_ptr<double>(),
                           true);
         ctx->saved_data["smoother"] = smoother_address;
-        ctx->saved_data["steps"]    = w.numel();
         return result;
       }
 
